@@ -1,0 +1,109 @@
+"""Coerce one field's wire form to its canonical Python value, or say why it cannot be."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+_INT = re.compile(r"^\s*[+-]?\d{1,30}\s*$")
+_NUMBER = re.compile(r"^\s*[+-]?(\d{1,30}\.?\d{0,30}|\.\d{1,30})([eE][+-]?\d{1,4})?\s*$")
+_TRUE = {"yes", "true"}
+_FALSE = {"no", "false"}
+
+
+class WireError(ValueError):
+    """The value is not in any documented wire form of its kind."""
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def to_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise WireError(f"expected an integer, got {_show(value)}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _INT.match(value):
+        return int(value)
+    raise WireError(f"expected an integer (a JSON number or a decimal string), got {_show(value)}")
+
+
+def to_number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise WireError(f"expected a number, got {_show(value)}")
+    if isinstance(value, int | float):
+        number = float(value) if abs(value) < 1e300 else math.inf
+    elif isinstance(value, str) and _NUMBER.match(value):
+        number = float(value)
+    else:
+        raise WireError(f"expected a number (a JSON number or a decimal string), got {_show(value)}")
+    if not math.isfinite(number):
+        raise WireError(f"expected a finite number, got {_show(value)}")
+    return number
+
+
+def to_flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+    raise WireError(f'expected "yes"/"no" or true/false, got {_show(value)}')
+
+
+def to_upscale(value: Any) -> int:
+    """"no"/false -> 1, "yes"/true -> 2, or the factor itself (range-checked by the caller)."""
+    try:
+        return 2 if to_flag(value) else 1
+    except WireError:
+        pass
+    try:
+        return to_int(value)
+    except WireError:
+        raise WireError(f'expected "yes"/"no", true/false or a factor 1-3, got {_show(value)}')\
+            from None
+
+
+def to_string(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    raise WireError(f"expected a string, got {_show(value)}")
+
+
+def to_track_id(value: Any) -> int | str:
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise WireError(f"expected an integer or a string, got {_show(value)}")
+
+
+def _items(text: str) -> list[str]:
+    items = [item.strip() for item in text.split(",")]
+    if len(items) > 1 and items[-1] == "":
+        items.pop()  # one trailing separator, as the docs' own Java sample sends
+    if any(item == "" for item in items):
+        raise WireError(f"has an empty item: {_show(text)}")
+    return items
+
+
+def to_id_list(value: Any) -> tuple[str, ...]:
+    text = to_string(value)
+    if text.strip() == "":
+        return ()
+    return tuple(_items(text))
+
+
+def to_strength_list(value: Any) -> tuple[float, ...]:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (to_number(value),)
+    text = to_string(value)
+    if text.strip() == "":
+        return ()
+    return tuple(to_number(item) for item in _items(text))

@@ -1,0 +1,81 @@
+"""`modelslab-contract`: one console script, one subcommand per job.
+
+Subcommands that need the mock import it lazily, inside the handler (see ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import yaml
+
+import spec
+
+Handler = Callable[[argparse.Namespace], int]
+_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
+
+
+def command(register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
+            ) -> Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]:
+    """Collect a function that adds one subcommand to the parser."""
+    _COMMANDS.append(register)
+    return register
+
+
+def _spec_normalise(args: argparse.Namespace) -> int:
+    outcomes = spec.normalise(check=args.check)
+    stale = [o for o in outcomes if o.changed]
+    for o in outcomes:
+        state = ("stale" if args.check else "written") if o.changed else "up to date"
+        print(f"{o.path.name}: {state}")
+    return 1 if (args.check and stale) else 0
+
+
+def _spec_diff(args: argparse.Namespace) -> int:
+    try:
+        other = yaml.safe_load(Path(args.other).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        print(f"cannot read {args.other}: {exc}", file=sys.stderr)
+        return 2
+    if not isinstance(other, dict):
+        print(f"{args.other} is not an OpenAPI document", file=sys.stderr)
+        return 2
+    changes = spec.diff_documents(spec.load_document(), other)
+    for change in changes:
+        print(change)
+    print(f"{len(changes)} difference(s) from spec/modelslab.yaml" if changes
+          else "no differences from spec/modelslab.yaml")
+    return 1 if changes else 0
+
+
+@command
+def _spec(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("spec", help="the authoritative schema")
+    inner = p.add_subparsers(dest="spec_command", required=True)
+    n = inner.add_parser("normalise", help="regenerate spec/modelslab.yaml and spec/LEDGER.md")
+    n.add_argument("--check", action="store_true", help="only report stale files (exit 1)")
+    n.set_defaults(handler=_spec_normalise)
+    d = inner.add_parser("diff", help="where another OpenAPI document differs from ours")
+    d.add_argument("other", help="path to an OpenAPI document (YAML or JSON)")
+    d.set_defaults(handler=_spec_diff)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="modelslab-contract", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for register in _COMMANDS:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

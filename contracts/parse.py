@@ -1,0 +1,232 @@
+"""Parse a raw body into a canonical request, or into every violation it contains.
+
+Limits come from `spec.contract()`; this module only knows how each kind of field travels.
+Parsing never raises on input: any JSON value, any bytes, give a `Parsed`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import spec
+from contracts import _wire
+from contracts._wire import WireError
+from contracts.model import (
+    ContractViolation,
+    FetchRequest,
+    GenerationRequest,
+    Lora,
+    Parsed,
+    Violation,
+)
+
+Body = bytes | str | Mapping[str, Any] | Any
+
+_COERCE: Mapping[str, Callable[[Any], Any]] = MappingProxyType({
+    "string": _wire.to_string, "url": _wire.to_string, "integer": _wire.to_int,
+    "seed": _wire.to_int, "number": _wire.to_number, "flag": _wire.to_flag,
+    "enum": _wire.to_string, "upscale": _wire.to_upscale, "id_list": _wire.to_id_list,
+    "strength_list": _wire.to_strength_list, "track_id": _wire.to_track_id,
+})
+
+
+def _decode(raw: Body) -> tuple[Mapping[str, Any] | None, Violation | None]:
+    value = raw
+    if isinstance(raw, bytes | bytearray | memoryview):
+        try:
+            value = bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            return None, Violation("body.json", None, "the body is not UTF-8 text")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            return None, Violation("body.json", None, "the body is not valid JSON")
+    if not isinstance(value, Mapping):
+        kind = type(value).__name__ if value is not None else "null"
+        return None, Violation("body.json", None, f"the body must be a JSON object, not {kind}")
+    return value, None
+
+
+def _range_rule(f: spec.Field, suffix: str) -> str:
+    for rule in f.rules:
+        if rule.endswith(suffix):
+            return rule
+    return f"{f.name}{suffix}"
+
+
+def _bounds(f: spec.Field) -> str:
+    low = "" if f.minimum is None else f"{f.minimum:g}"
+    high = "" if f.maximum is None else f"{f.maximum:g}"
+    if low and high:
+        return f"from {low} to {high}"
+    return f"at least {low}" if low else f"at most {high}"
+
+
+def _check_limits(f: spec.Field, value: Any, out: list[Violation]) -> Any:
+    """Apply min/max/multiple/cap/enum; returns the effective value."""
+    if f.kind == "enum":
+        canonical = f.aliases.get(value, value)
+        if f.enum is not None and canonical not in f.enum:
+            shown = ", ".join(f.enum[:4]) + (", ..." if len(f.enum) > 4 else "")
+            out.append(Violation(_range_rule(f, ".enum"), f.name,
+                                 f"{value!r} is not one of the {len(f.enum)} documented values "
+                                 f"({shown})"))
+        return canonical
+    values = value if isinstance(value, tuple) else (value,)
+    if f.kind in ("id_list", "string", "url", "track_id", "flag"):
+        return value
+    for v in values:
+        too_low = f.minimum is not None and v < f.minimum
+        too_high = f.maximum is not None and v > f.maximum
+        if too_low and f.cap is not None:
+            out.append(Violation(_range_rule(f, ".min"), f.name,
+                                 f"must be at least {f.minimum:g}, got {v:g}"))
+            return value
+        if too_low or too_high:
+            out.append(Violation(_range_rule(f, ".range"), f.name,
+                                 f"must be {_bounds(f)}, got {v:g}"))
+            return value
+        if f.multiple_of and v % f.multiple_of:
+            out.append(Violation(_range_rule(f, ".range"), f.name,
+                                 f"must be a multiple of {f.multiple_of}, got {v:g}"))
+            return value
+    if f.cap is not None and isinstance(value, int | float) and value > f.cap:
+        return type(value)(f.cap)
+    return value
+
+
+def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
+    contract = spec.contract()
+    fields = contract.generation[endpoint]
+    values: dict[str, Any] = {}
+    requested: dict[str, Any] = {}
+    out: list[Violation] = []
+    for f in fields:
+        raw = body.get(f.name)
+        if raw is None:
+            if f.required:
+                out.append(Violation("field.required", f.name, "is required"))
+            values[f.name] = requested[f.name] = f.default
+            continue
+        try:
+            coerced = _COERCE[f.kind](raw)
+        except WireError as exc:
+            out.append(Violation("field.type", f.name, str(exc)))
+            continue
+        except (TypeError, ValueError, OverflowError):
+            out.append(Violation("field.type", f.name, "has a value of the wrong form"))
+            continue
+        requested[f.name] = coerced
+        values[f.name] = _check_limits(f, coerced, out)
+    if not out:
+        loras = _loras(values.get("lora_model") or (), values.get("lora_strength") or (), out)
+    if out:
+        return Parsed(None, tuple(out))
+    return Parsed(_build(endpoint, body, values, requested, loras, contract))
+
+
+def _loras(ids: tuple[str, ...], strengths: tuple[float, ...],
+           out: list[Violation]) -> tuple[Lora, ...]:
+    if strengths and len(strengths) != len(ids):
+        out.append(Violation("lora.count", "lora_strength",
+                             f"{len(strengths)} strength(s) for {len(ids)} LoRA id(s): give "
+                             "one strength per lora_model id, or none"))
+        return ()
+    if not strengths:
+        return tuple(Lora(i, 1.0, strength_given=False) for i in ids)
+    return tuple(Lora(i, s) for i, s in zip(ids, strengths, strict=True))
+
+
+_TYPED = {"key", "model_id", "prompt", "negative_prompt", "width", "height", "samples",
+          "num_inference_steps", "guidance_scale", "seed", "lora_model", "lora_strength",
+          "scheduler", "upscale", "clip_skip", "webhook", "track_id"}
+
+
+def _build(endpoint: str, body: Mapping[str, Any], values: dict[str, Any],
+           requested: dict[str, Any], loras: tuple[Lora, ...],
+           contract: spec.Contract) -> GenerationRequest:
+    fields = contract.generation[endpoint]
+    known = {f.name for f in fields}
+    flags = {f.name: bool(values[f.name] if values[f.name] is not None
+                          else _wire.to_flag(f.default))
+             for f in fields if f.kind == "flag"}
+    options = {f.name: values[f.name] for f in fields
+               if f.name not in _TYPED and f.kind != "flag"}
+    model_id = values["model_id"]
+    ignored: tuple[str, ...] = ()
+    if model_id in contract.flux_models:
+        ignored = tuple(n for n in contract.flux_unsupported if body.get(n) not in (None, ""))
+    return GenerationRequest(
+        endpoint=endpoint,
+        key=values["key"],
+        model_id=model_id,
+        prompt=values["prompt"],
+        negative_prompt=values["negative_prompt"],
+        width=values["width"],
+        height=values["height"],
+        samples=values["samples"],
+        steps=values["num_inference_steps"],
+        steps_requested=requested["num_inference_steps"],
+        guidance_scale=float(values["guidance_scale"]),
+        seed=values["seed"],
+        loras=loras,
+        scheduler=values["scheduler"],
+        upscale=values["upscale"],
+        clip_skip=values["clip_skip"],
+        flags=MappingProxyType(flags),
+        options=MappingProxyType(options),
+        webhook=values["webhook"] or None,
+        track_id=values["track_id"],
+        extras=MappingProxyType({k: v for k, v in body.items() if k not in known}),
+        ignored=ignored,
+    )
+
+
+def _fetch(endpoint: str, body: Mapping[str, Any], path_id: str | None) -> Parsed:
+    out: list[Violation] = []
+    key = body.get("key")
+    if key is None:
+        out.append(Violation("field.required", "key", "is required"))
+    elif not isinstance(key, str):
+        out.append(Violation("field.type", "key", "expected a string"))
+    request_id: Any = path_id if path_id is not None else body.get("request_id")
+    if request_id is None or request_id == "":
+        out.append(Violation("field.required", "request_id", "is required"))
+    elif isinstance(request_id, bool) or not isinstance(request_id, int | str):
+        out.append(Violation("field.type", "request_id", "expected an integer or a string"))
+    if out:
+        return Parsed(None, tuple(out))
+    return Parsed(FetchRequest(endpoint, str(key), str(request_id)))
+
+
+def parse(endpoint: str, raw: Body, *, path_id: str | None = None) -> Parsed:
+    """Parse a body sent to `endpoint` (a path of the authoritative schema).
+
+    `raw` may be bytes, text or an already-decoded JSON value. For fetch endpoints whose id is
+    in the path, pass it as `path_id`.
+    """
+    contract = spec.contract()
+    if endpoint not in contract.generation and endpoint not in contract.fetch:
+        raise KeyError(f"unknown endpoint {endpoint!r}")
+    body, problem = _decode(raw)
+    if problem is not None or body is None:
+        return Parsed(None, (problem,) if problem else ())
+    if endpoint in contract.generation:
+        return _generation(endpoint, body)
+    return _fetch(endpoint, body, path_id)
+
+
+def iter_violations(endpoint: str, raw: Body, *, path_id: str | None = None) -> tuple[Violation, ...]:
+    return parse(endpoint, raw, path_id=path_id).violations
+
+
+def validate(endpoint: str, raw: Body, *, path_id: str | None = None) -> GenerationRequest | FetchRequest:
+    """Like `parse`, for callers that want the request or an exception."""
+    parsed = parse(endpoint, raw, path_id=path_id)
+    if parsed.request is None:
+        raise ContractViolation(parsed.violations)
+    return parsed.request

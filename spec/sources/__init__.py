@@ -1,0 +1,25 @@
+"""One module per documented page; `SOURCES` lists them in the order the ledger cites them."""
+
+from spec._facts import Source
+from spec.sources import (
+    later_sources,
+    v4_dreambooth_page,
+    v6_lora_page,
+    v6_lora_page_retired,
+    v6_multi_lora_page,
+    v6_openapi,
+    v6_text2img_page,
+)
+
+SOURCES: tuple[Source, ...] = (
+    v6_text2img_page.SOURCE,
+    v6_lora_page.SOURCE,
+    v6_lora_page_retired.SOURCE,
+    v6_multi_lora_page.SOURCE,
+    v6_openapi.SOURCE,
+    v4_dreambooth_page.SOURCE,
+    later_sources.ERROR_CATALOGUE,
+    later_sources.OBSERVED_API,
+)
+
+__all__ = ["SOURCES"]
