@@ -41,7 +41,8 @@ def to_number(value: Any) -> float:
     elif isinstance(value, str) and _NUMBER.match(value):
         number = float(value)
     else:
-        raise WireError(f"expected a number (a JSON number or a decimal string), got {_show(value)}")
+        raise WireError(
+            f"expected a number (a JSON number or a decimal string), got {_show(value)}")
     if not math.isfinite(number):
         raise WireError(f"expected a finite number, got {_show(value)}")
     return number

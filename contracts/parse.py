@@ -58,9 +58,17 @@ def _range_rule(f: spec.Field, suffix: str) -> str:
     return f"{f.name}{suffix}"
 
 
+def _num(value: float) -> str:
+    """A number for a message: 7.5, 1024, or a shortened huge integer (no float overflow)."""
+    if isinstance(value, int):
+        text = str(value)
+        return text if len(text) <= 24 else f"{text[:10]}...({len(text)} digits)"
+    return f"{value:g}"
+
+
 def _bounds(f: spec.Field) -> str:
-    low = "" if f.minimum is None else f"{f.minimum:g}"
-    high = "" if f.maximum is None else f"{f.maximum:g}"
+    low = "" if f.minimum is None else _num(f.minimum)
+    high = "" if f.maximum is None else _num(f.maximum)
     if low and high:
         return f"from {low} to {high}"
     return f"at least {low}" if low else f"at most {high}"
@@ -84,15 +92,15 @@ def _check_limits(f: spec.Field, value: Any, out: list[Violation]) -> Any:
         too_high = f.maximum is not None and v > f.maximum
         if too_low and f.cap is not None:
             out.append(Violation(_range_rule(f, ".min"), f.name,
-                                 f"must be at least {f.minimum:g}, got {v:g}"))
+                                 f"must be at least {_bounds(f).split()[-1]}, got {_num(v)}"))
             return value
         if too_low or too_high:
             out.append(Violation(_range_rule(f, ".range"), f.name,
-                                 f"must be {_bounds(f)}, got {v:g}"))
+                                 f"must be {_bounds(f)}, got {_num(v)}"))
             return value
         if f.multiple_of and v % f.multiple_of:
             out.append(Violation(_range_rule(f, ".range"), f.name,
-                                 f"must be a multiple of {f.multiple_of}, got {v:g}"))
+                                 f"must be a multiple of {f.multiple_of}, got {_num(v)}"))
             return value
     if f.cap is not None and isinstance(value, int | float) and value > f.cap:
         return type(value)(f.cap)
@@ -110,7 +118,9 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
         if raw is None:
             if f.required:
                 out.append(Violation("field.required", f.name, "is required"))
-            values[f.name] = requested[f.name] = f.default
+            # Defaults are stated in wire form ("no", 512): coerce them like a sent value.
+            default = None if f.default is None else _COERCE[f.kind](f.default)
+            values[f.name] = requested[f.name] = default
             continue
         try:
             coerced = _COERCE[f.kind](raw)
@@ -151,9 +161,7 @@ def _build(endpoint: str, body: Mapping[str, Any], values: dict[str, Any],
            contract: spec.Contract) -> GenerationRequest:
     fields = contract.generation[endpoint]
     known = {f.name for f in fields}
-    flags = {f.name: bool(values[f.name] if values[f.name] is not None
-                          else _wire.to_flag(f.default))
-             for f in fields if f.kind == "flag"}
+    flags = {f.name: bool(values[f.name]) for f in fields if f.kind == "flag"}
     options = {f.name: values[f.name] for f in fields
                if f.name not in _TYPED and f.kind != "flag"}
     model_id = values["model_id"]
@@ -220,11 +228,13 @@ def parse(endpoint: str, raw: Body, *, path_id: str | None = None) -> Parsed:
     return _fetch(endpoint, body, path_id)
 
 
-def iter_violations(endpoint: str, raw: Body, *, path_id: str | None = None) -> tuple[Violation, ...]:
+def iter_violations(endpoint: str, raw: Body, *,
+                    path_id: str | None = None) -> tuple[Violation, ...]:
     return parse(endpoint, raw, path_id=path_id).violations
 
 
-def validate(endpoint: str, raw: Body, *, path_id: str | None = None) -> GenerationRequest | FetchRequest:
+def validate(endpoint: str, raw: Body, *,
+             path_id: str | None = None) -> GenerationRequest | FetchRequest:
     """Like `parse`, for callers that want the request or an exception."""
     parsed = parse(endpoint, raw, path_id=path_id)
     if parsed.request is None:

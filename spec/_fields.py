@@ -92,12 +92,11 @@ V6_FIELDS: tuple[Field, ...] = (
     Field("track_id", "track_id", ledger=("ids",)),
 )
 
-_V4_OVERRIDES = {
-    "num_inference_steps": {"cap": 50},
-}
+#: v4 has the same parameters with its own step cap.
+_V4_STEPS_CAP = 50
 
 V4_FIELDS: tuple[Field, ...] = tuple(
-    replace(f, **_V4_OVERRIDES[f.name]) if f.name in _V4_OVERRIDES else f for f in V6_FIELDS
+    replace(f, cap=_V4_STEPS_CAP) if f.name == "num_inference_steps" else f for f in V6_FIELDS
 )
 
 #: Generation endpoints and the fields each accepts.

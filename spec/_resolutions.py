@@ -98,7 +98,8 @@ ROWS: tuple[Row, ...] = (
     Row(
         id="lora-lists",
         topic="lora_model / lora_strength lists and their counts",
-        says=(("v6-lora-page", "param:lora_model.type"), ("v6-lora-page", "param:lora_strength.type"),
+        says=(("v6-lora-page", "param:lora_model.type"),
+              ("v6-lora-page", "param:lora_strength.type"),
               ("observed-api", "claim:lora_strength_echo_without_strengths")),
         resolution="lora_model is a comma-separated list of ids, each trimmed; strengths are "
                    "matched to ids by position and their counts must be equal (lora.count). "
@@ -211,7 +212,8 @@ ROWS: tuple[Row, ...] = (
     Row(
         id="seed",
         topic="seed range",
-        says=(("v6-openapi", "param:seed.type"), ("v6-text2img-page", "claim:response_example_seed")),
+        says=(("v6-openapi", "param:seed.type"),
+              ("v6-text2img-page", "claim:response_example_seed")),
         resolution="null (a random seed, echoed in meta.seed) or an integer from 0 to 2^32-1 "
                    "(seed.range).",
         why="No source states a range; response examples echo seeds above 2^31, so the range "

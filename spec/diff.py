@@ -92,7 +92,7 @@ def _compare_param(where: str, ours: Mapping[str, Any],
             yield Change("widened", where, f"types {sorted(a)} -> {sorted(b)}")
         else:
             yield Change("changed", where, f"types {sorted(a)} -> {sorted(b)}")
-    for key, tighter in (("minimum", lambda o, t: t > o), ("maximum", lambda o, t: t < o)):
+    for key in ("minimum", "maximum"):
         o, t = _bound(ours, key), _bound(theirs, key)
         if o == t:
             continue
@@ -101,7 +101,8 @@ def _compare_param(where: str, ours: Mapping[str, Any],
         elif t is None:
             yield Change("widened", where, f"{key} removed (was {o})")
         else:
-            yield Change("narrowed" if tighter(o, t) else "widened", where, f"{key} {o} -> {t}")
+            tighter = t > o if key == "minimum" else t < o
+            yield Change("narrowed" if tighter else "widened", where, f"{key} {o} -> {t}")
     oe = {v for v in ours.get("enum") or () if v is not None}
     te = {v for v in theirs.get("enum") or () if v is not None}
     if oe != te and (oe or te):

@@ -3,7 +3,6 @@
 from spec._facts import Fact, Source
 from spec.sources._shared import (
     IP_ADAPTER_IDS,
-    NEGATIVE,
     PROMPT,
     SAFETY_CHECKER_TYPES,
     SCHEDULERS,
