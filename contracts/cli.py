@@ -63,6 +63,10 @@ def _spec(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     d.set_defaults(handler=_spec_diff)
 
 
+# Subcommands owned by other modules register here, importing their module lazily.
+# (mock: mockserver/cli.py; gate: contracts/gate/) -- keep one function per subcommand.
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="modelslab-contract", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
