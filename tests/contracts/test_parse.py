@@ -270,3 +270,21 @@ def test_fetch_bodies() -> None:
     assert parse("/api/v6/images/fetch", {"key": "k", "request_id": 12}).ok
     assert parse("/api/v6/images/fetch/{id}", {"key": "k"}, path_id="12").ok
     assert parse("/api/v6/images/fetch", {"key": "k"}).rule_ids == ("field.required",)
+
+
+STRING_FIELDS = [f.name for f in FIELDS if f.kind in ("string", "url")]
+
+
+@pytest.mark.parametrize("name", STRING_FIELDS)
+@given(text=st.text(max_size=50))
+def test_string_fields_accept_any_text(name: str, text: str) -> None:
+    request = _ok({name: text or "x"})
+    values = {"key": request.key, "model_id": request.model_id, "prompt": request.prompt,
+              "negative_prompt": request.negative_prompt, "webhook": request.webhook,
+              **request.options}
+    assert values[name] == (text or "x")
+
+
+@pytest.mark.parametrize("name", STRING_FIELDS)
+def test_string_fields_refuse_other_json_types(name: str) -> None:
+    assert _rules({name: 12}) == ("field.type",)
