@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
 from types import MappingProxyType
 from typing import Any
 
@@ -107,36 +109,64 @@ def _check_limits(f: spec.Field, value: Any, out: list[Violation]) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What parsing one endpoint needs, worked out once: the parser is on the mock's hot path."""
+
+    #: name -> (field, coercer, whether it has limits or an enum to check)
+    by_name: Mapping[str, tuple[spec.Field, Callable[[Any], Any], bool]]
+    #: Every field's default, coerced (defaults are stated in wire form: "no", 512). A plain
+    #: dict, copied per request and never mutated: copying a mappingproxy costs 15x more.
+    defaults: dict[str, Any]
+    required: tuple[str, ...]
+    flags: tuple[str, ...]
+    options: tuple[str, ...]
+
+
+def _has_limits(f: spec.Field) -> bool:
+    return f.kind == "enum" or any(
+        v is not None for v in (f.minimum, f.maximum, f.cap, f.multiple_of))
+
+
+@cache
+def _plan(endpoint: str) -> _Plan:
+    fields = spec.contract().generation[endpoint]
+    return _Plan(
+        by_name=MappingProxyType({f.name: (f, _COERCE[f.kind], _has_limits(f)) for f in fields}),
+        defaults={f.name: None if f.default is None else _COERCE[f.kind](f.default)
+                  for f in fields},
+        required=tuple(f.name for f in fields if f.required),
+        flags=tuple(f.name for f in fields if f.kind == "flag"),
+        options=tuple(f.name for f in fields if f.name not in _TYPED and f.kind != "flag"),
+    )
+
+
 def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
-    contract = spec.contract()
-    fields = contract.generation[endpoint]
-    values: dict[str, Any] = {}
-    requested: dict[str, Any] = {}
-    out: list[Violation] = []
-    for f in fields:
-        raw = body.get(f.name)
-        if raw is None:
-            if f.required:
-                out.append(Violation("field.required", f.name, "is required"))
-            # Defaults are stated in wire form ("no", 512): coerce them like a sent value.
-            default = None if f.default is None else _COERCE[f.kind](f.default)
-            values[f.name] = requested[f.name] = default
+    plan = _plan(endpoint)
+    values = plan.defaults.copy()
+    requested = plan.defaults.copy()
+    out: list[Violation] = [Violation("field.required", name, "is required")
+                            for name in plan.required if body.get(name) is None]
+    for name, raw in body.items():
+        entry = plan.by_name.get(name)
+        if entry is None or raw is None:
             continue
+        f, coerce, limited = entry
         try:
-            coerced = _COERCE[f.kind](raw)
+            coerced = coerce(raw)
         except WireError as exc:
             out.append(Violation("field.type", f.name, str(exc)))
             continue
         except (TypeError, ValueError, OverflowError):
             out.append(Violation("field.type", f.name, "has a value of the wrong form"))
             continue
-        requested[f.name] = coerced
-        values[f.name] = _check_limits(f, coerced, out)
+        requested[name] = coerced
+        values[name] = _check_limits(f, coerced, out) if limited else coerced
     if not out:
         loras = _loras(values.get("lora_model") or (), values.get("lora_strength") or (), out)
     if out:
         return Parsed(None, tuple(out))
-    return Parsed(_build(endpoint, body, values, requested, loras, contract))
+    return Parsed(_build(endpoint, body, values, requested, loras, plan))
 
 
 def _loras(ids: tuple[str, ...], strengths: tuple[float, ...],
@@ -157,13 +187,10 @@ _TYPED = {"key", "model_id", "prompt", "negative_prompt", "width", "height", "sa
 
 
 def _build(endpoint: str, body: Mapping[str, Any], values: dict[str, Any],
-           requested: dict[str, Any], loras: tuple[Lora, ...],
-           contract: spec.Contract) -> GenerationRequest:
-    fields = contract.generation[endpoint]
-    known = {f.name for f in fields}
-    flags = {f.name: bool(values[f.name]) for f in fields if f.kind == "flag"}
-    options = {f.name: values[f.name] for f in fields
-               if f.name not in _TYPED and f.kind != "flag"}
+           requested: dict[str, Any], loras: tuple[Lora, ...], plan: _Plan) -> GenerationRequest:
+    contract = spec.contract()
+    flags = {name: bool(values[name]) for name in plan.flags}
+    options = {name: values[name] for name in plan.options}
     model_id = values["model_id"]
     ignored: tuple[str, ...] = ()
     if model_id in contract.flux_models:
@@ -189,7 +216,7 @@ def _build(endpoint: str, body: Mapping[str, Any], values: dict[str, Any],
         options=MappingProxyType(options),
         webhook=values["webhook"] or None,
         track_id=values["track_id"],
-        extras=MappingProxyType({k: v for k, v in body.items() if k not in known}),
+        extras=MappingProxyType({k: v for k, v in body.items() if k not in plan.by_name}),
         ignored=ignored,
     )
 
