@@ -67,6 +67,13 @@ def _spec(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 # (mock: mockserver/cli.py; gate: contracts/gate/) -- keep one function per subcommand.
 
 
+@command
+def _mock(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from mockserver.cli import add_mock_command
+
+    add_mock_command(sub)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="modelslab-contract", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)

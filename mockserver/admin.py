@@ -1,0 +1,74 @@
+"""The admin API under `/__mock/`: health, config, journal, reset and scenario presets.
+
+| method | path | does |
+|---|---|---|
+| GET | `health` | `{"status": "ok", "jobs": n, ...}` |
+| GET | `config` | the settings (accepted keys by count only) |
+| PUT, POST, PATCH | `config` | change settings: a JSON object of name -> value |
+| GET, DELETE | `journal` | the recorded requests and webhooks (keys redacted), or clear them |
+| POST | `reset` | forget jobs, journal, rate counts, images; restore the starting settings |
+| GET | `scenarios` | the presets and what each changes |
+| POST | `scenarios/{name}` (or `scenario/{name}`) | apply a preset over the starting settings |
+
+Admin answers always use real HTTP statuses, whatever the error mode.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from mockserver.config import SCENARIOS
+from mockserver.response import MockResponse, json_response
+
+if TYPE_CHECKING:
+    from mockserver.engine import Engine
+
+
+def admin(engine: Engine, method: str, path: str, body: bytes) -> MockResponse:
+    name, _, rest = path.partition("/")
+    if name == "health" and method in ("GET", "HEAD"):
+        return json_response(200, {"status": "ok", "jobs": len(engine.store),
+                                   "journal": len(engine.journal),
+                                   "images_cached": len(engine.images)})
+    if name == "config":
+        if method == "GET":
+            return json_response(200, engine.config.to_json())
+        if method in ("PUT", "POST", "PATCH"):
+            return _configure(engine, body)
+    if name == "journal":
+        if method == "GET":
+            return json_response(200, {"entries": engine.journal.entries()})
+        if method == "DELETE":
+            engine.journal.clear()
+            return json_response(200, {"status": "ok"})
+    if name == "reset" and method == "POST":
+        engine.reset()
+        return json_response(200, {"status": "ok"})
+    if name in ("scenarios", "scenario"):
+        if not rest and method == "GET":
+            return json_response(200, {"scenarios": {k: dict(v) for k, v in SCENARIOS.items()}})
+        if rest and method in ("POST", "PUT"):
+            if rest not in SCENARIOS:
+                return _problem(404, f"no scenario {rest!r}; see GET /__mock/scenarios")
+            return json_response(200, {"scenario": rest,
+                                       "config": engine.scenario(rest).to_json()})
+    return _problem(404, f"no admin endpoint {method} /__mock/{path}")
+
+
+def _configure(engine: Engine, body: bytes) -> MockResponse:
+    try:
+        changes: Any = json.loads(body or b"{}")
+    except ValueError:
+        return _problem(422, "the body must be a JSON object of setting -> value")
+    if not isinstance(changes, dict):
+        return _problem(422, "the body must be a JSON object of setting -> value")
+    try:
+        config = engine.configure(**changes)
+    except (TypeError, ValueError) as exc:
+        return _problem(422, str(exc))
+    return json_response(200, config.to_json())
+
+
+def _problem(status: int, message: str) -> MockResponse:
+    return json_response(status, {"status": "error", "message": message})

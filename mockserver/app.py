@@ -1,0 +1,154 @@
+"""The ASGI adapter: a Starlette app (CORS open to any origin) over one `Engine`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from mockserver.config import MockConfig
+from mockserver.engine import Engine
+
+#: Environment variable carrying a JSON `MockConfig` to `app_from_env` (used with --workers).
+CONFIG_ENV = "MODELSLAB_MOCK_CONFIG"
+
+
+class _Endpoint:
+    """A raw ASGI endpoint: read the body (no further than the size limit), ask the engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send,
+                       extra: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+        headers = _headers(scope)
+        body = await _read_body(receive, headers, self.engine.config.max_body_bytes)
+        path: str = scope["path"]
+        origin = _origin(scope, headers)
+        if path.startswith("/generations/"):  # rendering is CPU work: keep it off the loop
+            response = await run_in_threadpool(self.engine.handle, scope["method"], path,
+                                               headers, body, origin)
+        else:
+            response = self.engine.handle(scope["method"], path, headers, body, origin)
+        if response.delay:
+            await asyncio.sleep(response.delay)
+        raw_headers = [(k.encode("latin-1"), v.encode("latin-1"))
+                       for k, v in response.headers.items()]
+        raw_headers.append((b"content-length", str(len(response.body)).encode()))
+        raw_headers.extend(extra)
+        await send({"type": "http.response.start", "status": response.status,
+                    "headers": raw_headers})
+        await send({"type": "http.response.body", "body": response.body})
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """The request headers as a plain dict (names lower-case, the first value of a repeated
+    header wins, as with Starlette's `Headers.get`): one pass, and cheap lookups after."""
+    out: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        key = name.decode("latin-1")
+        if key not in out:
+            out[key] = value.decode("latin-1")
+    return out
+
+
+#: What CORSMiddleware (allow all origins, no credentials) adds to a response to a request
+#: without an `Origin` header.
+_VARY = ((b"vary", b"Origin"),)
+
+
+class _App(Starlette):
+    """Starlette, with a fast path for the hot requests.
+
+    A request without an `Origin` header (SDKs, tests, load) goes straight to the endpoint,
+    skipping four middleware layers whose only effect on it is `Vary: Origin` (about a sixth
+    of a generation request's time). Browser requests (CORS), preflights, lifespan and
+    anything else take the full Starlette stack.
+    """
+
+    endpoint: _Endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] != "OPTIONS" and \
+                not any(name == b"origin" for name, _ in scope["headers"]):
+            scope["app"] = self
+            await self.endpoint(scope, receive, send, _VARY)
+            return
+        await super().__call__(scope, receive, send)
+
+
+async def _read_body(receive: Receive, headers: Mapping[str, str], limit: int) -> bytes:
+    """The body, or its first `limit + 1` bytes when it is larger (the engine answers 413)."""
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return b"\0" * (limit + 1)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk: bytes = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)[:limit + 1]
+
+
+def _origin(scope: Scope, headers: Mapping[str, str]) -> str:
+    scheme = scope.get("scheme", "http")
+    host = headers.get("host")
+    if not host:
+        server = scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{scheme}://{host}"
+
+
+def create_app(config: MockConfig | None = None, *, engine: Engine | None = None) -> Starlette:
+    """The mock as an ASGI app. Pass `engine` to share one with other adapters."""
+    owned = engine is None
+    core = engine or Engine(config)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if owned:
+            await run_in_threadpool(core.close)
+
+    endpoint = _Endpoint(core)
+    app = _App(
+        routes=[Route("/{path:path}", endpoint,
+                      methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])],
+        middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"],
+                               allow_headers=["*"], expose_headers=["Retry-After"],
+                               max_age=600)],
+        lifespan=lifespan,
+    )
+    app.state.engine = core
+    app.endpoint = endpoint
+    return app
+
+
+def config_from_json(text: str) -> MockConfig:
+    """A `MockConfig` from a JSON object of setting -> value."""
+    data: dict[str, Any] = json.loads(text)
+    return MockConfig().replace(**data)
+
+
+def app_from_env() -> Starlette:
+    """Factory for uvicorn workers: the config comes in `MODELSLAB_MOCK_CONFIG`."""
+    text = os.environ.get(CONFIG_ENV)
+    return create_app(config_from_json(text) if text else None)

@@ -1,0 +1,128 @@
+"""The bodies the mock answers with, as plain functions of a request, a job and the spec."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import spec
+from contracts import GenerationRequest, Violation
+from mockserver.jobs import Job
+
+#: Meta keys whose value is "not applied" for a flux model that ignored the field.
+_IGNORED_META = {"lora_model": ("lora", "lora_strength"), "embeddings_model": ("embeddings_model",),
+                 "negative_prompt": ("negative_prompt",), "enhance_style": ("enhance_style",),
+                 "ip_adapter_id": ("ip_adapter_id",)}
+
+
+def yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def effective_upscale(request: GenerationRequest) -> int:
+    """The factor the images are made larger by (flux models ignore upscale)."""
+    return 1 if "upscale" in request.ignored else request.upscale
+
+
+def meta(request: GenerationRequest, seed: int) -> dict[str, Any]:
+    """`meta` echoing the effective values: capped steps, the seed used, flags as yes/no."""
+    upscale = effective_upscale(request)
+    out: dict[str, Any] = {
+        "prompt": request.prompt,
+        "model_id": request.model_id,
+        "negative_prompt": request.negative_prompt,
+        "scheduler": request.scheduler,
+        "W": request.width,
+        "H": request.height,
+        "guidance_scale": request.guidance_scale,
+        "seed": seed,
+        "steps": request.steps,
+        "n_samples": request.samples,
+        "clip_skip": request.clip_skip,
+        "upscale": "no" if upscale == 1 else str(upscale),
+        "lora": request.lora_ids,
+        "lora_strength": request.lora_strengths,
+    }
+    for name, value in request.flags.items():
+        out[name] = yes_no(value and name not in request.ignored)
+    for name, value in request.options.items():
+        out.setdefault(name, value)
+    for name in request.ignored:
+        for key in _IGNORED_META.get(name, ()):
+            out[key] = None
+    return out
+
+
+def flux_warning(request: GenerationRequest) -> str | None:
+    if not request.ignored:
+        return None
+    return (f"{request.model_id} does not support {', '.join(request.ignored)}: "
+            "ignored for this request")
+
+
+def generation_time(request: GenerationRequest) -> float:
+    """A plausible, deterministic time in seconds, growing with the work asked for."""
+    return round(0.4 + 0.5 * workload(request), 2)
+
+
+def workload(request: GenerationRequest) -> float:
+    """Work in units of one 512x512 image at 20 steps (what the `workload` queue policy uses)."""
+    size = request.width * request.height * effective_upscale(request) ** 2 / (512 * 512)
+    return request.samples * request.steps * size / 20
+
+
+def success(job: Job, origin: str, *, job_id: int | str | None = None) -> dict[str, Any]:
+    links = [origin + link for link in job.links]
+    out: dict[str, Any] = {
+        "status": "success",
+        "generationTime": job.generation_time,
+        "id": job.id if job_id is None else job_id,
+        "output": links,
+        "proxy_links": list(links),
+        "nsfw_content_detected": False,
+        "meta": job.meta,
+    }
+    if job.warning:
+        out["warning"] = job.warning
+    return out
+
+
+def processing(job: Job, origin: str, fetch_path: str, eta: float, *, quirks: bool,
+               from_fetch: bool) -> dict[str, Any]:
+    fetch_url = origin + fetch_path.replace("{id}", str(job.id))
+    out: dict[str, Any] = {
+        "status": "processing",
+        "tip": f"The image is being generated; fetch it after `eta` seconds from {fetch_url}",
+        "eta": round(max(eta, 0.0), 2),
+        ("messege" if quirks else "message"): "Try to fetch request after given estimated time",
+        "fetch_result": fetch_url,
+        "id": str(job.id) if (quirks and from_fetch) else job.id,
+        "output": spec.contract().quirks["pending_output"] if (quirks and from_fetch) else [],
+        "future_links": [origin + link for link in job.links],
+        "meta": job.meta,
+    }
+    if job.warning:
+        out["warning"] = job.warning
+    return out
+
+
+def error(name: str, message: str | None = None) -> dict[str, Any]:
+    """The error shape for one of the spec's `x-contract.errors`."""
+    status = "failed" if name == "failed" else "error"
+    return {"status": status, "message": message or spec.contract().errors[name]["message"]}
+
+
+def validation(violations: Iterable[Violation]) -> dict[str, Any]:
+    """The legacy validation shape: field -> list of messages (the rules' own sentences)."""
+    messages: dict[str, list[str]] = {}
+    for v in violations:
+        messages.setdefault(v.field or "body", []).append(v.message)
+    return {"status": "error", "message": messages}
+
+
+def http_status(name: str, error_mode: str) -> int:
+    """The HTTP status an error body travels with in the given error mode."""
+    errors: Mapping[str, Mapping[str, Any]] = spec.contract().errors
+    if name == "payload_too_large":
+        return int(errors[name]["http"])  # a transport limit: 413 in both modes
+    return int(errors[name]["http"]) if error_mode == "http" else 200

@@ -1,0 +1,152 @@
+"""`modelslab-contract mock`: run the mock on a port.
+
+Only the standard library is imported here at module level, so the other subcommands stay
+fast; uvicorn and the engine are imported when the mock actually starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mockserver.config import MockConfig
+
+DEFAULT_HOST = "127.0.0.1"
+#: The documented port (Prism's default too, so frontends written against Prism just work).
+DEFAULT_PORT = 4010
+
+
+def add_mock_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `mock` subcommand to a `modelslab-contract` subparsers object."""
+    p = sub.add_parser(
+        "mock", help="run the ModelsLab mock server",
+        description="Run a local ModelsLab: every endpoint of spec/modelslab.yaml with real "
+                    "PNG images, the processing lifecycle, webhooks and an admin API under "
+                    "/__mock/. With no options it listens on "
+                    f"{DEFAULT_HOST}:{DEFAULT_PORT}.")
+    p.add_argument("--host", default=DEFAULT_HOST,
+                   help="address to listen on (default: %(default)s)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)")
+    p.add_argument("--origin", default=None,
+                   help="base of absolute URLs in answers (default: each request's Host)")
+    p.add_argument("--queue", choices=("never", "always", "workload"), default="never",
+                   help="when generations are queued as processing (default: %(default)s)")
+    p.add_argument("--eta", type=float, default=2.0,
+                   help="seconds a queued job takes (default: %(default)s)")
+    p.add_argument("--error-mode", choices=("legacy", "http"), default="legacy",
+                   help="legacy: errors with HTTP 200, as the old API; http: 401/402/404/422/429")
+    p.add_argument("--no-quirks", dest="quirks", action="store_false",
+                   help="turn off the real API's quirks (messege, output \"\", string ids)")
+    p.add_argument("--latency", default=None,
+                   help="added latency: milliseconds, 'uniform:50-200' or 'normal:100,30'")
+    p.add_argument("--seed", type=int, default=0, help="the mock's RNG seed (default: 0)")
+    p.add_argument("--key", dest="keys", action="append", default=None, metavar="KEY",
+                   help="accept only this API key (repeat for more; default: any non-empty)")
+    p.add_argument("--rate-limit", type=int, default=None, metavar="N",
+                   help="requests per key per minute (default: unlimited)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="worker processes; more than 1 implies a SQLite job store")
+    p.add_argument("--store", default=None, metavar="sqlite:PATH",
+                   help="job store: memory (default) or sqlite:PATH (shared, survives restarts)")
+    p.add_argument("--webhook-host", dest="webhook_hosts", action="append", default=None,
+                   metavar="HOST", help="also allow webhooks to this host (loopback always is)")
+    p.add_argument("--max-jobs", type=int, default=None, help="most jobs kept (default: 10000)")
+    p.add_argument("--log-level", default="info",
+                   choices=("critical", "error", "warning", "info", "debug"))
+    p.set_defaults(handler=run)
+
+
+def config_from_args(args: argparse.Namespace) -> MockConfig:
+    """The `MockConfig` the options describe (a SQLite store is chosen for several workers)."""
+    import tempfile
+
+    from mockserver.config import DEFAULT_WEBHOOK_HOSTS, MockConfig
+
+    store = args.store or "memory"
+    if args.workers > 1 and store == "memory":
+        store = "sqlite:" + os.path.join(tempfile.gettempdir(),
+                                         f"modelslab-mock-{os.getpid()}.sqlite")
+    changes: dict[str, Any] = {
+        "origin": args.origin, "queue": args.queue, "eta": args.eta,
+        "error_mode": args.error_mode, "quirks": args.quirks, "latency": args.latency,
+        "seed": args.seed, "rate_limit": args.rate_limit, "store": store,
+        "accepted_keys": frozenset(args.keys) if args.keys else None,
+        "webhook_hosts": tuple(dict.fromkeys([*DEFAULT_WEBHOOK_HOSTS,
+                                              *(args.webhook_hosts or ())])),
+    }
+    if args.max_jobs is not None:
+        changes["max_jobs"] = args.max_jobs
+    return MockConfig(**changes)
+
+
+def banner(url: str, config: MockConfig, workers: int = 1) -> str:
+    """What the mock prints when it starts: where it listens and how to call it."""
+    key = sorted(config.accepted_keys)[0] if config.accepted_keys else "test-key"
+    body = json.dumps({"key": key, "model_id": "sdxl", "prompt": "a red fox in the snow",
+                       "width": 512, "height": 512, "samples": 1})
+    return "\n".join([
+        f"modelslab-contract mock listening on {url}",
+        f"  queue {config.queue} (eta {config.eta:g}s), error mode {config.error_mode}, "
+        f"quirks {'on' if config.quirks else 'off'}, seed {config.seed}, store {config.store}"
+        + (f", {workers} workers" if workers > 1 else ""),
+        f"  admin: {url}/__mock/health  {url}/__mock/journal  {url}/__mock/scenarios",
+        "  try:",
+        f"    curl -s {url}/api/v6/images/text2img -H 'Content-Type: application/json' \\",
+        f"      -d '{body}'",
+        "",
+    ])
+
+
+def _to_json(config: MockConfig) -> str:
+    import dataclasses
+
+    data = dataclasses.asdict(config)
+    data["accepted_keys"] = sorted(config.accepted_keys) if config.accepted_keys else None
+    data["webhook_hosts"] = list(config.webhook_hosts)
+    return json.dumps(data)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the mock and serve until interrupted."""
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        print(f"modelslab-contract mock: {exc}", file=sys.stderr)
+        return 2
+    import uvicorn
+
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    url = f"http://{host}:{args.port}"
+    if args.workers > 1:
+        from mockserver.app import CONFIG_ENV
+
+        os.environ[CONFIG_ENV] = _to_json(config)
+        print(banner(url, config, args.workers), flush=True)
+        try:
+            uvicorn.run("mockserver.app:app_from_env", factory=True, host=args.host,
+                        port=args.port, workers=args.workers, log_level=args.log_level,
+                        access_log=False)
+        finally:
+            if args.store is None:  # the temporary store we chose goes with the mock
+                path = config.store.removeprefix("sqlite:")
+                for leftover in (path, path + "-wal", path + "-shm"):
+                    with contextlib.suppress(OSError):
+                        os.remove(leftover)
+        return 0
+    from mockserver.app import create_app
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                port = self.servers[0].sockets[0].getsockname()[1] if self.servers else args.port
+                print(banner(f"http://{host}:{port}", config), flush=True)
+
+    Server(uvicorn.Config(create_app(config), host=args.host, port=args.port,
+                          log_level=args.log_level, access_log=False)).run()
+    return 0

@@ -1,0 +1,180 @@
+"""The mock's settings, the latency distributions they name, and the scenario presets."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import spec
+
+QUEUE_POLICIES = ("never", "always", "workload")
+ERROR_MODES = ("legacy", "http")
+DEFAULT_WEBHOOK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _max_body_bytes() -> int:
+    return int(spec.contract().limits["max_body_bytes"])
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    """Everything the mock can be told; every field has a default that suits a test."""
+
+    #: Base of absolute URLs (images, fetch_result); None derives it from each request's Host.
+    origin: str | None = None
+    #: When a job is queued: "never", "always", or "workload" (see `mockserver.engine`).
+    queue: str = "never"
+    #: Seconds a queued job takes before fetch answers success.
+    eta: float = 2.0
+    #: "legacy": every error body with HTTP 200 (as the old API); "http": 401/402/404/422/429/500.
+    error_mode: str = "legacy"
+    #: The real API's quirks: `messege`, `output: ""` while pending, string ids from fetch.
+    quirks: bool = True
+    #: None, a fixed number of milliseconds, or "uniform:50-200" / "normal:100,30" (ms, seeded).
+    latency: float | str | None = None
+    #: The mock's own RNG seed: random seeds, latencies and flaky failures are drawn from it.
+    seed: int = 0
+    #: None accepts any non-empty key; otherwise only these. "" is always an invalid key.
+    accepted_keys: frozenset[str] | None = None
+    #: Requests per key per minute; None is unlimited.
+    rate_limit: int | None = None
+    #: Hosts webhooks may be sent to (the mock is no open relay).
+    webhook_hosts: tuple[str, ...] = DEFAULT_WEBHOOK_HOSTS
+    #: "memory", or "sqlite:PATH" to share jobs between workers and restarts.
+    store: str = "memory"
+    #: Most jobs kept; the oldest are evicted first.
+    max_jobs: int = 10_000
+    #: Seconds a job (and its image links) is kept.
+    job_ttl: float = 3600.0
+    #: Larger bodies get 413 (from the spec's limits).
+    max_body_bytes: int = field(default_factory=_max_body_bytes)
+    #: Share of generation requests that fail with "Failed, Try Again" (seeded; 0 to 1).
+    failure_rate: float = 0.0
+
+    def __post_init__(self) -> None:
+        problems = list(_problems(self))
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def replace(self, **changes: Any) -> MockConfig:
+        """A copy with `changes` applied (values in their JSON forms are accepted too)."""
+        return dataclasses.replace(self, **_coerce(changes))
+
+    def to_json(self) -> dict[str, Any]:
+        """The settings as JSON; accepted keys are shown by count only, never in clear."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["accepted_keys"] = (None if self.accepted_keys is None
+                                else f"{len(self.accepted_keys)} key(s)")
+        out["webhook_hosts"] = list(self.webhook_hosts)
+        return out
+
+
+def _problems(c: MockConfig) -> list[str]:
+    out = []
+    if c.queue not in QUEUE_POLICIES:
+        out.append(f"queue must be one of {', '.join(QUEUE_POLICIES)}")
+    if c.error_mode not in ERROR_MODES:
+        out.append(f"error_mode must be one of {', '.join(ERROR_MODES)}")
+    if not (isinstance(c.eta, int | float) and math.isfinite(c.eta) and c.eta >= 0):
+        out.append("eta must be a number of seconds, at least 0")
+    if c.rate_limit is not None and (not isinstance(c.rate_limit, int) or c.rate_limit < 1):
+        out.append("rate_limit must be a positive integer or null")
+    if not (isinstance(c.max_jobs, int) and c.max_jobs >= 1):
+        out.append("max_jobs must be a positive integer")
+    if not (isinstance(c.job_ttl, int | float) and c.job_ttl > 0):
+        out.append("job_ttl must be positive")
+    if not (isinstance(c.max_body_bytes, int) and c.max_body_bytes >= 1):
+        out.append("max_body_bytes must be a positive integer")
+    if not (isinstance(c.failure_rate, int | float) and 0 <= c.failure_rate <= 1):
+        out.append("failure_rate must be from 0 to 1")
+    if not (c.store == "memory" or c.store.startswith("sqlite:")):
+        out.append('store must be "memory" or "sqlite:PATH"')
+    try:
+        Latency.parse(c.latency)
+    except ValueError as exc:
+        out.append(str(exc))
+    return out
+
+
+def _coerce(changes: Mapping[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in dataclasses.fields(MockConfig)}
+    unknown = sorted(set(changes) - names)
+    if unknown:
+        raise ValueError(f"unknown setting(s): {', '.join(unknown)}")
+    out = dict(changes)
+    if "accepted_keys" in out and out["accepted_keys"] is not None:
+        keys = out["accepted_keys"]
+        out["accepted_keys"] = frozenset([keys] if isinstance(keys, str) else keys)
+    if "webhook_hosts" in out:
+        hosts = out["webhook_hosts"]
+        out["webhook_hosts"] = tuple([hosts] if isinstance(hosts, str) else hosts)
+    return out
+
+
+_UNIFORM = re.compile(r"^uniform:\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)$")
+_NORMAL = re.compile(r"^normal:\s*(\d+(?:\.\d+)?)\s*,\s*(\d+(?:\.\d+)?)$")
+
+
+@dataclass(frozen=True)
+class Latency:
+    """A delay in milliseconds: fixed (low == high) or drawn from a distribution."""
+
+    kind: str = "none"
+    a: float = 0.0
+    b: float = 0.0
+
+    @classmethod
+    def parse(cls, value: float | str | None) -> Latency:
+        if value is None or value == "" or value == 0:
+            return cls()
+        if isinstance(value, bool):
+            raise ValueError("latency must be milliseconds or a distribution")
+        if isinstance(value, int | float):
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError("latency must be at least 0 ms")
+            return cls("fixed", float(value), float(value))
+        text = value.strip().lower()
+        try:
+            return cls.parse(float(text))
+        except ValueError:
+            pass
+        if m := _UNIFORM.match(text):
+            low, high = float(m[1]), float(m[2])
+            if low > high:
+                raise ValueError("latency uniform:LOW-HIGH needs LOW <= HIGH")
+            return cls("uniform", low, high)
+        if m := _NORMAL.match(text):
+            return cls("normal", float(m[1]), float(m[2]))
+        raise ValueError(f"latency {value!r}: give milliseconds, 'uniform:LOW-HIGH' "
+                         "or 'normal:MEAN,SD'")
+
+    def draw(self, rng: random.Random) -> float:
+        """Seconds to wait."""
+        if self.kind == "none":
+            return 0.0
+        if self.kind == "fixed":
+            ms = self.a
+        elif self.kind == "uniform":
+            ms = rng.uniform(self.a, self.b)
+        else:
+            ms = max(0.0, rng.gauss(self.a, self.b))
+        return ms / 1000.0
+
+
+#: Named sets of setting changes, applied over the mock's starting configuration.
+SCENARIOS: Mapping[str, Mapping[str, Any]] = {
+    "default": {},
+    "instant": {"queue": "never", "latency": None, "failure_rate": 0.0},
+    "slow-queue": {"queue": "always", "eta": 5.0, "latency": "uniform:200-800"},
+    "spinner": {"queue": "always", "eta": 3.0, "latency": "uniform:300-1500"},
+    "workload": {"queue": "workload"},
+    "flaky": {"failure_rate": 0.2, "latency": "uniform:50-400"},
+    "http-errors": {"error_mode": "http"},
+    "no-quirks": {"quirks": False},
+    "rate-limited": {"rate_limit": 5},
+}

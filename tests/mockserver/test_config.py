@@ -1,0 +1,64 @@
+"""MockConfig: defaults from the spec, validation with reasons, latency forms, the public API."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import mockserver
+import spec
+from mockserver import MockConfig
+from mockserver.config import Latency
+
+
+def test_the_defaults_are_sane_and_the_limit_comes_from_the_spec() -> None:
+    config = MockConfig()
+
+    assert config.max_body_bytes == spec.contract().limits["max_body_bytes"]
+    assert (config.queue, config.error_mode, config.quirks, config.seed) == \
+        ("never", "legacy", True, 0)
+    assert config.webhook_hosts == ("127.0.0.1", "localhost", "::1")
+    assert config.store == "memory" and config.max_jobs == 10_000 and config.job_ttl == 3600
+
+
+@pytest.mark.parametrize(("changes", "says"), [
+    ({"queue": "sometimes"}, "queue"), ({"error_mode": "loud"}, "error_mode"),
+    ({"eta": -1}, "eta"), ({"rate_limit": 0}, "rate_limit"), ({"max_jobs": 0}, "max_jobs"),
+    ({"store": "redis"}, "store"), ({"latency": "soon"}, "latency"),
+    ({"failure_rate": 2}, "failure_rate"), ({"colour": "red"}, "unknown")])
+def test_bad_settings_are_refused_with_a_reason(changes: dict[str, object], says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        MockConfig().replace(**changes)
+
+
+def test_json_forms_are_accepted_and_keys_never_shown() -> None:
+    config = MockConfig().replace(accepted_keys=["a", "b"], webhook_hosts="hooks.lan")
+
+    assert config.accepted_keys == frozenset({"a", "b"})
+    assert config.webhook_hosts == ("hooks.lan",)
+    assert config.to_json()["accepted_keys"] == "2 key(s)"
+
+
+@pytest.mark.parametrize(("value", "kind", "low", "high"), [
+    (None, "none", 0, 0), (0, "none", 0, 0), (120, "fixed", 120, 120), ("75", "fixed", 75, 75),
+    ("uniform:50-200", "uniform", 50, 200), ("normal:100,30", "normal", 100, 30)])
+def test_latency_forms(value: object, kind: str, low: float, high: float) -> None:
+    latency = Latency.parse(value)  # type: ignore[arg-type]
+
+    assert (latency.kind, latency.a, latency.b) == (kind, low, high)
+    assert latency.draw(random.Random(0)) >= 0
+
+
+@pytest.mark.parametrize("value", ["-5", "uniform:9-1", "gamma:1", True, float("inf")])
+def test_bad_latencies_are_refused(value: object) -> None:
+    with pytest.raises(ValueError, match="latency"):
+        Latency.parse(value)  # type: ignore[arg-type]
+
+
+def test_the_public_names_are_exported_lazily() -> None:
+    for name in mockserver.__all__:
+        assert getattr(mockserver, name) is not None
+    assert mockserver.__all__ == sorted(mockserver.__all__)
+    with pytest.raises(AttributeError):
+        mockserver.nothing  # noqa: B018

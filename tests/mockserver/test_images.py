@@ -1,0 +1,138 @@
+"""Images: real PNGs of the right size, deterministic, base64 and temporary links."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import pytest
+from PIL import Image
+
+import spec
+from mockserver.images import ImageCache, render_png
+from tests.mockserver._support import Mock, make_mock
+
+
+def _png(mock: Mock, url: str) -> Image.Image:
+    response = mock.get(url)
+    assert response.status == 200, response.body
+    assert response.headers["content-type"] == "image/png"
+    image = Image.open(io.BytesIO(response.body))
+    image.load()
+    return image
+
+
+@pytest.mark.parametrize(("width", "height", "upscale", "size"), [
+    (512, 512, None, (512, 512)), (256, 768, "no", (256, 768)), (512, 256, "yes", (1024, 512)),
+    (256, 256, 3, (768, 768)), (264, 256, "2", (528, 512))])
+def test_output_links_serve_pngs_of_the_upscaled_size(mock: Mock, width: int, height: int,
+                                                       upscale: object,
+                                                       size: tuple[int, int]) -> None:
+    answer = mock.generate(width=width, height=height, upscale=upscale, samples=2)
+
+    for url in answer["output"]:
+        image = _png(mock, url)
+        assert image.format == "PNG" and image.size == size
+    assert (answer["meta"]["W"], answer["meta"]["H"]) == (width, height)
+
+
+def test_same_seed_and_parameters_give_identical_bytes() -> None:
+    one, two = make_mock(), make_mock(seed=99)
+    fields: dict[str, Any] = {"seed": 1234, "prompt": "a lighthouse at dusk", "samples": 2}
+
+    first = [one.get(u).body for u in one.generate(**fields)["output"]]
+    second = [two.get(u).body for u in two.generate(**fields)["output"]]
+
+    assert first == second
+    assert first[0] != first[1]  # the index is part of the image
+
+
+def test_different_seeds_give_different_images(mock: Mock) -> None:
+    a = mock.get(mock.generate(seed=1)["output"][0]).body
+    b = mock.get(mock.generate(seed=2)["output"][0]).body
+
+    assert a != b
+
+
+def test_images_are_rendered_when_first_fetched_and_cached(mock: Mock) -> None:
+    answer = mock.generate(samples=2)
+    assert mock.engine.images.renders == 0
+
+    first = mock.get(answer["output"][0]).body
+    again = mock.get(answer["output"][0]).body
+
+    assert first == again and mock.engine.images.renders == 1
+
+
+def test_base64_links_decode_to_the_png(mock: Mock) -> None:
+    answer = mock.generate(base64="yes", seed=7)
+    plain = mock.generate(seed=7)
+    url = answer["output"][0]
+
+    response = mock.get(url)
+
+    assert url.endswith(".base64")
+    assert response.headers["content-type"].startswith("text/plain")
+    assert base64.b64decode(response.body) == mock.get(plain["output"][0]).body
+
+
+def test_temp_links_expire_after_the_spec_time() -> None:
+    seconds = spec.contract().limits["temp_link_seconds"]
+    mock = make_mock(job_ttl=2 * seconds)  # jobs (and all their links) outlive temp links
+    url = mock.generate(temp=True)["output"][0]
+    lasting = mock.generate()["output"][0]
+
+    mock.clock.advance(seconds - 1)
+    assert mock.get(url).status == 200
+    mock.clock.advance(1)
+    assert mock.get(url).status == 404
+    assert mock.get(lasting).status == 200
+
+
+def test_every_link_goes_with_its_job(mock: Mock) -> None:
+    url = mock.generate()["output"][0]
+
+    mock.clock.advance(mock.engine.config.job_ttl)
+
+    assert mock.get(url).status == 404
+
+
+def test_future_links_are_not_served_before_the_job_is_due(mock: Mock) -> None:
+    queued = mock.generate(headers={"Prefer": "eta=5"})
+
+    assert mock.get(queued["future_links"][0]).status == 404
+    mock.clock.advance(5)
+    assert mock.get(queued["future_links"][0]).status == 200
+
+
+@pytest.mark.parametrize("name", ["1-0-0000000000.png", "nope.png", "1-9-abc.png", "../x"])
+def test_unknown_images_are_404(mock: Mock, name: str) -> None:
+    mock.generate()
+
+    assert mock.get(f"/generations/{name}").status == 404
+
+
+def test_a_stale_link_never_shows_another_image(mock: Mock) -> None:
+    url = mock.generate(prompt="before")["output"][0]
+    mock.engine.reset()
+    mock.generate(prompt="after")
+
+    assert mock.get(url).status == 404
+
+
+def test_render_is_deterministic_and_shows_its_size() -> None:
+    data = render_png(3, "a fox", 0, 256, 320)
+
+    assert data == render_png(3, "a fox", 0, 256, 320)
+    assert Image.open(io.BytesIO(data)).size == (256, 320)
+    assert b"tIME" not in data and b"tEXt" not in data
+
+
+def test_the_cache_is_bounded() -> None:
+    cache = ImageCache(max_bytes=1)
+
+    for seed in range(3):
+        cache.png(seed, "p", 0, 256, 256)
+
+    assert len(cache) == 1 and cache.renders == 3
