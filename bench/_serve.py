@@ -1,0 +1,77 @@
+"""Serve one benchmark target on a loopback port: the mock (one uvicorn worker) or the ceiling.
+
+    python bench/_serve.py mock PORT [--loop auto|asyncio|uvloop] [--http auto|h11|httptools]
+                                     [--config '{"error_mode": "http"}']
+    python bench/_serve.py ceiling PORT [...]
+
+The ceiling is a bare ASGI app that drains the request body and answers a fixed JSON body of
+the same size as the mock's success body: what uvicorn itself can do on this machine, so the
+mock's figure can be read as a share of it. Not part of the package; not run by the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+import uvicorn
+
+#: A success body shaped and sized like the mock's (one output link, a full `meta`).
+_META = {"prompt": "ultra realistic close up portrait of a lighthouse at dusk",
+         "model_id": "midjourney", "negative_prompt": "blurry, low quality",
+         "scheduler": "UniPCMultistepScheduler", "W": 512, "H": 512, "guidance_scale": 7.5,
+         "seed": 12345, "steps": 20, "n_samples": 1, "clip_skip": 2, "upscale": "no",
+         "lora": "contrast-fix,yae-miko-genshin", "lora_strength": "1,1",
+         **{k: "no" for k in ("safety_checker", "enhance_prompt", "tomesd",
+                              "use_karras_sigmas", "multi_lingual", "panorama",
+                              "self_attention", "highres_fix", "base64", "temp")},
+         "safety_checker_type": "sensitive_content_text", "enhance_style": None,
+         "algorithm_type": "none", "vae": None, "embeddings_model": None,
+         "ip_adapter_id": None, "ip_adapter_scale": 0.6, "ip_adapter_image": None}
+_LINK = "http://127.0.0.1:8000/generations/1-0-6578f6f55c.png"
+FIXED = json.dumps({"status": "success", "generationTime": 0.45, "id": 1, "output": [_LINK],
+                    "proxy_links": [_LINK], "nsfw_content_detected": False, "meta": _META},
+                   separators=(",", ":")).encode()
+_HEADERS = [(b"content-type", b"application/json"),
+            (b"content-length", str(len(FIXED)).encode())]
+
+
+async def ceiling(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The least an ASGI app can do: drain the body, answer a constant."""
+    if scope["type"] != "http":
+        while scope["type"] == "lifespan":
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            else:
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+        return
+    more = True
+    while more:
+        message = await receive()
+        more = message.get("more_body", False) and message["type"] == "http.request"
+    await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
+    await send({"type": "http.response.body", "body": FIXED})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("target", choices=("mock", "ceiling"))
+    parser.add_argument("port", type=int)
+    parser.add_argument("--loop", default="auto")
+    parser.add_argument("--http", default="auto")
+    parser.add_argument("--config", default="{}", help="MockConfig settings as JSON")
+    args = parser.parse_args()
+    if args.target == "mock":
+        from mockserver import MockConfig, create_app
+        app: Any = create_app(MockConfig().replace(**json.loads(args.config)))
+    else:
+        app = ceiling
+    uvicorn.run(app, host="127.0.0.1", port=args.port, workers=1, loop=args.loop,
+                http=args.http, access_log=False, log_level="warning", lifespan="on")
+
+
+if __name__ == "__main__":
+    main()
