@@ -22,6 +22,8 @@ def _show(value: Any) -> str:
 
 
 def to_int(value: Any) -> int:
+    if type(value) is int:
+        return value
     if isinstance(value, bool):
         raise WireError(f"expected an integer, got {_show(value)}")
     if isinstance(value, int):
@@ -34,6 +36,8 @@ def to_int(value: Any) -> int:
 
 
 def to_number(value: Any) -> float:
+    if type(value) is float and -1e300 < value < 1e300:
+        return value
     if isinstance(value, bool):
         raise WireError(f"expected a number, got {_show(value)}")
     if isinstance(value, int | float):
@@ -48,9 +52,15 @@ def to_number(value: Any) -> float:
     return number
 
 
+_WORDS = {"yes": True, "no": False, "true": True, "false": False}
+
+
 def to_flag(value: Any) -> bool:
     if isinstance(value, bool):
         return value
+    exact = _WORDS.get(value) if type(value) is str else None
+    if exact is not None:
+        return exact
     if isinstance(value, str):
         word = value.strip().lower()
         if word in _TRUE:

@@ -76,45 +76,70 @@ def _bounds(f: spec.Field) -> str:
     return f"at least {low}" if low else f"at most {high}"
 
 
-def _check_limits(f: spec.Field, value: Any, out: list[Violation]) -> Any:
-    """Apply min/max/multiple/cap/enum; returns the effective value."""
-    if f.kind == "enum":
-        canonical = f.aliases.get(value, value)
-        if f.enum is not None and canonical not in f.enum:
-            shown = ", ".join(f.enum[:4]) + (", ..." if len(f.enum) > 4 else "")
-            out.append(Violation(_range_rule(f, ".enum"), f.name,
-                                 f"{value!r} is not one of the {len(f.enum)} documented values "
-                                 f"({shown})"))
+Limiter = Callable[[Any, list[Violation]], Any]
+
+
+def _enum_limiter(f: spec.Field) -> Limiter:
+    allowed = frozenset(f.enum or ())
+    aliases = dict(f.aliases)
+    rule = _range_rule(f, ".enum")
+    count = len(allowed)
+    shown = ", ".join((f.enum or ())[:4]) + (", ..." if count > 4 else "")
+
+    def check(value: Any, out: list[Violation]) -> Any:
+        canonical = aliases.get(value, value)
+        if canonical not in allowed:
+            out.append(Violation(rule, f.name, f"{value!r} is not one of the {count} documented "
+                                               f"values ({shown})"))
         return canonical
-    values = value if isinstance(value, tuple) else (value,)
-    if f.kind in ("id_list", "string", "url", "track_id", "flag"):
+
+    return check
+
+
+def _range_limiter(f: spec.Field) -> Limiter:
+    low, high, cap, multiple = f.minimum, f.maximum, f.cap, f.multiple_of
+    range_rule, min_rule = _range_rule(f, ".range"), _range_rule(f, ".min")
+    bounds = _bounds(f)
+
+    def check(value: Any, out: list[Violation]) -> Any:
+        for v in value if type(value) is tuple else (value,):
+            if low is not None and v < low:
+                if cap is not None:  # a capped field has no maximum, only a minimum
+                    out.append(Violation(min_rule, f.name,
+                                         f"must be at least {_num(low)}, got {_num(v)}"))
+                else:
+                    out.append(Violation(range_rule, f.name, f"must be {bounds}, got {_num(v)}"))
+                return value
+            if high is not None and v > high:
+                out.append(Violation(range_rule, f.name, f"must be {bounds}, got {_num(v)}"))
+                return value
+            if multiple and v % multiple:
+                out.append(Violation(range_rule, f.name,
+                                     f"must be a multiple of {multiple}, got {_num(v)}"))
+                return value
+        if cap is not None and value > cap:
+            return type(value)(cap)
         return value
-    for v in values:
-        too_low = f.minimum is not None and v < f.minimum
-        too_high = f.maximum is not None and v > f.maximum
-        if too_low and f.cap is not None:
-            out.append(Violation(_range_rule(f, ".min"), f.name,
-                                 f"must be at least {_bounds(f).split()[-1]}, got {_num(v)}"))
-            return value
-        if too_low or too_high:
-            out.append(Violation(_range_rule(f, ".range"), f.name,
-                                 f"must be {_bounds(f)}, got {_num(v)}"))
-            return value
-        if f.multiple_of and v % f.multiple_of:
-            out.append(Violation(_range_rule(f, ".range"), f.name,
-                                 f"must be a multiple of {f.multiple_of}, got {_num(v)}"))
-            return value
-    if f.cap is not None and isinstance(value, int | float) and value > f.cap:
-        return type(value)(f.cap)
-    return value
+
+    return check
+
+
+def _limiter(f: spec.Field) -> Limiter | None:
+    """The field's min/max/multiple/cap/enum as one closure, or None when it has none."""
+    if f.kind == "enum":
+        return _enum_limiter(f)
+    if f.kind in ("id_list", "string", "url", "track_id", "flag") or all(
+            v is None for v in (f.minimum, f.maximum, f.cap, f.multiple_of)):
+        return None
+    return _range_limiter(f)
 
 
 @dataclass(frozen=True)
 class _Plan:
     """What parsing one endpoint needs, worked out once: the parser is on the mock's hot path."""
 
-    #: name -> (field, coercer, whether it has limits or an enum to check)
-    by_name: Mapping[str, tuple[spec.Field, Callable[[Any], Any], bool]]
+    #: name -> (field, coercer, limits checker or None)
+    by_name: Mapping[str, tuple[spec.Field, Callable[[Any], Any], Limiter | None]]
     #: Every field's default, coerced (defaults are stated in wire form: "no", 512). A plain
     #: dict, copied per request and never mutated: copying a mappingproxy costs 15x more.
     defaults: dict[str, Any]
@@ -123,16 +148,11 @@ class _Plan:
     options: tuple[str, ...]
 
 
-def _has_limits(f: spec.Field) -> bool:
-    return f.kind == "enum" or any(
-        v is not None for v in (f.minimum, f.maximum, f.cap, f.multiple_of))
-
-
 @cache
 def _plan(endpoint: str) -> _Plan:
     fields = spec.contract().generation[endpoint]
     return _Plan(
-        by_name=MappingProxyType({f.name: (f, _COERCE[f.kind], _has_limits(f)) for f in fields}),
+        by_name=MappingProxyType({f.name: (f, _COERCE[f.kind], _limiter(f)) for f in fields}),
         defaults={f.name: None if f.default is None else _COERCE[f.kind](f.default)
                   for f in fields},
         required=tuple(f.name for f in fields if f.required),
@@ -151,7 +171,7 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
         entry = plan.by_name.get(name)
         if entry is None or raw is None:
             continue
-        f, coerce, limited = entry
+        f, coerce, limiter = entry
         try:
             coerced = coerce(raw)
         except WireError as exc:
@@ -161,7 +181,7 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
             out.append(Violation("field.type", f.name, "has a value of the wrong form"))
             continue
         requested[name] = coerced
-        values[name] = _check_limits(f, coerced, out) if limited else coerced
+        values[name] = coerced if limiter is None else limiter(coerced, out)
     if not out:
         loras = _loras(values.get("lora_model") or (), values.get("lora_strength") or (), out)
     if out:
