@@ -68,6 +68,13 @@ def _spec(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 @command
+def _gate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from contracts.gate import add_parser  # lazily: the gate pulls in httpx, rich, hypothesis
+
+    add_parser(sub)
+
+
+@command
 def _mock(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from mockserver.cli import add_mock_command
 

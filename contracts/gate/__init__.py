@@ -1,0 +1,65 @@
+"""The conformance gate: boundary payloads at a backend, every rule judged, reports written.
+
+    result = gate.run(gate.GateConfig(base_url="http://127.0.0.1:4010", key=...))
+    gate.write_reports(result, Path("reports"))
+    sys.exit(result.exit_code)   # 0 conforms, 1 violations, 2 could not run
+
+With no `base_url` it runs against the mock in process (imported only then).
+"""
+
+from contracts.gate._cli import add_parser
+from contracts.gate._exchange import execute, follow
+from contracts.gate._report import print_summary, to_html, to_json, to_junit, to_markdown
+from contracts.gate._report import write as write_reports
+from contracts.gate._result import (
+    CONFORMS,
+    EXIT_COULD_NOT_RUN,
+    EXIT_OK,
+    EXIT_VIOLATIONS,
+    FAULTED,
+    NOT_EXERCISED,
+    VIOLATED,
+    Fault,
+    GateResult,
+    RuleTally,
+)
+from contracts.gate._run import (
+    DEFAULT_BUDGET,
+    DEFAULT_EXPLORE,
+    GateConfig,
+    explore_cases,
+    run,
+)
+from contracts.gate._target import REDACTED, Backoff, Budget, BudgetExhausted, Target
+
+__all__ = [
+    "CONFORMS",
+    "DEFAULT_BUDGET",
+    "DEFAULT_EXPLORE",
+    "EXIT_COULD_NOT_RUN",
+    "EXIT_OK",
+    "EXIT_VIOLATIONS",
+    "FAULTED",
+    "NOT_EXERCISED",
+    "REDACTED",
+    "VIOLATED",
+    "Backoff",
+    "Budget",
+    "BudgetExhausted",
+    "Fault",
+    "GateConfig",
+    "GateResult",
+    "RuleTally",
+    "Target",
+    "add_parser",
+    "execute",
+    "explore_cases",
+    "follow",
+    "print_summary",
+    "run",
+    "to_html",
+    "to_json",
+    "to_junit",
+    "to_markdown",
+    "write_reports",
+]

@@ -1,0 +1,116 @@
+"""What a gate run found: per-rule verdicts, violations with minimal payloads, and faults."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from contracts.checks import VIOLATION, Outcome
+from contracts.rules import RULES
+
+CONFORMS = "conforms"
+VIOLATED = "violated"
+NOT_EXERCISED = "not exercised"
+FAULTED = "fault"
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_COULD_NOT_RUN = 0, 1, 2
+
+
+def _size(payload: Any) -> int:
+    try:
+        return len(json.dumps(payload, sort_keys=True))
+    except (TypeError, ValueError):
+        return len(repr(payload))
+
+
+@dataclass
+class RuleTally:
+    """Everything seen for one rule."""
+
+    rule: str
+    #: side -> [passes, violations]
+    sides: dict[str, list[int]] = field(default_factory=dict)
+    violations: list[Outcome] = field(default_factory=list)
+    faults: int = 0
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome.side is None:
+            return
+        counts = self.sides.setdefault(outcome.side, [0, 0])
+        if outcome.verdict == VIOLATION:
+            counts[1] += 1
+            self.violations.append(outcome)
+        else:
+            counts[0] += 1
+
+    @property
+    def verdict(self) -> str:
+        if self.violations:
+            return VIOLATED
+        if self.sides:
+            return CONFORMS
+        return FAULTED if self.faults else NOT_EXERCISED
+
+    def minimal(self, n: int = 3) -> list[Outcome]:
+        """The violations with the smallest payloads first (distinct payloads)."""
+        out: list[Outcome] = []
+        seen: set[str] = set()
+        for o in sorted(self.violations, key=lambda o: _size(o.payload)):
+            text = json.dumps(o.payload, sort_keys=True, default=str)
+            if text not in seen:
+                seen.add(text)
+                out.append(o)
+            if len(out) == n:
+                break
+        return out
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A request the backend could not answer properly (no contract verdict)."""
+
+    endpoint: str
+    payload: Any
+    reply: str
+    rule: str | None = None
+
+
+@dataclass
+class GateResult:
+    target: str
+    seed: int
+    budget: int
+    requests: int = 0
+    exchanges: int = 0
+    seconds: float = 0.0
+    #: Set when the run had to stop (the backend unreachable, the key refused, ...).
+    aborted: str | None = None
+    tallies: dict[str, RuleTally] = field(
+        default_factory=lambda: {r: RuleTally(r) for r in RULES})
+    faults: list[Fault] = field(default_factory=list)
+    #: Exchanges per phase ("cover", "boundaries", "explore").
+    phases: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def violated(self) -> list[str]:
+        return [r for r, t in self.tallies.items() if t.verdict == VIOLATED]
+
+    @property
+    def could_not_run(self) -> bool:
+        if self.aborted:
+            return True
+        if self.exchanges == 0:
+            return True
+        return len(self.faults) * 2 >= self.exchanges
+
+    @property
+    def exit_code(self) -> int:
+        if self.violated:
+            return EXIT_VIOLATIONS
+        return EXIT_COULD_NOT_RUN if self.could_not_run else EXIT_OK
+
+    @property
+    def status(self) -> str:
+        return {EXIT_OK: "conforms", EXIT_VIOLATIONS: "violations",
+                EXIT_COULD_NOT_RUN: "could not run"}[self.exit_code]

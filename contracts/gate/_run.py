@@ -1,0 +1,206 @@
+"""The gate's loop: boundary-first coverage, then the other boundaries and exploration."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from contracts import checks, strategies
+from contracts.checks import Exchange, Outcome
+from contracts.checks._classify import FAULT
+from contracts.checks._requests import kind
+from contracts.gate._exchange import execute
+from contracts.gate._result import Fault, GateResult
+from contracts.gate._target import Backoff, Budget, BudgetExhausted, Target
+from contracts.rules import RULES
+from contracts.strategies import Case
+
+#: The origin used for the in-process mock (no socket: any host reaches the transport).
+IN_PROCESS = "http://mock.modelslab-contract.invalid"
+DEFAULT_BUDGET = 600
+DEFAULT_EXPLORE = 100
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    """How to run the gate. With no `base_url` and no `transport`, the in-process mock."""
+
+    base_url: str | None = None
+    #: The API key (never written anywhere; the mock accepts any non-empty key).
+    key: str = "mock-key"
+    budget: int = DEFAULT_BUDGET
+    seed: int = 0
+    #: Exploration cases after the boundaries (fewer if the budget runs out).
+    explore: int = DEFAULT_EXPLORE
+    model_ids: tuple[str, ...] = (strategies.MODEL_ID,)
+    backoff: Backoff = field(default_factory=Backoff)
+    #: An httpx transport to use instead of the network (tests, mutants, in-process mocks).
+    transport: httpx.BaseTransport | None = None
+    #: Show a progress bar (None: only on a terminal).
+    progress: bool | None = None
+    sleep: Callable[[float], None] = time.sleep
+    #: Mock settings for the in-process default (a `mockserver.MockConfig`'s field values).
+    mock: tuple[tuple[str, Any], ...] = ()
+
+
+def _in_process(config: GateConfig) -> httpx.BaseTransport:
+    import mockserver  # lazily: contracts never imports the mock at module level
+
+    settings = {"accepted_keys": frozenset({config.key}), "seed": config.seed,
+                **dict(config.mock)}
+    return mockserver.transport(mockserver.MockConfig(**settings))
+
+
+def explore_cases(n: int, seed: int, model_ids: Sequence[str] = (strategies.MODEL_ID,)
+                  ) -> list[Case]:
+    """`n` exploration cases drawn by Hypothesis, reproducibly from `seed`."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hypothesis_seed
+
+    out: list[Case] = []
+    if n <= 0:
+        return out
+
+    @settings(database=None, max_examples=n, derandomize=False, deadline=None,
+              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @hypothesis_seed(seed)
+    @given(strategies.cases(model_ids=model_ids))
+    def collect(case: Case) -> None:
+        out.append(case)
+
+    collect()
+    return out[:n]
+
+
+def _targets() -> list[tuple[str, str]]:
+    return [(r, s) for r in RULES for s in checks.sides(r)]
+
+
+def _cover_order(cases: list[Case]) -> Iterator[Case]:
+    """Per (rule, side), its cases in order: the cover phase takes them until it is covered."""
+    by_target: dict[tuple[str, str], list[Case]] = {}
+    for c in cases:
+        if c.rule is not None:
+            by_target.setdefault((c.rule, c.side), []).append(c)
+    for target in _targets():
+        yield from by_target.get(target, [])[:2]
+
+
+def _round_robin(cases: list[Case]) -> list[Case]:
+    groups: dict[str | None, list[Case]] = {}
+    for c in cases:
+        groups.setdefault(c.rule, []).append(c)
+    mixed = itertools.zip_longest(*groups.values())
+    return [c for row in mixed for c in row if c is not None]
+
+
+class _Run:
+    def __init__(self, config: GateConfig, target: Target, result: GateResult,
+                 tick: Callable[[], None]) -> None:
+        self.config = config
+        self.target = target
+        self.result = result
+        self.tick = tick
+        self.sent: set[int] = set()
+        self.transport_errors = 0
+
+    def covered(self, rule: str, side: str) -> bool:
+        return rule in self.result.tallies and side in self.result.tallies[rule].sides
+
+    def send(self, case: Case) -> Exchange:
+        self.sent.add(id(case))
+        ex = execute(self.target, case)
+        self.result.exchanges += 1
+        self.record(case, ex)
+        self.tick()
+        return ex
+
+    def record(self, case: Case, ex: Exchange) -> None:
+        replies = [ex.reply, *(f.reply for f in ex.fetches)]
+        faulty = [r for r in replies if kind(ex, r) == FAULT] + \
+            [r for r in replies if r.status_field == "processing" and r is replies[-1]]
+        if faulty:
+            self.result.faults.append(Fault(case.endpoint, case.body, faulty[0].short()
+                                            if faulty[0].error or faulty[0].status_field
+                                            != "processing" else "queued job never finished",
+                                            case.rule))
+            if case.rule in self.result.tallies:
+                self.result.tallies[case.rule].faults += 1
+        self.transport_errors = self.transport_errors + 1 if ex.reply.error else 0
+        outcomes: list[Outcome] = checks.run_checks(ex)
+        for o in outcomes:
+            self.result.tallies[o.rule].add(o)
+
+    def run(self, boundaries: list[Case], exploring: list[Case]) -> None:
+        """Cover each (rule, side) once, then alternate the other boundaries and exploration."""
+        explored = {id(c) for c in exploring}
+        if not self._phase("cover", _cover_order(boundaries), explored, skip_covered=True):
+            return
+        self._phase("boundaries", self._rest(boundaries, exploring), explored)
+        self.result.phases.setdefault("explore", 0)
+
+    def _phase(self, name: str, plan: Iterable[Case], explored: set[int], *,
+               skip_covered: bool = False) -> bool:
+        phases = self.result.phases
+        for case in plan:
+            if id(case) in self.sent or (skip_covered and case.rule is not None
+                                         and self.covered(case.rule, case.side)):
+                continue
+            self.send(case)
+            phase = "explore" if id(case) in explored else name
+            phases[phase] = phases.get(phase, 0) + 1
+            if self.transport_errors >= 3 and self.result.exchanges == self.transport_errors:
+                self.result.aborted = "the backend is unreachable"
+                return False
+        return True
+
+    def _rest(self, boundaries: list[Case], exploring: list[Case]) -> list[Case]:
+        rest = _round_robin([c for c in boundaries if id(c) not in self.sent])
+        mixed = itertools.zip_longest(rest, exploring)
+        return [c for pair in mixed for c in pair if c is not None]
+
+
+def run(config: GateConfig) -> GateResult:
+    """Run the gate once; the result knows its exit code."""
+    started = time.monotonic()
+    transport = config.transport
+    origin = config.base_url or IN_PROCESS
+    if transport is None and config.base_url is None:
+        transport = _in_process(config)
+    shown = config.base_url or "the in-process mock"
+    result = GateResult(shown, config.seed, config.budget)
+    budget = Budget(config.budget)
+    boundaries = strategies.boundary_cases()
+    exploring = explore_cases(config.explore, config.seed, config.model_ids)
+    progress: AbstractContextManager[Any] = nullcontext()
+    bar = None
+    if config.progress is not False:
+        from rich.progress import Progress
+
+        bar = Progress(transient=True, disable=config.progress is None and not _tty())
+        progress = bar
+    with progress, Target(origin, config.key, budget, transport=transport,
+                          backoff=config.backoff, sleep=config.sleep) as target:
+        task = bar.add_task("gate", total=config.budget) if bar else None
+
+        def tick() -> None:
+            if bar is not None and task is not None:
+                bar.update(task, completed=budget.used)
+        loop = _Run(config, target, result, tick)
+        with suppress(BudgetExhausted):
+            loop.run(boundaries, exploring)
+    result.requests = budget.used
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _tty() -> bool:
+    import sys
+
+    return sys.stderr.isatty()

@@ -1,0 +1,83 @@
+"""Hypothesis strategies for ModelsLab request bodies, built from `spec/modelslab.yaml`.
+
+Compose them in your own tests::
+
+    from hypothesis import given
+    from contracts import strategies as ms
+
+    @given(ms.valid_requests(ms.V6))
+    def test_my_client_accepts(body): ...
+
+    @given(ms.boundaries(rule="steps.cap", side="outside"))
+    def test_steps_are_capped(case): ...
+
+`valid_requests` gives bodies in every documented wire form (numbers as strings, yes/no or
+true/false flags, strengths as a comma string or a number, nulls for optional fields);
+`boundary_cases` lists, per rule, payloads just inside and just outside each limit;
+`invalid_requests` breaks exactly one rule of a valid body. Bodies hold `KEY` where the API
+key goes: substitute yours before sending.
+"""
+
+from contracts.rules import V4, V6
+from contracts.strategies._boundaries import (
+    INSIDE,
+    OUTSIDE,
+    QUEUE,
+    SIDES,
+    UNKNOWN_ID,
+    Case,
+    boundary,
+    boundary_cases,
+    producers,
+)
+from contracts.strategies._explore import boundaries, cases, invalid_requests, valid_cases
+from contracts.strategies._forms import flag, integer, number, strengths, upscale
+from contracts.strategies._requests import (
+    INVALID_KEY,
+    KEY,
+    LORA_IDS,
+    MODEL_ID,
+    PROMPTS,
+    base,
+    canonical,
+    encoded,
+    loras,
+    valid_requests,
+    wire_value,
+    with_fields,
+)
+
+__all__ = [
+    "INSIDE",
+    "INVALID_KEY",
+    "KEY",
+    "LORA_IDS",
+    "MODEL_ID",
+    "OUTSIDE",
+    "PROMPTS",
+    "QUEUE",
+    "SIDES",
+    "UNKNOWN_ID",
+    "V4",
+    "V6",
+    "Case",
+    "base",
+    "boundaries",
+    "boundary",
+    "boundary_cases",
+    "canonical",
+    "cases",
+    "encoded",
+    "flag",
+    "integer",
+    "invalid_requests",
+    "loras",
+    "number",
+    "producers",
+    "strengths",
+    "upscale",
+    "valid_cases",
+    "valid_requests",
+    "wire_value",
+    "with_fields",
+]

@@ -1,0 +1,216 @@
+"""Mutant backends: the mock behind an httpx transport that breaks exactly one rule.
+
+Each mutant rewrites requests before the mock sees them (so the mock accepts what it should
+refuse) or rewrites the mock's answers. Built here, in the tests, never as switches in the mock.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+import spec
+from contracts import parse, strategies
+from contracts.rules import GENERATION, RULES
+
+KEY = "mock-key"
+Json = Any
+RequestRewrite = Callable[[str, Json], Json]
+ResponseRewrite = Callable[[str, Json, Json], Json]
+
+
+def _endpoint(path: str) -> tuple[str | None, str | None]:
+    if path in GENERATION:
+        return path, None
+    for template in spec.contract().fetch:
+        m = re.fullmatch(re.escape(template).replace(r"\{id\}", "([^/]+)"), path)
+        if m:
+            return template, (m.group(1) if m.groups() else None)
+    return None, None
+
+
+class Mutant(httpx.BaseTransport):
+    """`inner` with request and response rewrites (JSON bodies) and an image rewrite."""
+
+    def __init__(self, inner: httpx.BaseTransport, *, request: RequestRewrite | None = None,
+                 response: ResponseRewrite | None = None,
+                 image: Callable[[bytes], bytes] | None = None) -> None:
+        self.inner = inner
+        self.request_rewrite = request
+        self.response_rewrite = response
+        self.image_rewrite = image
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        content = request.read()
+        body: Json = None
+        if request.method == "POST":
+            try:
+                body = json.loads(content)
+            except ValueError:
+                body = content.decode("utf-8", "replace")
+            if self.request_rewrite is not None:
+                new = self.request_rewrite(path, body)
+                if new is not body:
+                    content = new.encode() if isinstance(new, str) else json.dumps(new).encode()
+                    body = new
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
+        forwarded = httpx.Request(request.method, request.url, headers=headers, content=content)
+        response = self.inner.handle_request(forwarded)
+        response.read()
+        if request.method == "GET" and self.image_rewrite is not None \
+                and response.status_code == 200:
+            return httpx.Response(200, headers={"content-type": "image/png"},
+                                  content=self.image_rewrite(response.content))
+        if request.method == "POST" and self.response_rewrite is not None:
+            try:
+                answer = response.json()
+            except ValueError:
+                return response
+            answer = self.response_rewrite(path, body, answer)
+            out_headers = {k: v for k, v in response.headers.items()
+                           if k.lower() not in ("content-length", "content-encoding")}
+            return httpx.Response(response.status_code, headers=out_headers,
+                                  content=json.dumps(answer).encode())
+        return response
+
+
+# -- request rules: repair what parse rejects for that rule, so the mock accepts it ---------
+
+_FILL = {"key": KEY, "model_id": strategies.MODEL_ID, "prompt": "repaired",
+         "request_id": strategies.UNKNOWN_ID}
+
+
+def repairing(rule_id: str) -> RequestRewrite:
+    def rewrite(path: str, body: Json) -> Json:
+        endpoint, path_id = _endpoint(path)
+        if endpoint is None:
+            return body
+        parsed = parse(endpoint, body, path_id=path_id)
+        broken = [v for v in parsed.violations if v.rule == rule_id]
+        if not broken:
+            return body
+        if rule_id == "body.json":
+            return ({"key": KEY, "request_id": strategies.UNKNOWN_ID}
+                    if endpoint not in GENERATION else strategies.base(endpoint, key=KEY))
+        out = dict(body)
+        for v in broken:
+            if rule_id == "field.required":
+                out[v.field or "prompt"] = _FILL.get(v.field or "prompt", "x")
+            else:
+                out.pop(v.field or "", None)
+                if rule_id in ("lora.count", "lora_strength.range"):
+                    out.pop("lora_strength", None)
+        return out
+    return rewrite
+
+
+# -- response rules ----------------------------------------------------------------------------
+
+def _live(answer: Json) -> bool:
+    return isinstance(answer, dict) and answer.get("status") in ("success", "processing")
+
+
+def _steps_uncapped(path: str, body: Json, answer: Json) -> Json:
+    if path in GENERATION and _live(answer) and isinstance(body, dict) \
+            and body.get("num_inference_steps") is not None:
+        answer["meta"]["steps"] = int(float(body["num_inference_steps"]))
+    return answer
+
+
+def _schema_broken(path: str, body: Json, answer: Json) -> Json:
+    if isinstance(answer, dict) and answer.get("status") == "success":
+        answer["generationTime"] = "fast"
+    return answer
+
+
+def _error_without_status(path: str, body: Json, answer: Json) -> Json:
+    if isinstance(answer, dict) and answer.get("status") in ("error", "failed"):
+        del answer["status"]
+    return answer
+
+
+def _extra_link(path: str, body: Json, answer: Json) -> Json:
+    if _live(answer):
+        for name in ("output", "future_links", "proxy_links"):
+            links = answer.get(name)
+            if isinstance(links, list) and links:
+                links.append(links[-1])
+    return answer
+
+
+def _meta_wrong(path: str, body: Json, answer: Json) -> Json:
+    if _live(answer) and isinstance(answer.get("meta"), dict):
+        answer["meta"]["W"] = int(answer["meta"]["W"]) + 8
+    return answer
+
+
+def _seed_not_echoed(path: str, body: Json, answer: Json) -> Json:
+    if _live(answer) and isinstance(answer.get("meta"), dict):
+        answer["meta"]["seed"] = (int(answer["meta"]["seed"]) + 1) % 2**32
+    return answer
+
+
+def _fetch_other_links(path: str, body: Json, answer: Json) -> Json:
+    if path not in GENERATION and isinstance(answer, dict) and answer.get("status") == "success":
+        answer["output"] = [link + "#other" for link in answer["output"]]
+    return answer
+
+
+def _unknown_found(path: str, body: Json, answer: Json) -> Json:
+    message = spec.contract().errors["unknown_job"]["message"]
+    if path not in GENERATION and isinstance(answer, dict) \
+            and answer.get("message") == message:
+        return {"status": "success", "id": strategies.UNKNOWN_ID, "output": []}
+    return answer
+
+
+def _no_warning(path: str, body: Json, answer: Json) -> Json:
+    if isinstance(answer, dict):
+        answer.pop("warning", None)
+    return answer
+
+
+def _accept_any_key(path: str, body: Json) -> Json:
+    if isinstance(body, dict) and body.get("key") == strategies.INVALID_KEY:
+        return {**body, "key": KEY}
+    return body
+
+
+def _wrong_size(content: bytes) -> bytes:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(content)) as img:
+        size = (img.width + 8, img.height)
+    out = io.BytesIO()
+    Image.new("RGB", size).save(out, format="PNG")
+    return out.getvalue()
+
+
+RESPONSE_MUTANTS: dict[str, dict[str, Any]] = {
+    "steps.cap": {"response": _steps_uncapped},
+    "response.schema": {"response": _schema_broken},
+    "error.shape": {"response": _error_without_status},
+    "auth.key": {"request": _accept_any_key},
+    "output.count": {"response": _extra_link},
+    "meta.echo": {"response": _meta_wrong},
+    "seed.echo": {"response": _seed_not_echoed},
+    "processing.fetch": {"response": _fetch_other_links},
+    "fetch.unknown": {"response": _unknown_found},
+    "flux.warning": {"response": _no_warning},
+    "images.size": {"image": _wrong_size},
+}
+
+
+def mutant(rule_id: str, inner: httpx.BaseTransport) -> Mutant:
+    """A backend that breaks `rule_id` and (as far as the gate can tell) nothing else."""
+    if rule_id in RESPONSE_MUTANTS:
+        return Mutant(inner, **RESPONSE_MUTANTS[rule_id])
+    if RULES[rule_id].phase == "request":
+        return Mutant(inner, request=repairing(rule_id))
+    raise KeyError(f"no mutant for {rule_id}")
