@@ -86,7 +86,8 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
 
 def banner(url: str, config: MockConfig, workers: int = 1) -> str:
     """What the mock prints when it starts: where it listens and how to call it."""
-    key = sorted(config.accepted_keys)[0] if config.accepted_keys else "test-key"
+    # Never print a configured key: the banner ends up in terminals and CI logs.
+    key = "ONE-OF-YOUR---key-VALUES" if config.accepted_keys else "test-key"
     body = json.dumps({"key": key, "model_id": "sdxl", "prompt": "a red fox in the snow",
                        "width": 512, "height": 512, "samples": 1})
     return "\n".join([

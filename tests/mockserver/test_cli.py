@@ -68,6 +68,13 @@ def test_the_banner_says_where_and_how() -> None:
     assert json.loads(curl_body)["key"] == "test-key"
 
 
+def test_the_banner_never_shows_a_configured_key() -> None:
+    config = config_from_args(_args("--key", "s3cr3t-key-1234"))  # type: ignore[arg-type]
+    text = banner("http://127.0.0.1:4010", config)
+    assert "s3cr3t-key-1234" not in text
+    assert "ONE-OF-YOUR---key-VALUES" in text
+
+
 def test_the_mock_subcommand_starts_and_answers(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
