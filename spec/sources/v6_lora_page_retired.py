@@ -3,7 +3,7 @@ and an extra embeddings_model parameter. Recorded as that difference from the cu
 
 from dataclasses import replace
 
-from spec._facts import Fact, Source
+from spec._facts import Fact
 from spec.sources import v6_lora_page
 
 _CURRENT = v6_lora_page.SOURCE
