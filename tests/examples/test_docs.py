@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = [p for p in (ROOT / "docs" / "pytest-plugin.md", ROOT / "README.md") if p.exists()]
+DOCS = [ROOT / "README.md"]
 BLOCK = re.compile(r"```python\n# (tests/examples/\S+\.py)\n(.*?)```", re.S)
 
 
