@@ -9,8 +9,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from spec._fields import Field
 
 SCHEMA_PATH = Path(__file__).parent / "modelslab.yaml"
@@ -19,6 +17,8 @@ SCHEMA_PATH = Path(__file__).parent / "modelslab.yaml"
 @cache
 def load_document() -> Mapping[str, Any]:
     """The parsed `modelslab.yaml` (cached; treat as read-only)."""
+    import yaml  # here, not at import: the pytest plugin imports this package for nothing
+
     with SCHEMA_PATH.open(encoding="utf-8") as fh:
         document: dict[str, Any] = yaml.safe_load(fh)
     return document
