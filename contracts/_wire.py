@@ -99,7 +99,7 @@ def _items(text: str) -> list[str]:
     items = [item.strip() for item in text.split(",")]
     if len(items) > 1 and items[-1] == "":
         items.pop()  # one trailing separator, as the docs' own Java sample sends
-    if any(item == "" for item in items):
+    if "" in items:
         raise WireError(f"has an empty item: {_show(text)}")
     return items
 

@@ -72,13 +72,13 @@ class GenerationRequest:
 
     @property
     def lora_ids(self) -> str | None:
-        return ",".join(lo.id for lo in self.loras) or None
+        return ",".join([lo.id for lo in self.loras]) or None
 
     @property
     def lora_strengths(self) -> str | None:
         if not self.loras:
             return None
-        return ",".join(_plain(lo.strength) for lo in self.loras)
+        return ",".join([_plain(lo.strength) for lo in self.loras])
 
 
 def _plain(number: float) -> str:

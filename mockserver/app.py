@@ -17,7 +17,8 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from mockserver.config import MockConfig
-from mockserver.engine import Engine
+from mockserver.engine import Engine, Headers
+from mockserver.response import JSON_HEADERS
 
 #: Environment variable carrying a JSON `MockConfig` to `app_from_env` (used with --workers).
 CONFIG_ENV = "MODELSLAB_MOCK_CONFIG"
@@ -29,34 +30,43 @@ class _Endpoint:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send,
-                       extra: tuple[tuple[bytes, bytes], ...] = ()) -> None:
-        headers = _headers(scope)
-        body = await _read_body(receive, headers, self.engine.config.max_body_bytes)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.serve(scope, receive, send, _headers(scope), ())
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send, headers: Headers,
+                    extra: tuple[tuple[bytes, bytes], ...]) -> None:
+        engine = self.engine
+        body = await _read_body(receive, headers, engine.config.max_body_bytes)
         path: str = scope["path"]
         origin = _origin(scope, headers)
         if path.startswith("/generations/"):  # rendering is CPU work: keep it off the loop
-            response = await run_in_threadpool(self.engine.handle, scope["method"], path,
+            response = await run_in_threadpool(engine.handle, scope["method"], path,
                                                headers, body, origin)
         else:
-            response = self.engine.handle(scope["method"], path, headers, body, origin)
+            response = engine.handle(scope["method"], path, headers, body, origin)
         if response.delay:
             await asyncio.sleep(response.delay)
-        raw_headers = [(k.encode("latin-1"), v.encode("latin-1"))
-                       for k, v in response.headers.items()]
-        raw_headers.append((b"content-length", str(len(response.body)).encode()))
+        if response.headers == JSON_HEADERS:
+            raw_headers = [_JSON_TYPE]
+        else:
+            raw_headers = [(k.encode("latin-1"), v.encode("latin-1"))
+                           for k, v in response.headers.items()]
+        raw_headers.append((b"content-length", b"%d" % len(response.body)))
         raw_headers.extend(extra)
         await send({"type": "http.response.start", "status": response.status,
                     "headers": raw_headers})
         await send({"type": "http.response.body", "body": response.body})
 
 
-def _headers(scope: Scope) -> dict[str, str]:
+_JSON_TYPE = (b"content-type", JSON_HEADERS["content-type"].encode("latin-1"))
+
+
+def _headers(scope: Scope) -> Headers:
     """The request headers as a plain dict (names lower-case, the first value of a repeated
     header wins, as with Starlette's `Headers.get`): one pass, and cheap lookups after."""
-    out: dict[str, str] = {}
+    out = Headers()
     for name, value in scope["headers"]:
-        key = name.decode("latin-1")
+        key = name.decode("latin-1").lower()
         if key not in out:
             out[key] = value.decode("latin-1")
     return out
@@ -79,11 +89,12 @@ class _App(Starlette):
     endpoint: _Endpoint
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] != "OPTIONS" and \
-                not any(name == b"origin" for name, _ in scope["headers"]):
-            scope["app"] = self
-            await self.endpoint(scope, receive, send, _VARY)
-            return
+        if scope["type"] == "http" and scope["method"] != "OPTIONS":
+            headers = _headers(scope)
+            if "origin" not in headers:
+                scope["app"] = self
+                await self.endpoint.serve(scope, receive, send, headers, _VARY)
+                return
         await super().__call__(scope, receive, send)
 
 

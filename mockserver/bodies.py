@@ -43,11 +43,20 @@ def meta(request: GenerationRequest, seed: int) -> dict[str, Any]:
         "lora": request.lora_ids,
         "lora_strength": request.lora_strengths,
     }
-    for name, value in request.flags.items():
-        out[name] = yes_no(value and name not in request.ignored)
-    for name, value in request.options.items():
-        out.setdefault(name, value)
-    for name in request.ignored:
+    ignored = request.ignored
+    if ignored:
+        for name, value in request.flags.items():
+            out[name] = yes_no(value and name not in ignored)
+    else:
+        for name, value in request.flags.items():
+            out[name] = "yes" if value else "no"
+    options = request.options
+    if out.keys().isdisjoint(options):
+        out.update(options)
+    else:
+        for name, value in options.items():
+            out.setdefault(name, value)
+    for name in ignored:
         for key in _IGNORED_META.get(name, ()):
             out[key] = None
     return out

@@ -37,7 +37,7 @@ from mockserver.admin import admin
 from mockserver.config import SCENARIOS, Latency, MockConfig
 from mockserver.images import ImageCache
 from mockserver.jobs import Job, JobStore, open_store
-from mockserver.journal import Journal, redact_body, redact_key, scrub
+from mockserver.journal import Journal, Unredacted, redact_key, scrub
 from mockserver.response import JSON_HEADERS, MockResponse, dump, json_response
 from mockserver.webhooks import ThreadedSender, WebhookSender, allowed
 
@@ -83,6 +83,9 @@ class Prefer:
         except (KeyError, ValueError):
             pass
         return cls(found.get("status") or None, eta, found.get("error") or None)
+
+
+_NO_PREFER = Prefer()
 
 
 @dataclass
@@ -206,7 +209,8 @@ class Engine:
     def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes,
                origin: str) -> MockResponse:
         """Answer one HTTP request. Never raises; an unexpected failure is a 500 error body."""
-        path = path.split("?", 1)[0]
+        if "?" in path:
+            path = path.split("?", 1)[0]
         if len(path) > 1 and path.endswith("/"):
             path = path.rstrip("/") or "/"
         base = (self.config.origin or origin).rstrip("/")
@@ -265,33 +269,36 @@ class Engine:
                 entry: dict[str, Any]) -> MockResponse:
         if len(body) > self.config.max_body_bytes:
             return self._error("payload_too_large", entry)
-        content_type = (_header(headers, "content-type") or "").split(";")[0].strip().lower()
         decoded = _decode(body)
-        if isinstance(decoded, dict):
+        is_object = isinstance(decoded, dict)
+        if is_object:
             entry["key"] = redact_key(decoded.get("key"))
             if len(body) <= 4096:
-                entry["body"] = redact_body(decoded)
-        prefer = Prefer.parse(_header(headers, "prefer"))
-        if prefer.error or prefer.status or prefer.eta is not None:
-            entry["prefer"] = _header(headers, "prefer")
-        if not isinstance(decoded, dict) and content_type and not (
-                content_type in _JSON_TYPES or content_type.endswith("+json")):
-            return self._invalid({"body": [f"the body must be a JSON object sent as "
-                                           f"application/json, not {content_type}"]},
-                                 ["body.json"], entry)
+                entry["body"] = Unredacted(decoded)  # redacted when the journal is read
+        header = _header(headers, "prefer")
+        prefer = Prefer.parse(header) if header else _NO_PREFER
+        if prefer is not _NO_PREFER and (prefer.error or prefer.status or prefer.eta is not None):
+            entry["prefer"] = header
+        if not is_object:
+            content_type = (_header(headers, "content-type") or "").split(";")[0].strip().lower()
+            if content_type and not (content_type in _JSON_TYPES or
+                                     content_type.endswith("+json")):
+                return self._invalid({"body": [f"the body must be a JSON object sent as "
+                                               f"application/json, not {content_type}"]},
+                                     ["body.json"], entry)
         if prefer.error is not None and prefer.error in spec.contract().errors:
             return self._error(prefer.error, entry, retry_after=1)
-        key = decoded.get("key") if isinstance(decoded, dict) else None
+        key = decoded.get("key") if is_object else None
         if isinstance(key, str):
-            accepted = self.config.accepted_keys
+            config = self.config
+            accepted = config.accepted_keys
             if key == "" or (accepted is not None and key not in accepted):
                 return self._error("invalid_key", entry)
-            if self.config.rate_limit is not None:
-                wait = self._limiter.retry_after(key, self.config.rate_limit, now)
+            if config.rate_limit is not None:
+                wait = self._limiter.retry_after(key, config.rate_limit, now)
                 if wait is not None:
                     return self._error("rate_limit", entry, retry_after=wait)
-        parsed = parse(endpoint, decoded if isinstance(decoded, dict) else body,
-                       path_id=path_id)
+        parsed = parse(endpoint, decoded if is_object else body, path_id=path_id)
         if parsed.request is None:
             entry["rules"] = list(parsed.rule_ids)
             return self._error_body(bodies.validation(parsed.violations), "validation", entry)
@@ -307,16 +314,17 @@ class Engine:
                 return self._error("failed", entry)
             seed = request.seed if request.seed is not None else self._seeds.randrange(2 ** 32)
             eta = self._eta(request, prefer, now)
+        flags = request.flags
         job = Job(
             id=self.store.new_id(now), endpoint=request.endpoint, created=now,
             due=now + (eta or 0.0),
             samples=request.samples, meta=bodies.meta(request, seed),
             generation_time=bodies.generation_time(request), seed=seed, prompt=request.prompt,
             width=request.width, height=request.height,
-            upscale=bodies.effective_upscale(request), base64=request.flag("base64"),
+            upscale=bodies.effective_upscale(request), base64=flags["base64"],
             origin=origin,
             expires=now + float(spec.contract().limits["temp_link_seconds"])
-            if request.flag("temp") else None,
+            if flags["temp"] else None,
             webhook=request.webhook, track_id=request.track_id,
             warning=bodies.flux_warning(request), queued=eta is not None)
         self.store.put(job, now)
@@ -504,17 +512,29 @@ def _due(item: Any) -> float:
     return float(item[0] if isinstance(item, tuple) else item)
 
 
+class Headers(dict[str, str]):
+    """Request headers whose names are already lower-case (the ASGI adapter's): a header
+    that is not there is looked up once, not searched for in every spelling."""
+
+
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     value = headers.get(name)
-    if value is None:
+    if value is None and type(headers) is not Headers:
         for k, v in headers.items():
             if k.lower() == name:
                 return v
     return value
 
 
+_DECODER = json.JSONDecoder()
+
+
 def _decode(body: bytes) -> Any:
     try:
+        if body[:1] == b"{" and body[1:2] != b"\0":
+            # What `json.loads` does with UTF-8 bytes (it checks the first bytes for UTF-16 and
+            # UTF-32), without its checks and lookups.
+            return _DECODER.decode(body.decode("utf-8", "surrogatepass"))
         return json.loads(body)
     except (ValueError, RecursionError):
         return None

@@ -55,7 +55,7 @@ class Job:
         """Image paths on the mock's origin, one per sample."""
         ext = ".base64" if self.base64 else ".png"
         digest = self.digest
-        return tuple(f"/generations/{self.id}-{i}-{digest}{ext}" for i in range(self.samples))
+        return tuple([f"/generations/{self.id}-{i}-{digest}{ext}" for i in range(self.samples)])
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -121,7 +121,8 @@ class MemoryStore:
 
     def _evict(self, now: float) -> None:
         while len(self._jobs) > self.max_jobs:
-            self._drop(next(iter(self._jobs)))
+            job_id, _ = self._jobs.popitem(last=False)
+            self._finished.discard(job_id)
         while self._jobs:
             oldest = next(iter(self._jobs.values()))
             if oldest.created + self.ttl > now:

@@ -14,13 +14,25 @@ JOURNAL_SIZE = 1000
 _SECRET_FIELDS = frozenset({"key", "api_key", "apikey", "authorization", "x-api-key"})
 
 
+#: Keys redacted so far -> their redacted form (clients send the same few keys again and
+#: again); emptied when it holds this many.
+_REDACTED_SIZE = 4096
+_redacted: dict[str, str] = {}
+
+
 def redact_key(key: object) -> str | None:
     """"***" and a short hash: tells keys apart in a journal without revealing any."""
     if key is None:
         return None
     if not isinstance(key, str) or key == "":
         return "***"
-    return "***" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:6]
+    redacted = _redacted.get(key)
+    if redacted is None:
+        redacted = "***" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:6]
+        if len(_redacted) >= _REDACTED_SIZE:
+            _redacted.clear()
+        _redacted[key] = redacted
+    return redacted
 
 
 def redact_body(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -34,6 +46,24 @@ def scrub(text: str, *secrets: object) -> str:
         if isinstance(secret, str) and secret:
             text = text.replace(secret, redact_key(secret) or "***")
     return text
+
+
+class Unredacted:
+    """A request body the journal keeps as it came and redacts when it is read
+    (`Journal.entries`): redacting costs a copy of the body on every request, and the journal
+    is read far less often than it is written. The body never leaves the process unredacted."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, body: Mapping[str, Any]) -> None:
+        self.body = body
+
+
+def _readable(entry: dict[str, Any]) -> dict[str, Any]:
+    body = entry.get("body")
+    if type(body) is Unredacted:
+        return {**entry, "body": redact_body(body.body)}
+    return dict(entry)
 
 
 class Journal:
@@ -51,7 +81,7 @@ class Journal:
 
     def entries(self, kind: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
-            return [dict(e) for e in self._entries if kind is None or e.get("kind") == kind]
+            return [_readable(e) for e in self._entries if kind is None or e.get("kind") == kind]
 
     def clear(self) -> None:
         with self._lock:

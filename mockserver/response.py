@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 JSON_HEADERS = {"content-type": "application/json"}
@@ -24,10 +25,17 @@ class MockResponse:
 
 #: Built once: `json.dumps` with non-default arguments builds a new encoder on every call.
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+#: The C encoder behind `_ENCODER.encode`, built once too (`encode` builds it on every call).
+#: Without the circular-reference check (whose state would be shared between threads): what
+#: the mock encodes is built fresh or decoded from JSON, so never circular.
+_ENCODE = None if c_make_encoder is None else c_make_encoder(
+    None, _ENCODER.default, encode_basestring, None, ":", ",", False, False, True)
 
 
 def dump(value: Any) -> bytes:
-    return _ENCODER.encode(value).encode()
+    if _ENCODE is None or isinstance(value, str):
+        return _ENCODER.encode(value).encode()
+    return "".join(_ENCODE(value, 0)).encode()
 
 
 def json_response(status: int, value: Any) -> MockResponse:
