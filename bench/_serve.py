@@ -69,8 +69,13 @@ def main() -> None:
         app: Any = create_app(MockConfig().replace(**json.loads(args.config)))
     else:
         app = ceiling
+    # "module:Class" names a protocol class (e.g. the mock's one-write protocol).
+    http: Any = args.http
+    if ":" in http:
+        from uvicorn.importer import import_from_string
+        http = import_from_string(http)
     uvicorn.run(app, host="127.0.0.1", port=args.port, workers=1, loop=args.loop,
-                http=args.http, access_log=False, log_level="warning", lifespan="on")
+                http=http, access_log=False, log_level="warning", lifespan="on")
 
 
 if __name__ == "__main__":

@@ -219,7 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds per target")
     parser.add_argument("--targets", default="mock,prism,ceiling")
     parser.add_argument("--loop", default="auto", help="uvicorn --loop for mock and ceiling")
-    parser.add_argument("--http", default="auto", help="uvicorn --http for mock and ceiling")
+    parser.add_argument("--http", default="mockserver._protocol:OneWriteHttpToolsProtocol",
+                        help="uvicorn --http for mock and ceiling (default: the one-write "
+                             "protocol `modelslab-contract mock` serves with)")
     parser.add_argument("--pin", action="store_true",
                         help="servers on --server-cpus, wrk on --wrk-cpus (taskset)")
     parser.add_argument("--server-cpus", default="0")
@@ -255,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
             if name == "mock":
                 targets.append(Target(name, [*serve, "mock", str(port), *uv], MOCK_PATH, port,
                                       cpus))
+            elif name == "mock-2writes":  # plain httptools: headers and body written apart
+                targets.append(Target(name, [*serve, "mock", str(port), "--loop", args.loop,
+                                             "--http", "httptools"], MOCK_PATH, port, cpus))
             elif name == "ceiling":
                 targets.append(Target(name, [*serve, "ceiling", str(port), *uv], MOCK_PATH,
                                       port, cpus))

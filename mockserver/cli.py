@@ -121,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     import uvicorn
 
+    from mockserver._protocol import http_protocol
+
     host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host}:{args.port}"
     if args.workers > 1:
@@ -131,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             uvicorn.run("mockserver.app:app_from_env", factory=True, host=args.host,
                         port=args.port, workers=args.workers, log_level=args.log_level,
-                        access_log=False)
+                        access_log=False, http=http_protocol())
         finally:
             if args.store is None:  # the temporary store we chose goes with the mock
                 path = config.store.removeprefix("sqlite:")
@@ -149,5 +151,6 @@ def run(args: argparse.Namespace) -> int:
                 print(banner(f"http://{host}:{port}", config), flush=True)
 
     Server(uvicorn.Config(create_app(config), host=args.host, port=args.port,
-                          log_level=args.log_level, access_log=False)).run()
+                          log_level=args.log_level, access_log=False,
+                          http=http_protocol())).run()
     return 0

@@ -8,6 +8,7 @@ from types import TracebackType
 
 import uvicorn
 
+from mockserver._protocol import http_protocol
 from mockserver.app import create_app
 from mockserver.config import MockConfig
 from mockserver.engine import Engine
@@ -61,7 +62,8 @@ class LiveServer:
         self.port = sock.getsockname()[1]
         ready = threading.Event()
         config = uvicorn.Config(self.app, log_level="warning", access_log=False,
-                                lifespan="on", timeout_graceful_shutdown=2)
+                                lifespan="on", timeout_graceful_shutdown=2,
+                                http=http_protocol())
         self._server = server = _Server(config, ready)
 
         def run() -> None:

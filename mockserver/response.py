@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
+import orjson
+
 JSON_HEADERS = {"content-type": "application/json"}
 
 
@@ -32,10 +34,19 @@ _ENCODE = None if c_make_encoder is None else c_make_encoder(
     None, _ENCODER.default, encode_basestring, None, ":", ",", False, False, True)
 
 
-def dump(value: Any) -> bytes:
+def _dump_stdlib(value: Any) -> bytes:
     if _ENCODE is None or isinstance(value, str):
         return _ENCODER.encode(value).encode()
     return "".join(_ENCODE(value, 0)).encode()
+
+
+def dump(value: Any) -> bytes:
+    """Compact UTF-8 JSON. orjson first (the mock's largest in-process cost was encoding);
+    what it refuses (integers beyond 64 bits, non-str keys) goes to the stdlib encoder."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return _dump_stdlib(value)
 
 
 def json_response(status: int, value: Any) -> MockResponse:
