@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
 #: What a redacted API key looks like in messages and reprs.
 REDACTED = "<redacted>"
-#: The key the fixtures hand out for the mock (which accepts any non-empty key by default).
-MOCK_KEY = "modelslab-contract-test-key"
 #: Shortest text treated as a secret inside other text.
 MIN_SECRET = 8
 #: Longest payload shown in an assertion message.

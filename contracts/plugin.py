@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from contracts import _plugin_support as support
+from contracts.vocabulary import MOCK_KEY
 
 # The mock's types (mockserver.MockConfig, .MockHandle) are written `Any` below: contracts may
 # not import mockserver at module level, not even for type checking (ARCHITECTURE.md).
@@ -153,7 +154,7 @@ def modelslab_target(request: pytest.FixtureRequest) -> support.Target:
         server: support.ServerHandle = request.getfixturevalue("modelslab_server")
         accepted = support.marker_changes(request.node).get(
             "accepted_keys", request.getfixturevalue("modelslab_server_config").accepted_keys)
-        key = min([accepted] if isinstance(accepted, str) else accepted or [support.MOCK_KEY])
+        key = min([accepted] if isinstance(accepted, str) else accepted or [MOCK_KEY])
         return support.Target(server.url, key, is_mock=True, server=server)
     key = options.key
     if key is None:

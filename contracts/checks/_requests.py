@@ -18,7 +18,7 @@ from contracts.checks._registry import check
 from contracts.model import GenerationRequest, Parsed
 from contracts.parse import parse
 from contracts.rules import RULES, iter_rules
-from contracts.strategies import INSIDE, INVALID_KEY, OUTSIDE
+from contracts.vocabulary import INSIDE, INVALID_KEY, OUTSIDE
 
 #: Rules judged on every parsed request, whatever fields it has.
 _ALWAYS = ("body.json", "field.required", "field.type")

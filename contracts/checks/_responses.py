@@ -15,7 +15,7 @@ from contracts.checks._registry import check
 from contracts.checks._requests import key_is_ours, kind, parsed
 from contracts.model import GenerationRequest
 from contracts.rules import FETCH, GENERATION
-from contracts.strategies import INSIDE, INVALID_KEY, OUTSIDE, UNKNOWN_ID
+from contracts.vocabulary import INSIDE, INVALID_KEY, OUTSIDE, UNKNOWN_ID
 
 _LIVE = ("success", "processing")
 

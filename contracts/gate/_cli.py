@@ -10,10 +10,9 @@ from pathlib import Path
 from contracts.gate import _report
 from contracts.gate._result import EXIT_COULD_NOT_RUN
 from contracts.gate._run import DEFAULT_BUDGET, DEFAULT_EXPLORE, GateConfig, run
+from contracts.vocabulary import MOCK_KEY
 
 DEFAULT_KEY_ENV = "MODELSLAB_API_KEY"
-#: The key used for the in-process mock when the environment holds none.
-MOCK_KEY = "mock-key"
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -15,7 +15,8 @@ import spec
 from contracts.checks import Exchange, Fetch, Image, Reply
 from contracts.gate._target import Target
 from contracts.rules import GENERATION
-from contracts.strategies import KEY, Case
+from contracts.strategies import Case
+from contracts.vocabulary import KEY
 
 
 @cache

@@ -20,6 +20,7 @@ from contracts.gate._result import Fault, GateResult
 from contracts.gate._target import Backoff, Budget, BudgetExhausted, Target
 from contracts.rules import RULES
 from contracts.strategies import Case
+from contracts.vocabulary import MOCK_KEY
 
 #: The origin used for the in-process mock (no socket: any host reaches the transport).
 IN_PROCESS = "http://mock.modelslab-contract.invalid"
@@ -33,7 +34,7 @@ class GateConfig:
 
     base_url: str | None = None
     #: The API key (never written anywhere; the mock accepts any non-empty key).
-    key: str = "mock-key"
+    key: str = MOCK_KEY
     budget: int = DEFAULT_BUDGET
     seed: int = 0
     #: Exploration cases after the boundaries (fewer if the budget runs out).

@@ -16,7 +16,7 @@ import httpx
 
 from contracts.checks import Reply
 from contracts.checks._classify import FAULT_KINDS, error_kind, looks_like_error, retry_after
-from contracts.strategies import KEY
+from contracts.vocabulary import KEY
 
 REDACTED = "<redacted>"
 

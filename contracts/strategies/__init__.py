@@ -20,11 +20,6 @@ key goes: substitute yours before sending.
 
 from contracts.rules import V4, V6
 from contracts.strategies._boundaries import (
-    INSIDE,
-    OUTSIDE,
-    QUEUE,
-    SIDES,
-    UNKNOWN_ID,
     Case,
     boundary,
     boundary_cases,
@@ -33,8 +28,6 @@ from contracts.strategies._boundaries import (
 from contracts.strategies._explore import boundaries, cases, invalid_requests, valid_cases
 from contracts.strategies._forms import flag, integer, number, strengths, upscale
 from contracts.strategies._requests import (
-    INVALID_KEY,
-    KEY,
     LORA_IDS,
     MODEL_ID,
     PROMPTS,
@@ -46,6 +39,7 @@ from contracts.strategies._requests import (
     wire_value,
     with_fields,
 )
+from contracts.vocabulary import INSIDE, INVALID_KEY, KEY, OUTSIDE, QUEUE, SIDES, UNKNOWN_ID
 
 __all__ = [
     "INSIDE",

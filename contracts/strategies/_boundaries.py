@@ -17,15 +17,8 @@ import spec
 from contracts.parse import parse
 from contracts.rules import GENERATION, RULES
 from contracts.strategies._forms import plain
-from contracts.strategies._requests import INVALID_KEY, KEY, LORA_IDS, base, with_fields
-
-INSIDE = "inside"
-OUTSIDE = "outside"
-SIDES = (INSIDE, OUTSIDE)
-#: A request id no backend has issued.
-UNKNOWN_ID = "mc-unknown-0000"
-#: Ask a Prism-style mock to queue the job and finish it at once (real backends ignore it).
-QUEUE = ("status=processing", "eta=0")
+from contracts.strategies._requests import LORA_IDS, base, with_fields
+from contracts.vocabulary import INSIDE, INVALID_KEY, KEY, OUTSIDE, QUEUE, UNKNOWN_ID
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 import spec
 from contracts.parse import parse
 from contracts.rules import GENERATION
-from contracts.strategies._boundaries import INSIDE, OUTSIDE, QUEUE, Case, boundary_cases
+from contracts.strategies._boundaries import Case, boundary_cases
 from contracts.strategies._requests import MODEL_ID, loras, valid_requests, with_fields
+from contracts.vocabulary import INSIDE, OUTSIDE, QUEUE
 
 
 def boundaries(rule: str | None = None, side: str | None = None,

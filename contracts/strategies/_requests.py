@@ -10,12 +10,8 @@ from hypothesis import strategies as st
 import spec
 from contracts.rules import GENERATION
 from contracts.strategies import _forms
+from contracts.vocabulary import KEY
 
-#: What the key field holds in generated bodies; the gate swaps in the real key when sending,
-#: so reports show this placeholder and never the key itself.
-KEY = "<api-key>"
-#: A key no backend accepts (the auth.key rule's outside case).
-INVALID_KEY = "modelslab-contract-invalid-key"
 #: A model id the vendor's own examples use on both APIs.
 MODEL_ID = "midjourney"
 PROMPTS = ("a red fox in the snow", "ultra realistic portrait of a lighthouse keeper",

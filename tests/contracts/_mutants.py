@@ -17,8 +17,8 @@ import httpx
 import spec
 from contracts import parse, strategies
 from contracts.rules import GENERATION, RULES
+from contracts.vocabulary import MOCK_KEY as KEY
 
-KEY = "mock-key"
 Json = Any
 RequestRewrite = Callable[[str, Json], Json]
 ResponseRewrite = Callable[[str, Json, Json], Json]
