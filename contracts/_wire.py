@@ -1,4 +1,8 @@
-"""Coerce one field's wire form to its canonical Python value, or say why it cannot be."""
+"""Coerce one field's wire form to its canonical Python value, or say why it cannot be.
+
+The text forms are the patterns of `spec.wire` (the table the schema is rendered from), so the
+decoder and the schema accept the same strings.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,18 @@ import math
 import re
 from typing import Any
 
-_INT = re.compile(r"^\s*[+-]?\d{1,30}\s*$")
-_NUMBER = re.compile(r"^\s*[+-]?(\d{1,30}\.?\d{0,30}|\.\d{1,30})([eE][+-]?\d{1,4})?\s*$")
-_TRUE = {"yes", "true"}
-_FALSE = {"no", "false"}
+from spec.wire import WIRE
+
+
+def _regex(kind: str) -> re.Pattern[str]:
+    regex = WIRE[kind].regex
+    assert regex is not None, kind
+    return regex
+
+
+_INT = _regex("integer")
+_NUMBER = _regex("number")
+_FLAG = _regex("flag")
 
 
 class WireError(ValueError):
@@ -61,12 +73,8 @@ def to_flag(value: Any) -> bool:
     exact = _WORDS.get(value) if type(value) is str else None
     if exact is not None:
         return exact
-    if isinstance(value, str):
-        word = value.strip().lower()
-        if word in _TRUE:
-            return True
-        if word in _FALSE:
-            return False
+    if isinstance(value, str) and _FLAG.match(value):
+        return _WORDS[value.strip().lower()]
     raise WireError(f'expected "yes"/"no" or true/false, got {_show(value)}')
 
 

@@ -1,7 +1,7 @@
 """The current v6 LoRA page (steps 1 to 20, capped; one example, a Java sample)."""
 
-from spec._facts import Fact, Source
-from spec.sources._shared import NEGATIVE, PROMPT, SCHEDULERS
+from spec.authoring._facts import Fact, Source
+from spec.authoring.sources._shared import NEGATIVE, PROMPT, SCHEDULERS
 
 YES_NO = ("yes", "no")
 

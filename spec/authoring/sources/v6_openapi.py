@@ -1,7 +1,7 @@
 """The vendor's OpenAPI 3.1 document for `POST /text2img` (served from the multi-LoRA page)."""
 
-from spec._facts import Fact, Source
-from spec.sources._shared import IP_ADAPTER_IDS, SAFETY_CHECKER_TYPES, SCHEDULERS
+from spec.authoring._facts import Fact, Source
+from spec.authoring.sources._shared import IP_ADAPTER_IDS, SAFETY_CHECKER_TYPES, SCHEDULERS
 
 SOURCE = Source(
     id="v6-openapi",

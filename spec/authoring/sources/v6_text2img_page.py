@@ -1,7 +1,7 @@
 """The v6 community-models text-to-image page (body table, flux note, one example)."""
 
-from spec._facts import Fact, Source
-from spec.sources._shared import (
+from spec.authoring._facts import Fact, Source
+from spec.authoring.sources._shared import (
     IP_ADAPTER_IDS,
     PROMPT,
     SAFETY_CHECKER_TYPES,

@@ -1,7 +1,7 @@
 """The v6 multi-LoRA page's own prose and example (its OpenAPI is `v6_openapi`)."""
 
-from spec._facts import Fact, Source
-from spec.sources._shared import NEGATIVE, PROMPT
+from spec.authoring._facts import Fact, Source
+from spec.authoring.sources._shared import NEGATIVE, PROMPT
 
 SOURCE = Source(
     id="v6-multi-lora-page",

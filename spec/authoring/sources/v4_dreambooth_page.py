@@ -1,7 +1,7 @@
 """The older v4 dreambooth (LoRA) page on the previous domain."""
 
-from spec._facts import Fact, Source
-from spec.sources._shared import NEGATIVE, PROMPT, SCHEDULERS
+from spec.authoring._facts import Fact, Source
+from spec.authoring.sources._shared import NEGATIVE, PROMPT, SCHEDULERS
 
 YES_NO = ("yes", "no")
 

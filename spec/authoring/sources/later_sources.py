@@ -4,7 +4,7 @@ The vendor's later error catalogue adds size limits; observed real responses add
 faithful reader must survive. Kept apart so the ledger can say where each one comes from.
 """
 
-from spec._facts import Fact, Source
+from spec.authoring._facts import Fact, Source
 
 ERROR_CATALOGUE = Source(
     id="error-catalogue",
