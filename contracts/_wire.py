@@ -43,7 +43,7 @@ def to_int(value: Any) -> int:
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return int(value)
     if isinstance(value, str) and _INT.match(value):
-        return int(value)
+        return int(value.strip())  # int() refuses some spaces the pattern allows ("\x1f")
     raise WireError(f"expected an integer (a JSON number or a decimal string), got {_show(value)}")
 
 
@@ -55,7 +55,7 @@ def to_number(value: Any) -> float:
     if isinstance(value, int | float):
         number = float(value) if abs(value) < 1e300 else math.inf
     elif isinstance(value, str) and _NUMBER.match(value):
-        number = float(value)
+        number = float(value.strip())
     else:
         raise WireError(
             f"expected a number (a JSON number or a decimal string), got {_show(value)}")
@@ -100,6 +100,8 @@ def to_string(value: Any) -> str:
 def to_track_id(value: Any) -> int | str:
     if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
         return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)  # 7.0 is the integer 7 in JSON, as the schema's type says
     raise WireError(f"expected an integer or a string, got {_show(value)}")
 
 

@@ -21,8 +21,9 @@ def load_document() -> Mapping[str, Any]:
     """The parsed `modelslab.yaml` (cached; treat as read-only)."""
     import yaml  # here, not at import: the pytest plugin imports this package for nothing
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 4-5x faster when built
     with SCHEMA_PATH.open(encoding="utf-8") as fh:
-        document: dict[str, Any] = yaml.safe_load(fh)
+        document: dict[str, Any] = yaml.load(fh, Loader=loader)  # a safe loader, either way
     return document
 
 

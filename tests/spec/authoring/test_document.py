@@ -14,8 +14,6 @@ import spec
 from spec.authoring import SOURCES
 from tests._seeds import example_bodies, seed_texts, vendor_openapi
 
-ENDPOINT_BY_HOST = {"stablediffusionapi.com": "/api/v4/dreambooth"}
-
 
 @pytest.fixture(scope="module")
 def api() -> OpenAPI:
