@@ -102,6 +102,11 @@ class Contract:
         KeyError: no by-id fetch for `generation`; ValueError: `job_id` is empty or holds '/'."""
         return self._router.fetch_path(generation, job_id)
 
+    def path_of(self, template: str, path_id: object = None) -> str:
+        """The concrete path of a route template, `path_id` filling its `{id}`/`{file}` (the
+        inverse of `route`). KeyError: not a route; ValueError: an id a path cannot carry."""
+        return self._router.path_of(template, path_id)
+
     def fetch_templates(self, generation: str, id_in: str | None = None) -> tuple[str, ...]:
         """The fetch templates of `generation` in document order; `id_in` ("path"/"body")
         keeps one form. Empty for an unknown endpoint."""

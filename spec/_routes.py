@@ -65,6 +65,10 @@ class Router:
         self._fetch_of: dict[str, tuple[str, str]] = {}
         for head, tail, _, gen in self._by_id:
             self._fetch_of.setdefault(gen, (head, tail))
+        #: template -> (head, tail) around its placeholder, or None when it has none.
+        self._parts: dict[str, tuple[str, str] | None] = {p: None for p in self._exact}
+        self._parts.update({t: (head, tail) for head, tail, t, _ in self._by_id})
+        self._parts[image_template] = (self.images_prefix, self._image_tail)
 
     def route(self, path: str) -> Route | None:
         """The route of a concrete path, or None. A query string and trailing slashes are
@@ -95,6 +99,17 @@ class Router:
         be one path segment (empty, or holding '/')."""
         head, tail = self._fetch_of[generation]
         return head + _segment(job_id, "job id") + tail
+
+    def path_of(self, template: str, path_id: object = None) -> str:
+        """The concrete path of a route: `template` with `path_id` in place of its `{id}` or
+        `{file}` (a template without one is its own path; `path_id` is then ignored).
+
+        Raises KeyError for a template that is no route, ValueError for a missing id or one
+        that cannot be one path segment."""
+        parts = self._parts[template]
+        if parts is None:
+            return template
+        return parts[0] + _segment("" if path_id is None else path_id, "path id") + parts[1]
 
     def fetch_templates(self, generation: str, id_in: str | None = None) -> tuple[str, ...]:
         """The fetch templates serving `generation`, in document order; `id_in` ("path" or

@@ -115,6 +115,23 @@ def test_image_path(c: spec.Contract) -> None:
             c.image_path(bad)
 
 
+def test_path_of_is_the_inverse_of_route(c: spec.Contract) -> None:
+    for template in (*c.generation_paths, *c.fetch_paths, c.images):
+        placeholder = "{id}" in template or "{file}" in template
+        path = c.path_of(template, "7" if placeholder else None)
+        route = c.route(path)
+        assert route is not None and route.template == template
+        assert route.path_id == ("7" if placeholder else None)
+        assert c.path_of(route.template, route.path_id) == path
+    assert c.path_of(V6, "ignored") == V6
+    assert c.path_of(V3_BY_ID, 12) == "/api/v3/dreambooth/fetch/12"
+    for bad in (None, "", "a/b"):
+        with pytest.raises(ValueError, match="path segment"):
+            c.path_of(V6_BY_ID, bad)
+    with pytest.raises(KeyError):
+        c.path_of("/api/v6/images/fetch/{request_id}", "1")
+
+
 def test_routes_follow_the_document_not_the_code(c: spec.Contract) -> None:
     """A new endpoint in the document is routed with no code change (here: a v7 family)."""
     v7 = "/api/v7/images/text2img"
@@ -126,6 +143,7 @@ def test_routes_follow_the_document_not_the_code(c: spec.Contract) -> None:
                                                           v7, "9")
     assert other.route("/api/v7/fetch//result") is None
     assert other.fetch_path(v7, 9) == "/api/v7/fetch/9/result"
+    assert other.path_of("/api/v7/fetch/{id}/result", "x") == "/api/v7/fetch/x/result"
     assert other.images_prefix == "/files/"
     assert other.image_path("x") == "/files/x.png"
     assert other.route("/files/x.png") == Route("/files/{file}.png", "image", None, "x")
