@@ -54,6 +54,7 @@ def test_every_kind_has_a_decoder_and_an_encoder() -> None:
 @example(text="0.45,").via("one trailing separator")
 @example(text=",").via("nothing but a separator")
 @example(text=" yes ").via("a padded word")
+@example(text="0\x1f").via("a space to the pattern that int() refuses")
 def test_the_decoder_reads_exactly_the_table_s_text(kind: str, text: str) -> None:
     matches = WIRE[kind].allows(text)
     decodes = _decodes(kind, text)

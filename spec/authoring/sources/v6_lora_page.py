@@ -2,6 +2,7 @@
 
 from spec.authoring._facts import Fact, Source
 from spec.authoring.sources._shared import NEGATIVE, PROMPT, SCHEDULERS
+from spec.endpoints import V6
 
 YES_NO = ("yes", "no")
 
@@ -9,7 +10,7 @@ SOURCE = Source(
     id="v6-lora-page",
     title="v6 community models: LoRA (docs page, current)",
     url="https://docs.modelslab.com/image-generation/community-models/dreamboothlora",
-    endpoint="/api/v6/images/text2img",
+    endpoint=V6,
     params={
         "key": Fact(type="string"),
         "model_id": Fact(type="string"),
