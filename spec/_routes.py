@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 #: Route kinds.
 GENERATION, FETCH, IMAGE = "generation", "fetch", "image"
@@ -69,10 +70,16 @@ class Router:
         self._parts: dict[str, tuple[str, str] | None] = {p: None for p in self._exact}
         self._parts.update({t: (head, tail) for head, tail, t, _ in self._by_id})
         self._parts[image_template] = (self.images_prefix, self._image_tail)
+        #: The mock routes every request: a job's repeated fetches hit this cache.
+        self._cached = lru_cache(maxsize=4096)(self._match)
 
     def route(self, path: str) -> Route | None:
         """The route of a concrete path, or None. A query string and trailing slashes are
         ignored (as the mock ignores them); an id or file name must be one non-empty segment."""
+        exact = self._exact.get(path)
+        return exact if exact is not None else self._cached(path)
+
+    def _match(self, path: str) -> Route | None:
         if "?" in path:
             path = path.partition("?")[0]
         if len(path) > 1 and path.endswith("/"):
