@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -41,10 +42,11 @@ class WireKind:
     pattern: str | None
     #: One line for `x-contract.wire`.
     description: str
-    regex: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "regex", re.compile(self.pattern) if self.pattern else None)
+    @cached_property
+    def regex(self) -> re.Pattern[str] | None:
+        """The pattern compiled, on first use (importing `spec` compiles nothing)."""
+        return re.compile(self.pattern) if self.pattern else None
 
     def allows(self, value: Any) -> bool:
         """Whether `value` is in one of this kind's wire forms (ranges aside)."""
