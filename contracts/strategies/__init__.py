@@ -19,6 +19,7 @@ key goes: substitute yours before sending.
 """
 
 from contracts.rules import V4, V6
+from contracts.strategies import _request_cases, _response_cases
 from contracts.strategies._boundaries import (
     Case,
     boundary,
@@ -40,6 +41,8 @@ from contracts.strategies._requests import (
     with_fields,
 )
 from contracts.vocabulary import INSIDE, INVALID_KEY, KEY, OUTSIDE, QUEUE, SIDES, UNKNOWN_ID
+
+del _request_cases, _response_cases  # imported for their registrations, in this order
 
 __all__ = [
     "INSIDE",

@@ -164,5 +164,5 @@ def test_fetch_unknown_flux_and_images() -> None:
 
 def test_check_exchange_for_the_plugin() -> None:
     found = checks.check_exchange(V6, {**BASE, "samples": 5}, 200, success(5))
-    assert [o.rule for o in found if not o.ok] == ["samples.range"]
+    assert [o.rule.id for o in found if not o.ok] == ["samples.range"]
     assert next(o for o in found if not o.ok).field == "samples"
