@@ -4,11 +4,12 @@ Compose them in your own tests::
 
     from hypothesis import given
     from contracts import strategies as ms
+    from contracts.rules import STEPS_CAP
 
     @given(ms.valid_requests(ms.V6))
     def test_my_client_accepts(body): ...
 
-    @given(ms.boundaries(rule="steps.cap", side="outside"))
+    @given(ms.boundaries(rule=STEPS_CAP, side=ms.OUTSIDE))
     def test_steps_are_capped(case): ...
 
 `valid_requests` gives bodies in every documented wire form (numbers as strings, yes/no or
