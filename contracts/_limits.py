@@ -134,7 +134,7 @@ def _range_limiter(f: spec.Field, limits: Limits) -> Limiter:
     return check
 
 
-def step(f: spec.Field) -> Step:
+def field_step(f: spec.Field) -> Step:
     """Coerce and limit one field, with a fast path for the value's plain JSON form.
 
     The fast path only accepts what the general path would return unchanged (a `str` for a

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 import spec
-from contracts._limits import COERCE, Step, step
+from contracts._limits import COERCE, Step, field_step
 from contracts.model import (
     ContractViolation,
     FetchRequest,
@@ -27,6 +27,7 @@ from contracts.model import (
 from contracts.rules import BODY_JSON, FIELD_REQUIRED, FIELD_TYPE, LORA_COUNT
 
 Body = bytes | str | Mapping[str, Any] | Any
+
 
 def _decode(raw: Body) -> tuple[Mapping[str, Any] | None, Violation | None]:
     value = raw
@@ -67,7 +68,7 @@ class _Plan:
 def _plan(endpoint: str) -> _Plan:
     fields = spec.contract().generation[endpoint]
     return _Plan(
-        steps={f.name: step(f) for f in fields},
+        steps={f.name: field_step(f) for f in fields},
         defaults={f.name: None if f.default is None else COERCE[f.kind](f.default)
                   for f in fields},
         required=tuple(f.name for f in fields if f.required),
