@@ -55,6 +55,16 @@ class Rule:
     def __repr__(self) -> str:
         return f"Rule({self.id!r})"
 
+    def __copy__(self) -> Rule:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Rule:
+        return self
+
+    def __reduce__(self) -> tuple[Callable[[str], Rule], tuple[str]]:
+        """Unpickled as the registered rule of the same id (rules are singletons)."""
+        return rule, (self.id,)
+
     def check(self, *, sides: tuple[Side, ...] = SIDES,
               defers_to: tuple[Rule, ...] = ()) -> Callable[[F], F]:
         """Register `function(rule, exchange) -> Outcome` as a check of this rule.

@@ -101,3 +101,12 @@ def test_the_walk_fails_for_a_rule_lacking_a_check_a_side_a_mutant_or_a_citation
         "made.up.too: no mutant backend",
     ]
     # the copy is dropped with the monkeypatch: the real registry never saw these hooks
+
+
+def test_rules_are_singletons_through_copies_and_pickles() -> None:
+    import copy
+    import pickle
+
+    for r in RULES.values():
+        assert copy.copy(r) is copy.deepcopy(r) is pickle.loads(pickle.dumps(r)) is r
+        assert str(r) == r.id and rules.rule(r.id) is r is rules.rule(r)
