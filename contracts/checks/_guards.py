@@ -23,7 +23,8 @@ from contracts.rules import GENERATION, Rule
 from contracts.vocabulary import INVALID_KEY
 
 CheckFunction = Callable[[Rule, Exchange], Outcome]
-_LIVE = ("success", "processing")
+#: The `status` values of a body that is no error: the job succeeded or is queued.
+LIVE = ("success", "processing")
 
 
 @lru_cache(maxsize=512)
@@ -73,7 +74,7 @@ def request_of(ex: Exchange) -> GenerationRequest:
 def live_replies(ex: Exchange) -> Iterator[Reply]:
     """The answer and the final fetch, where they are a 2xx success or processing body."""
     for reply in (ex.reply, ex.final):
-        if reply is not None and reply.status_field in _LIVE and 200 <= reply.status < 300:
+        if reply is not None and reply.status_field in LIVE and 200 <= reply.status < 300:
             yield reply
 
 

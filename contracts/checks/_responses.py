@@ -1,4 +1,5 @@
-"""Response rules: shape, echoes, the processing lifecycle, flux warnings and image sizes."""
+"""Response rules: shape, errors, the key, output counts, the processing lifecycle, unknown
+fetches, flux warnings and image sizes (the echoes of meta are in `_echoes`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from contracts.checks import _schema
 from contracts.checks._classify import ACCEPTED, FAULT, REJECTED, looks_like_error
 from contracts.checks._guards import (
+    LIVE,
     key_is_ours,
     kind,
     live_replies,
@@ -33,8 +35,6 @@ from contracts.rules import (
 )
 from contracts.vocabulary import INSIDE, INVALID_KEY, OUTSIDE, UNKNOWN_ID
 
-_LIVE = ("success", "processing")
-
 
 def _replies(ex: Exchange) -> Iterator[tuple[str, str | None, Reply]]:
     """(endpoint, path id, reply) for the answer and each fetch."""
@@ -54,7 +54,7 @@ def _response_schema(r: Rule, ex: Exchange) -> Outcome:
     for endpoint, path_id, reply in _replies(ex):
         if _is_fault(reply):
             continue
-        side = side or (INSIDE if reply.status_field in _LIVE else OUTSIDE)
+        side = side or (INSIDE if reply.status_field in LIVE else OUTSIDE)
         if reply.body is None:
             return violated(r, side, "a JSON body", reply.short())
         for error in _schema.iter_errors(endpoint, reply.status, reply.body, path_id=path_id):
@@ -94,7 +94,7 @@ def _error_shape(r: Rule, ex: Exchange) -> Outcome:
             if not (reply.status == 200 or 400 <= reply.status < 500):
                 return violated(r, OUTSIDE, "HTTP 200 (legacy) or 4xx (http mode)",
                                 reply.short())
-        elif reply.status_field in _LIVE:
+        elif reply.status_field in LIVE:
             side = side or INSIDE
             if not 200 <= reply.status < 300:
                 return violated(r, INSIDE, f"HTTP 2xx for status {reply.status_field}",
