@@ -228,7 +228,7 @@ class ContractChecker:
         final = Answer.of(fetched).body if fetched is not None else None
         outcomes = check_exchange(endpoint, request_body, answer.status, answer.body,
                                   headers=answer.headers, fetched=final, path_id=path_id)
-        return [Failure(o.rule, o.field, o.expected, o.seen) for o in outcomes if not o.ok]
+        return [Failure(o.rule.id, o.field, o.expected, o.seen) for o in outcomes if not o.ok]
 
     def check(self, request_body: Any, response: Any, endpoint: str = V6, *,
               status: int | None = None, fetched: Any = None,

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from contracts.rules import Rule
+
 
 def _frozen() -> Mapping[str, Any]:
     return MappingProxyType({})
@@ -16,7 +18,7 @@ def _frozen() -> Mapping[str, Any]:
 class Violation:
     """One broken rule: which rule, which field, and a sentence a person understands."""
 
-    rule: str
+    rule: Rule
     field: str | None
     message: str
 
@@ -108,7 +110,8 @@ class Parsed:
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
-        return tuple(v.rule for v in self.violations)
+        """The ids of the rules broken, for display, JSON and comparisons in tests."""
+        return tuple(v.rule.id for v in self.violations)
 
 
 class ContractViolation(ValueError):

@@ -67,7 +67,7 @@ def outcomes(response: Any, case: Any) -> tuple[Outcome, ...]:
 
 def _make(rule_id: str) -> SchemathesisCheck:
     def rule_check(ctx: Any, response: Any, case: Any) -> bool | None:
-        broken = [o for o in outcomes(response, case) if o.rule == rule_id and not o.ok]
+        broken = [o for o in outcomes(response, case) if o.rule.id == rule_id and not o.ok]
         if broken:
             raise AssertionError(f"ModelsLab contract [{rule_id}] {RULES[rule_id].title}: "
                                  f"expected {broken[0].expected}; saw {broken[0].seen}")

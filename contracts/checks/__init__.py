@@ -8,12 +8,24 @@ A check says `pass`, `violation` (with what was expected and seen, and the paylo
     for outcome in checks.run_checks(ex):
         ...
 
-Request rules compare the answer with `contracts.parse`; response rules read the answer
-(bodies are validated against spec/modelslab.yaml with openapi-core).
+Checks register on their rule (`@STEPS_CAP.check(...)`, see `contracts.rules`) and receive
+it: `function(rule, exchange) -> Outcome`. Guard decorators (`only_generation`,
+`only_accepted`, ...) say when a check applies. Request rules compare the answer with
+`contracts.parse`; response rules read the answer (bodies are validated against
+spec/modelslab.yaml with openapi-core).
 """
 
-from contracts.checks import _requests, _responses
+from contracts.checks import _echoes, _requests, _responses
 from contracts.checks._classify import ACCEPTED, FAULT, REJECTED, UNCLEAR, classify, error_kind
+from contracts.checks._guards import (
+    guard,
+    key_is_ours,
+    only_accepted,
+    only_answered,
+    only_generation,
+    only_our_key,
+    only_with_images,
+)
 from contracts.checks._model import (
     NOT_APPLICABLE,
     PASS,
@@ -31,7 +43,7 @@ from contracts.checks._registry import Check, check, check_exchange, checks, run
 from contracts.checks._schema import iter_errors as iter_schema_errors
 from contracts.checks._schema import validate as validate_schema
 
-del _requests, _responses  # imported for their registrations
+del _echoes, _requests, _responses  # imported for their registrations
 
 __all__ = [
     "ACCEPTED",
@@ -52,8 +64,15 @@ __all__ = [
     "checks",
     "classify",
     "error_kind",
+    "guard",
     "iter_schema_errors",
+    "key_is_ours",
     "not_applicable",
+    "only_accepted",
+    "only_answered",
+    "only_generation",
+    "only_our_key",
+    "only_with_images",
     "passed",
     "run_checks",
     "sides",

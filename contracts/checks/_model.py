@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from contracts.rules import Rule
+
 PASS = "pass"
 VIOLATION = "violation"
 NOT_APPLICABLE = "not applicable"
@@ -76,7 +78,7 @@ class Exchange:
     fetches: tuple[Fetch, ...] = ()
     images: tuple[Image, ...] = ()
     #: The rule the payload was made for, when it was a boundary case.
-    target: str | None = None
+    target: Rule | None = None
 
     @property
     def final(self) -> Reply | None:
@@ -88,7 +90,7 @@ class Exchange:
 class Outcome:
     """What one check concluded about one exchange."""
 
-    rule: str
+    rule: Rule
     verdict: str
     #: "inside" or "outside" (None when not applicable).
     side: str | None = None
@@ -110,9 +112,7 @@ class Outcome:
     @property
     def field(self) -> str | None:
         """The body field the rule guards, when there is one."""
-        from contracts.rules import RULES
-        rule = RULES.get(self.rule)
-        return rule.field if rule else None
+        return self.rule.field
 
     def __str__(self) -> str:
         if self.verdict == VIOLATION:
@@ -120,13 +120,13 @@ class Outcome:
         return f"[{self.rule}] {self.verdict}" + (f" ({self.side})" if self.side else "")
 
 
-def passed(rule: str, side: str) -> Outcome:
+def passed(rule: Rule, side: str) -> Outcome:
     return Outcome(rule, PASS, side)
 
 
-def violated(rule: str, side: str, expected: str, seen: str) -> Outcome:
+def violated(rule: Rule, side: str, expected: str, seen: str) -> Outcome:
     return Outcome(rule, VIOLATION, side, expected, seen)
 
 
-def not_applicable(rule: str, why: str = "") -> Outcome:
+def not_applicable(rule: Rule, why: str = "") -> Outcome:
     return Outcome(rule, NOT_APPLICABLE, None, seen=why)

@@ -1,4 +1,8 @@
-"""The check registry: `@check(rule, ...)` registers a function of an `Exchange`."""
+"""Running the checks registered on the rules (`@RULE.check(...)`), one `Exchange` at a time.
+
+The registry itself is the rules' (`contracts.rules`); this module turns a rule's check hooks
+into callables of an exchange and applies them together (with `defers_to`).
+"""
 
 from __future__ import annotations
 
@@ -16,77 +20,92 @@ from contracts.checks._model import (
     Reply,
     not_applicable,
 )
-from contracts.rules import RULES
+from contracts.rules import CHECK, RULES, Hook, Rule, hooks, rule
+from contracts.vocabulary import SIDES, Side
 
-CheckFunction = Callable[[Exchange], Outcome]
+#: What a check is: a function of its rule and one exchange.
+CheckFunction = Callable[[Rule, Exchange], Outcome]
 
 
 @dataclass(frozen=True)
 class Check:
-    rule: str
-    function: CheckFunction
-    #: The sides of the rule this check can judge ("inside", "outside").
-    sides: tuple[str, ...]
-    #: Rules that, when violated on the same exchange, explain this one's failure: this check
-    #: then reports not applicable instead (response.schema defers to error.shape).
-    defers_to: tuple[str, ...] = ()
+    """One check of one rule, callable on an exchange."""
+
+    hook: Hook
+
+    @property
+    def rule(self) -> Rule:
+        return self.hook.rule
+
+    @property
+    def sides(self) -> tuple[Side, ...]:
+        return self.hook.sides
+
+    @property
+    def defers_to(self) -> tuple[Rule, ...]:
+        return self.hook.defers_to
 
     @property
     def name(self) -> str:
-        return self.function.__name__.lstrip("_")
+        return self.hook.name
 
     @property
     def doc(self) -> str:
-        return (self.function.__doc__ or "").strip()
+        return self.hook.doc
 
     def __call__(self, exchange: Exchange) -> Outcome:
-        outcome = self.function(exchange)
+        r = self.hook.rule
+        if not r.applies_to(exchange.endpoint):
+            return not_applicable(r)
+        outcome: Outcome = self.hook.function(r, exchange)
         if outcome.verdict == VIOLATION and outcome.payload is None:
             outcome = Outcome(outcome.rule, outcome.verdict, outcome.side, outcome.expected,
                               outcome.seen, exchange.body, exchange.endpoint)
         return outcome
 
 
-_CHECKS: dict[str, list[Check]] = {}
-
-
-def check(rule_id: str, *, sides: tuple[str, ...] = ("inside", "outside"),
-          defers_to: tuple[str, ...] = ()) -> Callable[[CheckFunction], CheckFunction]:
-    """Register `function(exchange) -> Outcome` as a check of `rule_id`."""
-    if rule_id not in RULES:
-        raise KeyError(f"unknown rule {rule_id}")
-
-    def register(function: CheckFunction) -> CheckFunction:
-        _CHECKS.setdefault(rule_id, []).append(Check(rule_id, function, sides, defers_to))
-        return function
-    return register
+def check(ref: Rule | str, *, sides: tuple[Side, ...] = SIDES,
+          defers_to: tuple[Rule, ...] = ()) -> Callable[[CheckFunction], CheckFunction]:
+    """`rule(ref).check(...)`: register `function(rule, exchange) -> Outcome` on a rule."""
+    return rule(ref).check(sides=sides, defers_to=defers_to)
 
 
 def checks() -> Mapping[str, tuple[Check, ...]]:
-    """Rule id -> its registered checks."""
-    return MappingProxyType({k: tuple(v) for k, v in _CHECKS.items()})
+    """Rule id -> its registered checks (rules without a check are left out)."""
+    out: dict[str, list[Check]] = {}
+    for h in _in_rule_order(hooks(CHECK)):
+        out.setdefault(h.rule.id, []).append(Check(h))
+    return MappingProxyType({k: tuple(v) for k, v in out.items()})
 
 
-def sides(rule_id: str) -> tuple[str, ...]:
-    """Every side some check of `rule_id` can judge."""
-    out: dict[str, None] = {}
-    for c in _CHECKS.get(rule_id, ()):
-        out.update(dict.fromkeys(c.sides))
-    return tuple(out)
+def sides(ref: Rule | str) -> tuple[Side, ...]:
+    """Every side some check of a rule can judge."""
+    return rule(ref).sides
 
 
-def run_checks(exchange: Exchange, rules: Iterable[str] | None = None) -> list[Outcome]:
-    """Apply every check (or those of `rules`) to one exchange."""
-    wanted = set(rules) if rules is not None else None
-    chosen = [c for cs in _CHECKS.values() for c in cs if wanted is None or c.rule in wanted]
-    results = [(c, c(exchange)) for c in chosen]
+def _in_rule_order(found: tuple[Hook, ...]) -> tuple[Hook, ...]:
+    """Checks run in the registry's rule order, whichever module registered them first."""
+    order = {r: i for i, r in enumerate(RULES.values())}
+    return tuple(sorted(found, key=lambda h: order.get(h.rule, len(order))))
+
+
+def run_checks(exchange: Exchange, rules: Iterable[Rule | str] | None = None) -> list[Outcome]:
+    """Apply every check (or those of `rules`) to one exchange, in rule order."""
+    chosen = _in_rule_order(hooks(CHECK, None if rules is None else [rule(r) for r in rules]))
+    results = [(h, Check(h)(exchange)) for h in chosen]
     violated = {o.rule for _, o in results if o.verdict == VIOLATION}
     out = []
-    for c, o in results:
-        if o.verdict == VIOLATION and violated.intersection(c.defers_to):
-            o = not_applicable(c.rule, f"explained by {', '.join(c.defers_to)}")
+    for h, o in results:
+        if o.verdict == VIOLATION and violated.intersection(h.defers_to):
+            o = not_applicable(h.rule, f"explained by {', '.join(map(str, h.defers_to))}")
         out.append(o)
     return out
+
+
+def _fetch_template(generation: str) -> str:
+    """The first fetch endpoint of a generation endpoint (the module's one fetch-URL lookup)."""
+    return next((p for p, (gen, _) in spec.contract().fetch.items() if gen == generation),
+                generation)
 
 
 def check_exchange(endpoint: str, request_body: Any, status: int, body: Any, *,
@@ -96,8 +115,6 @@ def check_exchange(endpoint: str, request_body: Any, status: int, body: Any, *,
     queued job, if it was fetched. Outcomes with `.ok` false are violations."""
     fetches: tuple[Fetch, ...] = ()
     if fetched is not None:
-        path = next((p for p, (gen, _) in spec.contract().fetch.items() if gen == endpoint),
-                    endpoint)
-        fetches = (Fetch(path, None, Reply.of(200, fetched), path_id="0"),)
+        fetches = (Fetch(_fetch_template(endpoint), None, Reply.of(200, fetched), path_id="0"),)
     ex = Exchange(endpoint, request_body, Reply.of(status, body, headers), path_id, fetches)
     return run_checks(ex)

@@ -10,7 +10,6 @@ from xml.etree import ElementTree as ET
 
 from contracts.checks import Outcome
 from contracts.gate._result import CONFORMS, FAULTED, NOT_EXERCISED, VIOLATED, GateResult
-from contracts.rules import RULES
 
 _MAX_FAULTS = 50
 
@@ -24,7 +23,7 @@ def to_json(result: GateResult) -> dict[str, Any]:
     """The whole result as JSON-able data (payloads hold the key placeholder, never the key)."""
     rules = {}
     for rule_id, tally in result.tallies.items():
-        rule = RULES[rule_id]
+        rule = tally.rule
         rules[rule_id] = {
             "title": rule.title,
             "phase": rule.phase,
@@ -48,7 +47,8 @@ def to_json(result: GateResult) -> dict[str, Any]:
                     for v in (CONFORMS, VIOLATED, NOT_EXERCISED, FAULTED)},
         "rules": rules,
         "fault_count": len(result.faults),
-        "faults": [{"endpoint": f.endpoint, "rule": f.rule, "reply": f.reply,
+        "faults": [{"endpoint": f.endpoint, "rule": f.rule.id if f.rule else None,
+                    "reply": f.reply,
                     "payload": f.payload} for f in result.faults[:_MAX_FAULTS]],
     }
 
@@ -59,7 +59,7 @@ def _dump(value: Any) -> str:
 
 def to_junit(result: GateResult) -> str:
     """One testcase per rule: failure when violated, error on faults, skipped when not run."""
-    suite = ET.Element("testsuite", name="modelslab-contract gate", tests=str(len(RULES)),
+    suite = ET.Element("testsuite", name="modelslab-contract gate", tests=str(len(result.tallies)),
                        time=f"{result.seconds:.3f}")
     counts = {"failures": 0, "errors": 0, "skipped": 0}
     for rule_id, tally in result.tallies.items():
@@ -115,7 +115,7 @@ def to_markdown(result: GateResult) -> str:
     for rule_id, tally in result.tallies.items():
         if not tally.violations:
             continue
-        lines += ["", f"## `{rule_id}` violated: {RULES[rule_id].title}"]
+        lines += ["", f"## `{rule_id}` violated: {tally.rule.title}"]
         for o in tally.minimal():
             lines += ["", f"- {o.side}, `{o.endpoint}`: expected {o.expected}; saw {o.seen}",
                       "", "  ```json", f"  {_dump(o.payload)}", "  ```"]

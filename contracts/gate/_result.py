@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.checks import VIOLATION, Outcome
-from contracts.rules import RULES
+from contracts.rules import RULES, Rule
 
 CONFORMS = "conforms"
 VIOLATED = "violated"
@@ -28,7 +28,7 @@ def _size(payload: Any) -> int:
 class RuleTally:
     """Everything seen for one rule."""
 
-    rule: str
+    rule: Rule
     #: side -> [passes, violations]
     sides: dict[str, list[int]] = field(default_factory=dict)
     violations: list[Outcome] = field(default_factory=list)
@@ -73,7 +73,8 @@ class Fault:
     endpoint: str
     payload: Any
     reply: str
-    rule: str | None = None
+    #: The rule the payload was made for (None for exploration payloads).
+    rule: Rule | None = None
 
 
 @dataclass
@@ -86,14 +87,16 @@ class GateResult:
     seconds: float = 0.0
     #: Set when the run had to stop (the backend unreachable, the key refused, ...).
     aborted: str | None = None
+    #: Rule id -> its tally, in the registry's order.
     tallies: dict[str, RuleTally] = field(
-        default_factory=lambda: {r: RuleTally(r) for r in RULES})
+        default_factory=lambda: {r.id: RuleTally(r) for r in RULES.values()})
     faults: list[Fault] = field(default_factory=list)
     #: Exchanges per phase ("cover", "boundaries", "explore").
     phases: dict[str, int] = field(default_factory=dict)
 
     @property
     def violated(self) -> list[str]:
+        """The ids of the rules violated."""
         return [r for r, t in self.tallies.items() if t.verdict == VIOLATED]
 
     @property

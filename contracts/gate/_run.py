@@ -12,13 +12,11 @@ from typing import Any
 import httpx
 
 from contracts import checks, strategies
-from contracts.checks import Exchange, Outcome
-from contracts.checks._classify import FAULT
-from contracts.checks._requests import kind
+from contracts.checks import FAULT, Exchange, Outcome, Reply, classify, key_is_ours
 from contracts.gate._exchange import execute
 from contracts.gate._result import Fault, GateResult
 from contracts.gate._target import Backoff, Budget, BudgetExhausted, Target
-from contracts.rules import RULES
+from contracts.rules import RULES, Rule
 from contracts.strategies import Case
 from contracts.vocabulary import MOCK_KEY
 
@@ -79,13 +77,19 @@ def explore_cases(n: int, seed: int, model_ids: Sequence[str] = (strategies.MODE
     return out[:n]
 
 
-def _targets() -> list[tuple[str, str]]:
-    return [(r, s) for r in RULES for s in checks.sides(r)]
+def _targets() -> list[tuple[Rule, str]]:
+    return [(r, s) for r in RULES.values() for s in r.sides]
+
+
+def _faulty(ex: Exchange, reply: Reply) -> bool:
+    """The reply is a backend fault (no verdict on the request)."""
+    return classify(reply.status, reply.body, transport_error=reply.error,
+                    key_is_ours=key_is_ours(ex.body)) == FAULT
 
 
 def _cover_order(cases: list[Case]) -> Iterator[Case]:
     """Per (rule, side), its cases in order: the cover phase takes them until it is covered."""
-    by_target: dict[tuple[str, str], list[Case]] = {}
+    by_target: dict[tuple[Rule, str], list[Case]] = {}
     for c in cases:
         if c.rule is not None:
             by_target.setdefault((c.rule, c.side), []).append(c)
@@ -94,7 +98,7 @@ def _cover_order(cases: list[Case]) -> Iterator[Case]:
 
 
 def _round_robin(cases: list[Case]) -> list[Case]:
-    groups: dict[str | None, list[Case]] = {}
+    groups: dict[Rule | None, list[Case]] = {}
     for c in cases:
         groups.setdefault(c.rule, []).append(c)
     mixed = itertools.zip_longest(*groups.values())
@@ -111,8 +115,9 @@ class _Run:
         self.sent: set[int] = set()
         self.transport_errors = 0
 
-    def covered(self, rule: str, side: str) -> bool:
-        return rule in self.result.tallies and side in self.result.tallies[rule].sides
+    def covered(self, rule: Rule, side: str) -> bool:
+        tally = self.result.tallies.get(rule.id)
+        return tally is not None and side in tally.sides
 
     def send(self, case: Case) -> Exchange:
         self.sent.add(id(case))
@@ -124,19 +129,19 @@ class _Run:
 
     def record(self, case: Case, ex: Exchange) -> None:
         replies = [ex.reply, *(f.reply for f in ex.fetches)]
-        faulty = [r for r in replies if kind(ex, r) == FAULT] + \
+        faulty = [r for r in replies if _faulty(ex, r)] + \
             [r for r in replies if r.status_field == "processing" and r is replies[-1]]
         if faulty:
             self.result.faults.append(Fault(case.endpoint, case.body, faulty[0].short()
                                             if faulty[0].error or faulty[0].status_field
                                             != "processing" else "queued job never finished",
                                             case.rule))
-            if case.rule in self.result.tallies:
-                self.result.tallies[case.rule].faults += 1
+            if case.rule is not None and case.rule.id in self.result.tallies:
+                self.result.tallies[case.rule.id].faults += 1
         self.transport_errors = self.transport_errors + 1 if ex.reply.error else 0
         outcomes: list[Outcome] = checks.run_checks(ex)
         for o in outcomes:
-            self.result.tallies[o.rule].add(o)
+            self.result.tallies[o.rule.id].add(o)
 
     def run(self, boundaries: list[Case], exploring: list[Case]) -> None:
         """Cover each (rule, side) once, then alternate the other boundaries and exploration."""

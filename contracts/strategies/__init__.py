@@ -4,11 +4,12 @@ Compose them in your own tests::
 
     from hypothesis import given
     from contracts import strategies as ms
+    from contracts.rules import STEPS_CAP
 
     @given(ms.valid_requests(ms.V6))
     def test_my_client_accepts(body): ...
 
-    @given(ms.boundaries(rule="steps.cap", side="outside"))
+    @given(ms.boundaries(rule=STEPS_CAP, side=ms.OUTSIDE))
     def test_steps_are_capped(case): ...
 
 `valid_requests` gives bodies in every documented wire form (numbers as strings, yes/no or
@@ -19,6 +20,7 @@ key goes: substitute yours before sending.
 """
 
 from contracts.rules import V4, V6
+from contracts.strategies import _request_cases, _response_cases
 from contracts.strategies._boundaries import (
     Case,
     boundary,
@@ -40,6 +42,8 @@ from contracts.strategies._requests import (
     with_fields,
 )
 from contracts.vocabulary import INSIDE, INVALID_KEY, KEY, OUTSIDE, QUEUE, SIDES, UNKNOWN_ID
+
+del _request_cases, _response_cases  # imported for their registrations, in this order
 
 __all__ = [
     "INSIDE",

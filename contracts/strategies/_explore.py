@@ -9,13 +9,13 @@ from hypothesis import strategies as st
 
 import spec
 from contracts.parse import parse
-from contracts.rules import GENERATION
+from contracts.rules import GENERATION, STEPS_CAP, Rule
 from contracts.strategies._boundaries import Case, boundary_cases
 from contracts.strategies._requests import MODEL_ID, loras, valid_requests, with_fields
 from contracts.vocabulary import INSIDE, OUTSIDE, QUEUE
 
 
-def boundaries(rule: str | None = None, side: str | None = None,
+def boundaries(rule: Rule | str | None = None, side: str | None = None,
                endpoint: str | None = None) -> st.SearchStrategy[Case]:
     """One of the registered boundary cases (shrinks towards the first registered)."""
     cases = boundary_cases(endpoint, rule=rule, side=side)
@@ -74,12 +74,12 @@ def _mutation(draw: st.DrawFn, endpoint: str, body: dict[str, Any]) -> Case | No
         f = contract.field(endpoint, "num_inference_steps")
         label = f.name
         body = {**body, f.name: draw(st.integers(int(f.cap or 0) + 1, 10**6))}
-        return Case("steps.cap", OUTSIDE, endpoint, body, f"{label} above the cap")
-    rule_ids = set(parse(endpoint, body).rule_ids)
-    if len(rule_ids) != 1:
+        return Case(STEPS_CAP, OUTSIDE, endpoint, body, f"{label} above the cap")
+    broken = {v.rule for v in parse(endpoint, body).violations}
+    if len(broken) != 1:
         return None
-    (rule_id,) = rule_ids
-    return Case(rule_id, OUTSIDE, endpoint, body, f"{label} broken")
+    (rule,) = broken
+    return Case(rule, OUTSIDE, endpoint, body, f"{label} broken")
 
 
 @st.composite

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 
 import spec
-from contracts import parse, strategies
-from contracts.rules import GENERATION, RULES
+from contracts import parse, rules, strategies
+from contracts.rules import GENERATION, Rule
 from contracts.vocabulary import MOCK_KEY as KEY
 
 Json = Any
@@ -86,25 +86,25 @@ _FILL = {"key": KEY, "model_id": strategies.MODEL_ID, "prompt": "repaired",
          "request_id": strategies.UNKNOWN_ID}
 
 
-def repairing(rule_id: str) -> RequestRewrite:
+def repairing(rule: Rule) -> RequestRewrite:
     def rewrite(path: str, body: Json) -> Json:
         endpoint, path_id = _endpoint(path)
         if endpoint is None:
             return body
         parsed = parse(endpoint, body, path_id=path_id)
-        broken = [v for v in parsed.violations if v.rule == rule_id]
+        broken = [v for v in parsed.violations if v.rule is rule]
         if not broken:
             return body
-        if rule_id == "body.json":
+        if rule is rules.BODY_JSON:
             return ({"key": KEY, "request_id": strategies.UNKNOWN_ID}
                     if endpoint not in GENERATION else strategies.base(endpoint, key=KEY))
         out = dict(body)
         for v in broken:
-            if rule_id == "field.required":
+            if rule is rules.FIELD_REQUIRED:
                 out[v.field or "prompt"] = _FILL.get(v.field or "prompt", "x")
             else:
                 out.pop(v.field or "", None)
-                if rule_id in ("lora.count", "lora_strength.range"):
+                if rule in (rules.LORA_COUNT, rules.LORA_STRENGTH_RANGE):
                     out.pop("lora_strength", None)
         return out
     return rewrite
@@ -192,25 +192,33 @@ def _wrong_size(content: bytes) -> bytes:
     return out.getvalue()
 
 
-RESPONSE_MUTANTS: dict[str, dict[str, Any]] = {
-    "steps.cap": {"response": _steps_uncapped},
-    "response.schema": {"response": _schema_broken},
-    "error.shape": {"response": _error_without_status},
-    "auth.key": {"request": _accept_any_key},
-    "output.count": {"response": _extra_link},
-    "meta.echo": {"response": _meta_wrong},
-    "seed.echo": {"response": _seed_not_echoed},
-    "processing.fetch": {"response": _fetch_other_links},
-    "fetch.unknown": {"response": _unknown_found},
-    "flux.warning": {"response": _no_warning},
-    "images.size": {"image": _wrong_size},
+#: Rules broken by rewriting answers (or, for auth.key, requests). Every other request rule
+#: is broken by `repairing` it: its mutant accepts what `parse` rejects for that rule.
+RESPONSE_MUTANTS: dict[Rule, dict[str, Any]] = {
+    rules.STEPS_CAP: {"response": _steps_uncapped},
+    rules.RESPONSE_SCHEMA: {"response": _schema_broken},
+    rules.ERROR_SHAPE: {"response": _error_without_status},
+    rules.AUTH_KEY: {"request": _accept_any_key},
+    rules.OUTPUT_COUNT: {"response": _extra_link},
+    rules.META_ECHO: {"response": _meta_wrong},
+    rules.SEED_ECHO: {"response": _seed_not_echoed},
+    rules.PROCESSING_FETCH: {"response": _fetch_other_links},
+    rules.FETCH_UNKNOWN: {"response": _unknown_found},
+    rules.FLUX_WARNING: {"response": _no_warning},
+    rules.IMAGES_SIZE: {"image": _wrong_size},
 }
 
 
-def mutant(rule_id: str, inner: httpx.BaseTransport) -> Mutant:
-    """A backend that breaks `rule_id` and (as far as the gate can tell) nothing else."""
-    if rule_id in RESPONSE_MUTANTS:
-        return Mutant(inner, **RESPONSE_MUTANTS[rule_id])
-    if RULES[rule_id].phase == "request":
-        return Mutant(inner, request=repairing(rule_id))
-    raise KeyError(f"no mutant for {rule_id}")
+def has_mutant(rule: Rule) -> bool:
+    """A mutant backend exists for `rule` (test_gate_mutants shows the gate kills it)."""
+    return rule in RESPONSE_MUTANTS or rule.phase == "request"
+
+
+def mutant(rule: Rule | str, inner: httpx.BaseTransport) -> Mutant:
+    """A backend that breaks `rule` and (as far as the gate can tell) nothing else."""
+    rule = rules.rule(rule)
+    if rule in RESPONSE_MUTANTS:
+        return Mutant(inner, **RESPONSE_MUTANTS[rule])
+    if rule.phase == "request":
+        return Mutant(inner, request=repairing(rule))
+    raise KeyError(f"no mutant for {rule}")

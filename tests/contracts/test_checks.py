@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from contracts import RULES, checks
+from contracts import RULES, Rule, checks
 from contracts import strategies as ms
 from contracts.checks import Exchange, Fetch, Image, Reply
 
@@ -164,5 +164,45 @@ def test_fetch_unknown_flux_and_images() -> None:
 
 def test_check_exchange_for_the_plugin() -> None:
     found = checks.check_exchange(V6, {**BASE, "samples": 5}, 200, success(5))
-    assert [o.rule for o in found if not o.ok] == ["samples.range"]
+    assert [o.rule.id for o in found if not o.ok] == ["samples.range"]
     assert next(o for o in found if not o.ok).field == "samples"
+
+
+def test_importing_the_checks_loads_no_hypothesis() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, contracts.checks; print(sorted(m for m in sys.modules " \
+           "if m.split('.')[0] in ('hypothesis', 'contracts.strategies')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_guards_make_a_check_not_applicable_before_it_runs() -> None:
+    ran: list[str] = []
+
+    @checks.only_generation
+    @checks.only_accepted
+    def probe(rule: Rule, ex: Exchange) -> checks.Outcome:
+        ran.append(ex.reply.short())
+        return checks.passed(rule, ms.INSIDE)
+
+    rule = RULES["output.count"]
+    assert probe(rule, Exchange(V6, BASE, Reply.of(200, success()))).verdict == "pass"
+    for ex in (Exchange(V6, BASE, Reply.of(200, error())),            # rejected
+               Exchange(V6, {**BASE, "samples": 9}, Reply.of(200, success())),  # invalid
+               Exchange(V6, ms.base(V6, key=ms.INVALID_KEY), Reply.of(200, success())),
+               Exchange("/api/v6/images/fetch", BASE, Reply.of(200, success()))):
+        found = probe(rule, ex)
+        assert (found.verdict, found.rule) == ("not applicable", rule)
+    assert len(ran) == 1
+
+
+def test_a_check_gets_its_rule_and_never_restates_it() -> None:
+    for rule_id, found in checks.checks().items():
+        for c in found:
+            assert c.rule is RULES[rule_id]
+    ex = Exchange(V6, {**BASE, "samples": 5}, Reply.of(200, success(5)))
+    assert all(o.rule is c.rule for cs in checks.checks().values() for c in cs
+               for o in [c(ex)])

@@ -17,22 +17,28 @@ from contracts.rules import GENERATION
 def test_every_rule_has_a_boundary_producer_and_cases_on_each_side() -> None:
     assert set(ms.producers()) == set(RULES)
     cases = ms.boundary_cases()
-    for rule_id in RULES:
-        for side in checks.sides(rule_id):
-            assert any(c.rule == rule_id and c.side == side for c in cases), (rule_id, side)
     for rule_id, rule in RULES.items():
+        for side in checks.sides(rule_id):
+            assert any(c.rule is rule and c.side == side for c in cases), (rule_id, side)
+    for rule in RULES.values():
         if rule.phase == "request":
-            assert {c.side for c in cases if c.rule == rule_id} == {ms.INSIDE, ms.OUTSIDE}
+            assert {c.side for c in cases if c.rule is rule} == {ms.INSIDE, ms.OUTSIDE}
+
+
+def test_each_producer_makes_cases_of_the_rule_it_is_called_with() -> None:
+    for rule in RULES.values():
+        for endpoint in GENERATION:
+            assert {c.rule for c in ms.boundary_cases(endpoint, rule=rule)} <= {rule}
 
 
 @pytest.mark.parametrize("case", ms.boundary_cases(), ids=lambda c: f"{c.endpoint}:{c.describe()}")
 def test_parse_agrees_with_each_request_boundary(case: ms.Case) -> None:
     assert case.rule is not None
-    if RULES[case.rule].phase != "request" or case.rule == "steps.cap":
+    if case.rule.phase != "request" or case.rule.id == "steps.cap":
         return
     parsed = parse(case.endpoint, case.body, path_id=case.path_id)
     if case.side == ms.OUTSIDE:
-        assert set(parsed.rule_ids) == {case.rule}
+        assert set(parsed.rule_ids) == {case.rule.id}
     else:
         assert parsed.ok, parsed.violations
 
@@ -71,10 +77,11 @@ def test_valid_requests_parse(body: dict[str, Any]) -> None:
 @given(ms.invalid_requests())
 def test_invalid_requests_break_exactly_their_rule(case: ms.Case) -> None:
     parsed = parse(case.endpoint, case.body)
-    if case.rule == "steps.cap":
+    assert case.rule is not None
+    if case.rule.id == "steps.cap":
         assert parsed.ok
     else:
-        assert set(parsed.rule_ids) == {case.rule}
+        assert set(parsed.rule_ids) == {case.rule.id}
 
 
 def test_valid_requests_use_every_wire_form() -> None:
@@ -107,7 +114,8 @@ def test_bodies_shrink_to_readable_minimal_cases() -> None:
 @given(st.data())
 def test_boundaries_strategy_filters(data: st.DataObject) -> None:
     case = data.draw(ms.boundaries(rule="steps.cap", side=ms.OUTSIDE, endpoint=ms.V4))
-    assert case.rule == "steps.cap" and case.side == "outside" and case.endpoint == ms.V4
+    assert case.rule is RULES["steps.cap"]
+    assert case.side == "outside" and case.endpoint == ms.V4
 
 
 def test_wire_form_strategies() -> None:
