@@ -104,8 +104,7 @@ def run_checks(exchange: Exchange, rules: Iterable[Rule | str] | None = None) ->
 
 def _fetch_template(generation: str) -> str:
     """The first fetch endpoint of a generation endpoint (the module's one fetch-URL lookup)."""
-    return next((p for p, (gen, _) in spec.contract().fetch.items() if gen == generation),
-                generation)
+    return next(iter(spec.contract().fetch_templates(generation)), generation)
 
 
 def check_exchange(endpoint: str, request_body: Any, status: int, body: Any, *,

@@ -25,7 +25,7 @@ def _origin() -> str:
 def iter_errors(endpoint: str, status: int, body: Any, *, path_id: str | None = None,
                 content_type: str = "application/json") -> Iterator[str]:
     """Every way a response to `endpoint` (a path of the spec) departs from the schema."""
-    path = endpoint.replace("{id}", path_id or "0")
+    path = spec.contract().path_of(endpoint, path_id or "0")
     request = MockRequest(_origin(), "post", path)
     data = json.dumps(body).encode() if body is not None else b""
     response = MockResponse(data, status_code=status, content_type=content_type)

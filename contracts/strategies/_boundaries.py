@@ -81,8 +81,7 @@ def judged(r: Rule, endpoint: str, body: Any, label: str, **kw: Any) -> Case | N
 
 def fetch_paths(endpoint: str, id_in: str | None = None) -> list[str]:
     """The fetch endpoints of a generation endpoint (the module's one fetch-URL lookup)."""
-    return [p for p, (gen, where) in spec.contract().fetch.items()
-            if gen == endpoint and (id_in is None or where == id_in)]
+    return list(spec.contract().fetch_templates(endpoint, id_in))
 
 
 def boundary_cases(endpoint: str | None = None, *, rule: Rule | str | None = None,

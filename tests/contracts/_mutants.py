@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -25,13 +24,10 @@ ResponseRewrite = Callable[[str, Json, Json], Json]
 
 
 def _endpoint(path: str) -> tuple[str | None, str | None]:
-    if path in GENERATION:
-        return path, None
-    for template in spec.contract().fetch:
-        m = re.fullmatch(re.escape(template).replace(r"\{id\}", "([^/]+)"), path)
-        if m:
-            return template, (m.group(1) if m.groups() else None)
-    return None, None
+    route = spec.contract().route(path)
+    if route is None or route.kind == "image":
+        return None, None
+    return route.template, route.path_id
 
 
 class Mutant(httpx.BaseTransport):
