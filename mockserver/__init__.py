@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from mockserver.config import SCENARIOS as SCENARIOS
     from mockserver.config import MockConfig as MockConfig
     from mockserver.engine import Engine as Engine
-    from mockserver.engine import Prefer as Prefer
     from mockserver.inprocess import EngineTransport as EngineTransport
     from mockserver.inprocess import MockHandle as MockHandle
     from mockserver.inprocess import respx_routes as respx_routes
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
     from mockserver.jobs import MemoryStore as MemoryStore
     from mockserver.jobs import SqliteStore as SqliteStore
     from mockserver.live import LiveServer as LiveServer
+    from mockserver.request import Prefer as Prefer
     from mockserver.response import MockResponse as MockResponse
     from mockserver.webhooks import WebhookSender as WebhookSender
 
@@ -38,7 +38,7 @@ _HOME = {
     "MockConfig": "mockserver.config",
     "MockHandle": "mockserver.inprocess",
     "MockResponse": "mockserver.response",
-    "Prefer": "mockserver.engine",
+    "Prefer": "mockserver.request",
     "SqliteStore": "mockserver.jobs",
     "WebhookSender": "mockserver.webhooks",
     "create_app": "mockserver.app",

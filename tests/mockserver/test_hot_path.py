@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from mockserver.engine import Headers, _decode, _header
-from mockserver.journal import Journal, Unredacted, redact_key
+from mockserver.journal import Journal, Record, redact_key
+from mockserver.request import Headers, decode, header
 from mockserver.response import dump
 from tests.mockserver._support import V6, Mock
 
@@ -44,19 +44,19 @@ def test_decode_reads_bodies_as_json_loads_does(body: bytes) -> None:
         expected = json.loads(body)
     except (ValueError, RecursionError):
         expected = None
-    assert _decode(body) == expected
+    assert decode(body) == expected
 
 
 def test_the_adapter_headers_are_looked_up_once() -> None:
-    assert _header(Headers({"prefer": "eta=1"}), "prefer") == "eta=1"
-    assert _header(Headers({"Prefer": "eta=1"}), "prefer") is None  # names come lower-case
-    assert _header({"Prefer": "eta=1"}, "prefer") == "eta=1"  # other mappings are searched
+    assert header(Headers({"prefer": "eta=1"}), "prefer") == "eta=1"
+    assert header(Headers({"Prefer": "eta=1"}), "prefer") is None  # names come lower-case
+    assert header({"Prefer": "eta=1"}, "prefer") == "eta=1"  # other mappings are searched
 
 
 def test_the_journal_redacts_bodies_when_read_and_every_time() -> None:
     journal = Journal()
     body = {"key": "sekrit", "Authorization": "Bearer x", "prompt": "p"}
-    journal.add({"kind": "request", "key": redact_key("sekrit"), "body": Unredacted(body)})
+    journal.add(Record(1.0, "POST", "/x", 200, "success", True, redact_key("sekrit"), body))
     for _ in range(2):
         (entry,) = journal.entries()
         assert entry["body"] == {"key": redact_key("sekrit"),
