@@ -35,8 +35,11 @@ WORKLOAD_UNITS = 4.0
 WORKLOAD_PENDING = 8
 _JSON_TYPES = ("application/json", "text/plain", "text/json")
 
+# The decisions are values: never changed once made. They are not `frozen` dataclasses only
+# because a frozen dataclass's __init__ costs a call per field, and one is made per request.
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class WrongMethod:
     """Not a POST: 204 to a preflight-style OPTIONS, 405 otherwise (not journaled)."""
 
@@ -44,7 +47,7 @@ class WrongMethod:
     counts: ClassVar[bool] = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Error:
     """Answer one of the spec's `x-contract.errors` (or a validation error)."""
 
@@ -61,7 +64,7 @@ class Error:
     counts: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Generate:
     """Make a job of `request` with `seed`: answered now (`eta` None) or queued for `eta` s."""
 
@@ -71,7 +74,7 @@ class Generate:
     counts: ClassVar[bool] = True
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Lookup:
     """A valid fetch of job `job_id`: the shell looks it up, then asks `decide_fetch`."""
 
@@ -79,7 +82,7 @@ class Lookup:
     counts: ClassVar[bool] = True
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Pending:
     """A fetch of a job still being made: processing, `eta` seconds to go."""
 
@@ -88,7 +91,7 @@ class Pending:
     counts: ClassVar[bool] = True
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Ready:
     """A fetch of a finished job: success (the job ends now if it had not yet)."""
 

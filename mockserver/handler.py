@@ -28,9 +28,10 @@ ADMIN = "/__mock/"
 # -- routing: the one place to switch to `spec.contract().route` / `.fetch_path` (h-spec) ----
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Route:
-    """Where a concrete path goes (the shape of `spec.Route`, which is to replace this)."""
+    """Where a concrete path goes (the shape of `spec.Route`, which is to replace this).
+    Not `frozen`: one is made per by-id fetch, and a frozen one is slower to make."""
 
     #: The schema path, e.g. "/api/v6/images/fetch/{id}" (or the images prefix + "{file}").
     template: str

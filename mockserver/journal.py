@@ -56,9 +56,10 @@ def scrub(text: str, *secrets: object) -> str:
 # -- records -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Record:
-    """One API request and what the mock answered."""
+    """One API request and what the mock answered: built once, when the answer is known (not
+    `frozen` only because that makes building one, once per request, slower)."""
 
     time: float
     method: str

@@ -86,9 +86,10 @@ class Prefer:
 NO_PREFER = Prefer()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Call:
-    """A request to an API endpoint, as it came: what `decide` judges."""
+    """A request to an API endpoint, as it came: what `decide` judges. Never changed once
+    read (not `frozen` only because that makes building one, once per request, slower)."""
 
     method: str
     #: The schema path it reached (e.g. "/api/v6/images/fetch/{id}").
