@@ -76,7 +76,10 @@ class Prefer:
             eta = min(eta, MAX_ETA) if math.isfinite(eta) and eta >= 0 else None
         except (KeyError, ValueError):
             pass
-        return cls(found.get("status") or None, eta, found.get("error") or None)
+        status, error = found.get("status") or None, found.get("error") or None
+        if status is None and eta is None and error is None:
+            return NO_PREFER
+        return cls(status, eta, error)
 
     def __bool__(self) -> bool:
         """False when it asks for nothing (no error, status or eta)."""
