@@ -1,4 +1,5 @@
-"""The mock: a pure engine with ASGI, respx and CLI adapters over it.
+"""The mock, by stage: `request` decodes, `decide` (pure) says what to answer, `engine` applies
+it (jobs, webhooks, the journal), `handler` routes; ASGI, respx and CLI adapters over it.
 
 Names are imported on first use, so `modelslab-contract spec ...` (which loads this package to
 register the `mock` subcommand) does not pay for Starlette, uvicorn, httpx or Pillow.

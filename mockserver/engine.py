@@ -144,24 +144,26 @@ class Engine:
         key = call.key
         name = redact_key(key) if call.is_object else None
         limit = config.rate_limit
-        keyed = limit is not None and type(key) is str and key != ""
-        wait = self._limiter.wait(name or "", limit or 0, now) if keyed else None
+        # The (redacted) key the rate limit applies to, if it does.
+        rated = name if limit is not None and type(key) is str and key else None
+        wait = None if rated is None or limit is None else self._limiter.wait(rated, limit, now)
         pending = self._pending.count(now) if config.queue == "workload" else 0
         decision: Decision = decide(call, config, dice=self._dice, rate_wait=wait,
                                     pending=pending)
         if type(decision) is WrongMethod:
             return _wrong_method(decision.status, route.template)
-        if keyed and decision.counts:
-            self._limiter.count(name or "", now)
+        if rated is not None and decision.counts:
+            self._limiter.count(rated, now)
         if type(decision) is Lookup:
             decision = decide_fetch(self.store.get(decision.job_id, now), call.generation, now,
                                     config)
         response, job, outcome = self._answer(decision, config, origin, now)
         self.journal.add(Record(
-            now, method, call.path, response.status, outcome, call.is_object, name,
-            call.decoded if call.is_object and call.size <= JOURNAL_BODY_BYTES else None,
-            call.prefer_text, decision.rules or None if type(decision) is Error else None,
-            job))
+            time=now, method=method, path=call.path, status=response.status, outcome=outcome,
+            json_body=call.is_object, key=name,
+            body=call.decoded if call.is_object and call.size <= JOURNAL_BODY_BYTES else None,
+            prefer=call.prefer_text,
+            rules=decision.rules or None if type(decision) is Error else None, job=job))
         delay = config.delay.draw(self._dice.latency) if config.delay.kind != "none" else 0.0
         return response if not delay else MockResponse(response.status, response.headers,
                                                        response.body, delay)
