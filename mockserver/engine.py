@@ -158,12 +158,12 @@ class Engine:
             decision = decide_fetch(self.store.get(decision.job_id, now), call.generation, now,
                                     config)
         response, job, outcome = self._answer(decision, config, origin, now)
+        # Positional (time, method, path, status, outcome, json_body, key, body, prefer, rules,
+        # job): keywords would triple the cost of building it.
         self.journal.add(Record(
-            time=now, method=method, path=call.path, status=response.status, outcome=outcome,
-            json_body=call.is_object, key=name,
-            body=call.decoded if call.is_object and call.size <= JOURNAL_BODY_BYTES else None,
-            prefer=call.prefer_text,
-            rules=decision.rules or None if type(decision) is Error else None, job=job))
+            now, method, call.path, response.status, outcome, call.is_object, name,
+            call.decoded if call.is_object and call.size <= JOURNAL_BODY_BYTES else None,
+            call.prefer_text, decision.rules or None if type(decision) is Error else None, job))
         delay = config.delay.draw(self._dice.latency) if config.delay.kind != "none" else 0.0
         return response if not delay else MockResponse(response.status, response.headers,
                                                        response.body, delay)

@@ -38,6 +38,8 @@ _DECODER = json.JSONDecoder()
 
 def decode(body: bytes) -> Any:
     """The body as JSON, as `json.loads` reads it, or None when it is not JSON."""
+    if not body:  # (a GET's): not JSON, and json.loads would say so by raising
+        return None
     try:
         if body[:1] == b"{" and body[1:2] != b"\0":
             # What `json.loads` does with UTF-8 bytes (it checks the first bytes for UTF-16 and
