@@ -27,7 +27,7 @@ class MockConfig:
 
     #: Base of absolute URLs (images, fetch_result); None derives it from each request's Host.
     origin: str | None = None
-    #: When a job is queued: "never", "always", or "workload" (see `mockserver.engine`).
+    #: When a job is queued: "never", "always", or "workload" (see `mockserver.decide`).
     queue: str = "never"
     #: Seconds a queued job takes before fetch answers success.
     eta: float = 2.0
