@@ -1,4 +1,5 @@
-"""The mock: a pure engine with ASGI, respx and CLI adapters over it.
+"""The mock, by stage: `request` decodes, `decide` (pure) says what to answer, `engine` applies
+it (jobs, webhooks, the journal), `handler` routes; ASGI, respx and CLI adapters over it.
 
 Names are imported on first use, so `modelslab-contract spec ...` (which loads this package to
 register the `mock` subcommand) does not pay for Starlette, uvicorn, httpx or Pillow.
@@ -14,7 +15,6 @@ if TYPE_CHECKING:
     from mockserver.config import SCENARIOS as SCENARIOS
     from mockserver.config import MockConfig as MockConfig
     from mockserver.engine import Engine as Engine
-    from mockserver.engine import Prefer as Prefer
     from mockserver.inprocess import EngineTransport as EngineTransport
     from mockserver.inprocess import MockHandle as MockHandle
     from mockserver.inprocess import respx_routes as respx_routes
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from mockserver.jobs import MemoryStore as MemoryStore
     from mockserver.jobs import SqliteStore as SqliteStore
     from mockserver.live import LiveServer as LiveServer
+    from mockserver.request import Prefer as Prefer
     from mockserver.response import MockResponse as MockResponse
     from mockserver.webhooks import WebhookSender as WebhookSender
 
@@ -38,7 +39,7 @@ _HOME = {
     "MockConfig": "mockserver.config",
     "MockHandle": "mockserver.inprocess",
     "MockResponse": "mockserver.response",
-    "Prefer": "mockserver.engine",
+    "Prefer": "mockserver.request",
     "SqliteStore": "mockserver.jobs",
     "WebhookSender": "mockserver.webhooks",
     "create_app": "mockserver.app",

@@ -16,21 +16,38 @@ Admin answers always use real HTTP statuses, whatever the error mode.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from mockserver.config import SCENARIOS
+from mockserver.config import SCENARIOS, MockConfig
+from mockserver.journal import Journal
 from mockserver.response import MockResponse, json_response
 
-if TYPE_CHECKING:
-    from mockserver.engine import Engine
+
+class Control(Protocol):
+    """What the admin API needs of the mock (the engine is one; admin never imports it)."""
+
+    @property
+    def config(self) -> MockConfig: ...
+
+    @property
+    def journal(self) -> Journal: ...
+
+    def configure(self, **changes: Any) -> MockConfig: ...
+
+    def scenario(self, name: str) -> MockConfig: ...
+
+    def reset(self) -> None: ...
+
+    def health(self) -> dict[str, int]:
+        """Counts worth watching: jobs, journal entries, images cached."""
+        ...
 
 
-def admin(engine: Engine, method: str, path: str, body: bytes) -> MockResponse:
+def admin(engine: Control, method: str, path: str, body: bytes) -> MockResponse:
+    """Answer `method /__mock/{path}`."""
     name, _, rest = path.partition("/")
     if name == "health" and method in ("GET", "HEAD"):
-        return json_response(200, {"status": "ok", "jobs": len(engine.store),
-                                   "journal": len(engine.journal),
-                                   "images_cached": len(engine.images)})
+        return json_response(200, {"status": "ok", **engine.health()})
     if name == "config":
         if method == "GET":
             return json_response(200, engine.config.to_json())
@@ -56,7 +73,7 @@ def admin(engine: Engine, method: str, path: str, body: bytes) -> MockResponse:
     return _problem(404, f"no admin endpoint {method} /__mock/{path}")
 
 
-def _configure(engine: Engine, body: bytes) -> MockResponse:
+def _configure(engine: Control, body: bytes) -> MockResponse:
     try:
         changes: Any = json.loads(body or b"{}")
     except ValueError:

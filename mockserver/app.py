@@ -17,7 +17,9 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from mockserver.config import MockConfig
-from mockserver.engine import Engine, Headers
+from mockserver.engine import Engine
+from mockserver.jobs import IMAGES
+from mockserver.request import Headers
 from mockserver.response import JSON_HEADERS
 
 #: Environment variable carrying a JSON `MockConfig` to `app_from_env` (used with --workers).
@@ -39,7 +41,7 @@ class _Endpoint:
         body = await _read_body(receive, headers, engine.config.max_body_bytes)
         path: str = scope["path"]
         origin = _origin(scope, headers)
-        if path.startswith("/generations/"):  # rendering is CPU work: keep it off the loop
+        if path.startswith(IMAGES):  # rendering is CPU work: keep it off the loop
             response = await run_in_threadpool(engine.handle, scope["method"], path,
                                                headers, body, origin)
         else:

@@ -98,7 +98,8 @@ def success(job: Job, origin: str, *, job_id: int | str | None = None) -> dict[s
 
 def processing(job: Job, origin: str, fetch_path: str, eta: float, *, quirks: bool,
                from_fetch: bool) -> dict[str, Any]:
-    fetch_url = origin + fetch_path.replace("{id}", str(job.id))
+    """`fetch_path` is the job's own by-id fetch path (where `fetch_result` points)."""
+    fetch_url = origin + fetch_path
     out: dict[str, Any] = {
         "status": "processing",
         "tip": f"The image is being generated; fetch it after `eta` seconds from {fetch_url}",
@@ -121,11 +122,16 @@ def error(name: str, message: str | None = None) -> dict[str, Any]:
     return {"status": status, "message": message or spec.contract().errors[name]["message"]}
 
 
-def validation(violations: Iterable[Violation]) -> dict[str, Any]:
-    """The legacy validation shape: field -> list of messages (the rules' own sentences)."""
-    messages: dict[str, list[str]] = {}
+def messages(violations: Iterable[Violation]) -> dict[str, list[str]]:
+    """Field -> the rules' own sentences about it ("body" for the body as a whole)."""
+    out: dict[str, list[str]] = {}
     for v in violations:
-        messages.setdefault(v.field or "body", []).append(v.message)
+        out.setdefault(v.field or "body", []).append(v.message)
+    return out
+
+
+def validation(messages: Mapping[str, list[str]]) -> dict[str, Any]:
+    """The legacy validation shape: field -> list of messages."""
     return {"status": "error", "message": messages}
 
 

@@ -27,7 +27,7 @@ class MockConfig:
 
     #: Base of absolute URLs (images, fetch_result); None derives it from each request's Host.
     origin: str | None = None
-    #: When a job is queued: "never", "always", or "workload" (see `mockserver.engine`).
+    #: When a job is queued: "never", "always", or "workload" (see `mockserver.decide`).
     queue: str = "never"
     #: Seconds a queued job takes before fetch answers success.
     eta: float = 2.0
@@ -55,9 +55,15 @@ class MockConfig:
     max_body_bytes: int = field(default_factory=_max_body_bytes)
     #: Share of generation requests that fail with "Failed, Try Again" (seeded; 0 to 1).
     failure_rate: float = 0.0
+    #: `latency` parsed, once, when the settings are made (not a setting of its own).
+    delay: Latency = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        problems = list(_problems(self))
+        problems = _problems(self)
+        try:
+            object.__setattr__(self, "delay", Latency.parse(self.latency))
+        except ValueError as exc:
+            problems.append(str(exc))
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -67,7 +73,7 @@ class MockConfig:
 
     def to_json(self) -> dict[str, Any]:
         """The settings as JSON; accepted keys are shown by count only, never in clear."""
-        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out = {name: getattr(self, name) for name in SETTINGS}
         out["accepted_keys"] = (None if self.accepted_keys is None
                                 else f"{len(self.accepted_keys)} key(s)")
         out["webhook_hosts"] = list(self.webhook_hosts)
@@ -94,16 +100,15 @@ def _problems(c: MockConfig) -> list[str]:
         out.append("failure_rate must be from 0 to 1")
     if not (c.store == "memory" or c.store.startswith("sqlite:")):
         out.append('store must be "memory" or "sqlite:PATH"')
-    try:
-        Latency.parse(c.latency)
-    except ValueError as exc:
-        out.append(str(exc))
     return out
 
 
+#: The settings' names, in their order (what `to_json` shows and `replace` takes).
+SETTINGS = tuple(f.name for f in dataclasses.fields(MockConfig) if f.init)
+
+
 def _coerce(changes: Mapping[str, Any]) -> dict[str, Any]:
-    names = {f.name for f in dataclasses.fields(MockConfig)}
-    unknown = sorted(set(changes) - names)
+    unknown = sorted(set(changes) - set(SETTINGS))
     if unknown:
         raise ValueError(f"unknown setting(s): {', '.join(unknown)}")
     out = dict(changes)

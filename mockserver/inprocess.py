@@ -52,7 +52,8 @@ def transport(config: MockConfig | None = None, *, engine: Engine | None = None
 
 @dataclass
 class MockHandle:
-    """What `respx_routes` mounted: the engine, its journal, and controls."""
+    """What `respx_routes` mounted: the engine, its journal, and controls (the in-process
+    side of the mock-control interface: `configure`, `reset`, `journal`, `config`)."""
 
     engine: Engine
     routes: tuple[respx.Route, ...]
@@ -62,11 +63,19 @@ class MockHandle:
         """The recorded requests and webhooks, API keys redacted."""
         return self.engine.journal.entries()
 
+    @property
+    def config(self) -> dict[str, Any]:
+        """The current settings as JSON (accepted keys by count only)."""
+        return self.engine.config.to_json()
+
     def reset(self) -> None:
+        """Forget jobs, journal, rate counts and images; restore the starting settings."""
         self.engine.reset()
 
-    def configure(self, **changes: Any) -> MockConfig:
-        return self.engine.configure(**changes)
+    def configure(self, **changes: Any) -> dict[str, Any]:
+        """Change settings until the next reset; returns them all as JSON (as the HTTP
+        control's `POST /__mock/config` does)."""
+        return self.engine.configure(**changes).to_json()
 
 
 def respx_routes(router: respx.Router, config: MockConfig | None = None,

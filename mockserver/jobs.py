@@ -12,6 +12,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+#: Where the mock serves a job's images (`{IMAGES}{job}-{index}-{digest}.png`); the one place
+#: the mock states it (the router and the ASGI adapter read it from here).
+IMAGES = "/generations/"
+
 
 @dataclass(frozen=True, slots=True)
 class Job:
@@ -55,7 +59,7 @@ class Job:
         """Image paths on the mock's origin, one per sample."""
         ext = ".base64" if self.base64 else ".png"
         digest = self.digest
-        return tuple([f"/generations/{self.id}-{i}-{digest}{ext}" for i in range(self.samples)])
+        return tuple([f"{IMAGES}{self.id}-{i}-{digest}{ext}" for i in range(self.samples)])
 
     def to_json(self) -> str:
         data = asdict(self)

@@ -50,6 +50,26 @@ def test_latency_forms(value: object, kind: str, low: float, high: float) -> Non
     assert latency.draw(random.Random(0)) >= 0
 
 
+def test_the_latency_is_parsed_once_when_the_settings_are_made(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[object] = []
+    parse = Latency.parse
+
+    def counting(value: float | str | None) -> Latency:
+        parsed.append(value)
+        return parse(value)
+
+    monkeypatch.setattr(Latency, "parse", counting)
+    config = MockConfig().replace(latency="uniform:50-200")
+    changed = config.replace(eta=1.0)
+
+    assert parsed == [None, "uniform:50-200", "uniform:50-200"]  # once per config made
+    assert config.delay == Latency("uniform", 50, 200) == changed.delay
+    assert "delay" not in config.to_json() and config.to_json()["latency"] == "uniform:50-200"
+    with pytest.raises(ValueError, match="unknown setting"):
+        config.replace(delay=Latency())  # not a setting
+
+
 @pytest.mark.parametrize("value", ["-5", "uniform:9-1", "gamma:1", True, float("inf")])
 def test_bad_latencies_are_refused(value: object) -> None:
     with pytest.raises(ValueError, match="latency"):

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import spec
-from mockserver import Engine, MockConfig, Prefer
+from mockserver import Engine, MockConfig
 from tests.mockserver._support import ORIGIN, V4, V6, Mock, body, make_mock
 
 FETCH_FORMS = [  # (generation endpoint, fetch path, id in the body?)
@@ -237,12 +237,6 @@ def test_prefer_error_applies_to_fetch_too(mock: Mock) -> None:
     assert answer.json()["status"] == "failed"
 
 
-def test_the_prefer_header_is_parsed_leniently() -> None:
-    assert Prefer.parse("status=processing, eta=1.5") == Prefer("processing", 1.5, None)
-    assert Prefer.parse('error="rate_limit"; eta=-3') == Prefer(None, None, "rate_limit")
-    assert Prefer.parse("eta=nan") == Prefer() and Prefer.parse(None) == Prefer()
-
-
 def test_the_empty_key_is_always_invalid(http_mock: Mock) -> None:
     response = http_mock.post(V6, body(key=""))
 
@@ -270,6 +264,17 @@ def test_the_rate_limit_counts_per_key_per_minute() -> None:
     assert statuses == [200, 200, 429] and other == 200 and later == 200
     assert limited.json()["message"] == "Rate limit exceeded"
     assert 1 <= int(limited.headers["retry-after"]) <= 60
+
+
+def test_a_request_refused_before_the_rate_limit_does_not_count() -> None:
+    mock = make_mock(rate_limit=1, error_mode="http")
+
+    forced = mock.post(V6, body(), {"prefer": "error=no_credits"}).status
+    oversized = mock.post(V6, body(prompt="x" * mock.engine.config.max_body_bytes)).status
+    first = mock.post(V6, body()).status
+    second = mock.post(V6, body()).status
+
+    assert (forced, oversized, first, second) == (402, 413, 200, 429)
 
 
 def test_the_rate_limit_in_legacy_mode_is_a_200_error_body() -> None:

@@ -1,5 +1,5 @@
-"""The hot path's shortcuts answer as the long way does: the prebuilt JSON encoder, the
-journal's redaction when it is read, the adapter's header dict."""
+"""The hot path's shortcuts answer as the long way does: the prebuilt JSON encoder, and the
+journal that redacts when it is read (decoding: test_request.py; the journal: test_journal.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.engine import Headers, _decode, _header
-from mockserver.journal import Journal, Unredacted, redact_key
+from mockserver.journal import redact_key
 from mockserver.response import dump
 from tests.mockserver._support import V6, Mock
 
@@ -32,48 +31,6 @@ def test_non_finite_numbers_become_null_so_browsers_can_parse_every_answer(value
 def test_dump_refuses_what_json_refuses() -> None:
     with pytest.raises(TypeError):
         dump({"x": object()})
-
-
-@pytest.mark.parametrize("body", [
-    b'{"a": 1}', b"{", b"{}", b'{"a": "\\ud800"}', '{"é": 1}'.encode(),
-    '{"a": 1}'.encode("utf-16"), '{"a": 1}'.encode("utf-16-le"), '{"a": 1}'.encode("utf-32"),
-    b"\xef\xbb\xbf{}", b"[1]", b"", b"\xff\xfe", b"{\x00",
-])
-def test_decode_reads_bodies_as_json_loads_does(body: bytes) -> None:
-    try:
-        expected = json.loads(body)
-    except (ValueError, RecursionError):
-        expected = None
-    assert _decode(body) == expected
-
-
-def test_the_adapter_headers_are_looked_up_once() -> None:
-    assert _header(Headers({"prefer": "eta=1"}), "prefer") == "eta=1"
-    assert _header(Headers({"Prefer": "eta=1"}), "prefer") is None  # names come lower-case
-    assert _header({"Prefer": "eta=1"}, "prefer") == "eta=1"  # other mappings are searched
-
-
-def test_the_journal_redacts_bodies_when_read_and_every_time() -> None:
-    journal = Journal()
-    body = {"key": "sekrit", "Authorization": "Bearer x", "prompt": "p"}
-    journal.add({"kind": "request", "key": redact_key("sekrit"), "body": Unredacted(body)})
-    for _ in range(2):
-        (entry,) = journal.entries()
-        assert entry["body"] == {"key": redact_key("sekrit"),
-                                 "Authorization": redact_key("Bearer x"), "prompt": "p"}
-        assert "sekrit" not in json.dumps(entry)
-    assert body["key"] == "sekrit"  # the request's own dict is left alone
-
-
-def test_redacted_keys_are_remembered_but_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mockserver import journal
-
-    monkeypatch.setattr(journal, "_REDACTED_SIZE", 3)
-    monkeypatch.setattr(journal, "_redacted", {})
-    first = [redact_key(f"key-{i}") for i in range(10)]
-    assert len(journal._redacted) <= 3
-    assert [redact_key(f"key-{i}") for i in range(10)] == first
-    assert len(set(first)) == 10
 
 
 def test_the_journal_of_the_engine_never_shows_a_key(mock: Mock) -> None:

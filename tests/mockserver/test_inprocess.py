@@ -57,6 +57,17 @@ def test_respx_serves_the_older_domain_and_can_be_controlled() -> None:
     assert handle.engine.config.error_mode == "legacy"
 
 
+def test_the_handle_controls_the_mock_with_json() -> None:
+    with respx.mock(assert_all_called=False) as router:
+        handle = respx_routes(router)
+        changed = handle.configure(queue="always", accepted_keys=["sk-1"])
+
+        assert changed == handle.config == handle.engine.config.to_json()
+        assert changed["queue"] == "always" and changed["accepted_keys"] == "1 key(s)"
+        handle.reset()
+        assert handle.config["queue"] == "never" and handle.journal == []
+
+
 @pytest.mark.usefixtures("no_sockets")
 def test_the_transport_works_for_sync_and_async_clients() -> None:
     mock = transport(MockConfig(queue="always", eta=0))

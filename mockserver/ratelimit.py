@@ -1,0 +1,54 @@
+"""The rate limiter: a sliding one-minute window of request times per (redacted) key.
+
+Asking (`wait`) and counting (`count`) are separate so the decision in between stays pure:
+the shell asks for the verdict, `mockserver.decide` uses it, and the shell counts the request
+only if the decision got as far as the rate limit (an earlier refusal does not count).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict, deque
+
+#: Keys the rate limiter remembers (least recently seen forgotten first).
+RATE_KEYS = 10_000
+#: Seconds of the window.
+WINDOW = 60.0
+
+
+class RateLimiter:
+    """Request times per key name (pass a redacted key: the limiter never holds secrets)."""
+
+    def __init__(self, keys: int = RATE_KEYS) -> None:
+        self.keys = keys
+        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def wait(self, name: str, limit: int, now: float) -> int | None:
+        """None when a request now may go ahead, else seconds until it may."""
+        with self._lock:
+            times = self._hits.get(name)
+            if not times:
+                return None
+            while times and times[0] <= now - WINDOW:
+                times.popleft()
+            if len(times) >= limit:
+                return max(1, math.ceil(times[0] + WINDOW - now))
+            return None
+
+    def count(self, name: str, now: float) -> None:
+        """Count a request made now."""
+        with self._lock:
+            times = self._hits.pop(name, None) or deque()
+            self._hits[name] = times
+            times.append(now)
+            if len(self._hits) > self.keys:
+                self._hits.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._hits.clear()
+
+    def __len__(self) -> int:
+        return len(self._hits)

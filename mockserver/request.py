@@ -1,0 +1,140 @@
+"""The first stage: one HTTP request to an API endpoint, decoded into a `Call`.
+
+Decoding only reads what came (headers, the JSON body, the `Prefer` header); every decision
+about it is `mockserver.decide`'s. A body larger than the limit is not decoded at all: it is
+answered 413 whatever it holds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: Most seconds a `Prefer: eta=N` may ask for.
+MAX_ETA = 3600.0
+
+
+class Headers(dict[str, str]):
+    """Request headers whose names are already lower-case (the ASGI adapter's): a header
+    that is not there is looked up once, not searched for in every spelling."""
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """The value of header `name` (lower-case), in any spelling for a plain mapping."""
+    value = headers.get(name)
+    if value is None and type(headers) is not Headers:
+        for k, v in headers.items():
+            if k.lower() == name:
+                return v
+    return value
+
+
+_DECODER = json.JSONDecoder()
+
+
+def decode(body: bytes) -> Any:
+    """The body as JSON, as `json.loads` reads it, or None when it is not JSON."""
+    if not body:  # (a GET's): not JSON, and json.loads would say so by raising
+        return None
+    try:
+        if body[:1] == b"{" and body[1:2] != b"\0":
+            # What `json.loads` does with UTF-8 bytes (it checks the first bytes for UTF-16 and
+            # UTF-32), without its checks and lookups.
+            return _DECODER.decode(body.decode("utf-8", "surrogatepass"))
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
+def key_of(body: bytes) -> object:
+    """The `key` a body carries, if it is a JSON object (to scrub it from a log line)."""
+    decoded = decode(body) if len(body) < 1 << 20 else None
+    return decoded.get("key") if isinstance(decoded, dict) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Prefer:
+    """The scenario a request asked for in its `Prefer` header (Prism's style)."""
+
+    status: str | None = None
+    eta: float | None = None
+    error: str | None = None
+
+    @classmethod
+    def parse(cls, text: str | None) -> Prefer:
+        if not text:
+            return NO_PREFER
+        found: dict[str, str] = {}
+        for token in re.split(r"[,;]", text):
+            name, _, value = token.partition("=")
+            found[name.strip().lower()] = value.strip().strip('"').lower()
+        eta: float | None = None
+        try:
+            eta = float(found["eta"])
+            eta = min(eta, MAX_ETA) if math.isfinite(eta) and eta >= 0 else None
+        except (KeyError, ValueError):
+            pass
+        status, error = found.get("status") or None, found.get("error") or None
+        if status is None and eta is None and error is None:
+            return NO_PREFER
+        return cls(status, eta, error)
+
+    def __bool__(self) -> bool:
+        """False when it asks for nothing (no error, status or eta)."""
+        return self.error is not None or self.status is not None or self.eta is not None
+
+
+NO_PREFER = Prefer()
+
+
+@dataclass(slots=True)
+class Call:
+    """A request to an API endpoint, as it came: what `decide` judges. Never changed once
+    read (not `frozen` only because that makes building one, once per request, slower)."""
+
+    method: str
+    #: The schema path it reached (e.g. "/api/v6/images/fetch/{id}").
+    template: str
+    #: The generation endpoint the path belongs to.
+    generation: str
+    #: What the path held in place of `{id}`, if anything.
+    path_id: str | None
+    #: The body as sent (bytes), and its size.
+    body: bytes
+    size: int
+    #: The body decoded, when it is JSON (and within the size limit); else None.
+    decoded: Any
+    #: The body is a JSON object (only then are its fields, its key among them, read).
+    is_object: bool
+    #: The `key` field as sent (any JSON value), or None.
+    key: object
+    prefer: Prefer
+    #: The `Prefer` header's text, when it asked for something.
+    prefer_text: str | None
+    #: The media type of the body, lower-case without parameters ("" when none was sent).
+    content_type: str
+
+    @property
+    def path(self) -> str:
+        """The concrete path (the template with its id filled in)."""
+        return self.template if self.path_id is None else \
+            self.template.replace("{id}", self.path_id)
+
+
+def read(method: str, template: str, generation: str, path_id: str | None,
+         headers: Mapping[str, str], body: bytes, limit: int) -> Call:
+    """Decode one request; a body over `limit` bytes is left undecoded."""
+    size = len(body)
+    decoded: Any = decode(body) if size <= limit else None
+    is_object = type(decoded) is dict
+    text = header(headers, "prefer")
+    prefer = Prefer.parse(text) if text else NO_PREFER
+    content_type = "" if is_object else \
+        (header(headers, "content-type") or "").split(";")[0].strip().lower()
+    return Call(method, template, generation, path_id, body, size, decoded, is_object,
+                decoded.get("key") if is_object else None, prefer,
+                text if prefer else None, content_type)

@@ -1,0 +1,89 @@
+"""The journal: one typed record per request or webhook, redacted when read, bounded."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mockserver.journal import Delivery, Journal, Record, redact_key
+from tests.mockserver._support import V6, Mock
+
+
+def _record(**changes: object) -> Record:
+    values: dict[str, object] = {"time": 1.0, "method": "POST", "path": V6, "status": 200,
+                                 "outcome": "success"}
+    values.update(changes)
+    return Record(**values)  # type: ignore[arg-type]
+
+
+def test_the_journal_redacts_bodies_when_read_and_every_time() -> None:
+    journal = Journal()
+    body = {"key": "sekrit", "Authorization": "Bearer x", "prompt": "p"}
+    journal.add(Record(1.0, "POST", "/x", 200, "success", True, redact_key("sekrit"), body))
+    for _ in range(2):
+        (entry,) = journal.entries()
+        assert entry["body"] == {"key": redact_key("sekrit"),
+                                 "Authorization": redact_key("Bearer x"), "prompt": "p"}
+        assert "sekrit" not in json.dumps(entry)
+    assert body["key"] == "sekrit"  # the request's own dict is left alone
+
+
+def test_redacted_keys_are_remembered_but_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver import journal
+
+    monkeypatch.setattr(journal, "_REDACTED_SIZE", 3)
+    monkeypatch.setattr(journal, "_redacted", {})
+    first = [redact_key(f"key-{i}") for i in range(10)]
+    assert len(journal._redacted) <= 3
+    assert [redact_key(f"key-{i}") for i in range(10)] == first
+    assert len(set(first)) == 10
+
+
+def test_a_record_shows_only_what_it_holds() -> None:
+    bare = _record().to_json(4)
+    full = _record(json_body=True, key="***abc", body={"a": 1}, prefer="eta=1",
+                   rules=("size.range",), job=9, outcome="validation").to_json(5)
+
+    assert bare == {"kind": "request", "time": 1.0, "method": "POST", "path": V6,
+                    "outcome": "success", "status": 200, "seq": 4}
+    assert full == {"kind": "request", "time": 1.0, "method": "POST", "path": V6,
+                    "key": "***abc", "body": {"a": 1}, "prefer": "eta=1",
+                    "rules": ["size.range"], "job": 9, "outcome": "validation", "status": 200,
+                    "seq": 5}
+    assert _record(json_body=True).to_json(1)["key"] is None  # an object without a key
+
+
+def test_a_delivery_is_built_from_what_the_sender_reports() -> None:
+    report = {"kind": "webhook", "url": "http://h/x", "outcome": "delivered", "attempts": 2,
+              "status": 200}
+
+    assert Delivery.of(3, report).to_json(1) == {**report, "job": 3, "seq": 1}
+    assert Delivery(3, "u", "refused", reason="host").to_json(2) == {
+        "kind": "webhook", "job": 3, "url": "u", "outcome": "refused", "reason": "host", "seq": 2}
+
+
+def test_seq_numbers_count_on_past_dropped_entries_and_restart_after_clear() -> None:
+    journal = Journal(size=3)
+    for i in range(5):
+        journal.add(_record(job=i))
+    journal.add(Delivery(9, "u", "dropped"))
+
+    assert [e["seq"] for e in journal.entries()] == [4, 5, 6]
+    assert [e["seq"] for e in journal.entries("webhook")] == [6]
+    assert [e["job"] for e in journal.entries("request")] == [3, 4]
+    journal.clear()
+    journal.add(_record())
+    assert [e["seq"] for e in journal.entries()] == [1] and len(journal) == 1
+
+
+def test_the_engine_writes_one_record_per_api_request(mock: Mock) -> None:
+    mock.post(V6, {"key": "k", "model_id": "m", "prompt": "p"}, {"prefer": "status=processing"})
+    mock.engine.handle("GET", V6, {}, b"", "http://x")  # a wrong method is not journaled
+    mock.post("/api/v6/images/fetch/1", b"[1]")
+
+    queued, fetch = mock.engine.journal.entries()
+    assert (queued["outcome"], queued["prefer"], queued["job"]) == \
+        ("processing", "status=processing", 1)
+    assert fetch["path"] == "/api/v6/images/fetch/1" and fetch["rules"] == ["body.json"]
+    assert "key" not in fetch and "body" not in fetch

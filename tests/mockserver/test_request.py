@@ -1,0 +1,72 @@
+"""Decoding a request: the JSON body (as `json.loads` reads it), headers, `Prefer`, a `Call`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mockserver import Prefer
+from mockserver.request import NO_PREFER, Headers, decode, header, key_of, read
+
+V6 = "/api/v6/images/text2img"
+
+
+@pytest.mark.parametrize("body", [
+    b'{"a": 1}', b"{", b"{}", b'{"a": "\\ud800"}', '{"é": 1}'.encode(),
+    '{"a": 1}'.encode("utf-16"), '{"a": 1}'.encode("utf-16-le"), '{"a": 1}'.encode("utf-32"),
+    b"\xef\xbb\xbf{}", b"[1]", b"", b"\xff\xfe", b"{\x00",
+])
+def test_decode_reads_bodies_as_json_loads_does(body: bytes) -> None:
+    try:
+        expected = json.loads(body)
+    except (ValueError, RecursionError):
+        expected = None
+    assert decode(body) == expected
+
+
+def test_the_adapter_headers_are_looked_up_once() -> None:
+    assert header(Headers({"prefer": "eta=1"}), "prefer") == "eta=1"
+    assert header(Headers({"Prefer": "eta=1"}), "prefer") is None  # names come lower-case
+    assert header({"Prefer": "eta=1"}, "prefer") == "eta=1"  # other mappings are searched
+
+
+def test_the_prefer_header_is_parsed_leniently() -> None:
+    assert Prefer.parse("status=processing, eta=1.5") == Prefer("processing", 1.5, None)
+    assert Prefer.parse('error="rate_limit"; eta=-3') == Prefer(None, None, "rate_limit")
+    assert Prefer.parse("eta=nan") == Prefer() and Prefer.parse(None) == Prefer()
+
+
+def test_a_prefer_that_asks_for_nothing_is_false() -> None:
+    assert not Prefer.parse(";;,=") and not NO_PREFER
+    assert Prefer.parse("eta=0") and Prefer.parse("status=success")
+
+
+def test_a_call_holds_what_came() -> None:
+    call = read("POST", "/api/v6/images/fetch/{id}", V6, "12",
+                Headers({"prefer": "eta=1", "content-type": "text/html"}), b'{"key": 5}', 100)
+
+    assert (call.is_object, call.key, call.size, call.decoded) == (True, 5, 10, {"key": 5})
+    assert call.path == "/api/v6/images/fetch/12" and call.generation == V6
+    assert call.prefer == Prefer(eta=1.0) and call.prefer_text == "eta=1"
+    assert call.content_type == ""  # a JSON object is read whatever its type
+
+
+def test_a_call_that_is_not_an_object_keeps_its_bytes_and_type() -> None:
+    call = read("POST", V6, V6, None, {"Content-Type": "Text/HTML; charset=x",
+                                       "Prefer": "nothing=1"}, b"[1]", 100)
+
+    assert (call.is_object, call.key, call.decoded, call.body) == (False, None, [1], b"[1]")
+    assert call.content_type == "text/html" and call.prefer is NO_PREFER
+    assert call.prefer_text is None and call.path == V6
+
+
+def test_a_body_over_the_limit_is_not_decoded() -> None:
+    call = read("POST", V6, V6, None, {}, b'{"key": "k"}', 5)
+
+    assert (call.decoded, call.is_object, call.key, call.size) == (None, False, None, 12)
+
+
+def test_the_key_is_found_for_scrubbing() -> None:
+    assert key_of(b'{"key": "sk-1"}') == "sk-1"
+    assert key_of(b"[1]") is None and key_of(b"{") is None
