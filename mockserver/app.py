@@ -16,9 +16,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+import spec
 from mockserver.config import MockConfig
 from mockserver.engine import Engine
-from mockserver.jobs import IMAGES
 from mockserver.request import Headers
 from mockserver.response import JSON_HEADERS
 
@@ -41,7 +41,7 @@ class _Endpoint:
         body = await _read_body(receive, headers, engine.config.max_body_bytes)
         path: str = scope["path"]
         origin = _origin(scope, headers)
-        if path.startswith(IMAGES):  # rendering is CPU work: keep it off the loop
+        if path.startswith(spec.IMAGES_PREFIX):  # rendering is CPU work: keep it off the loop
             response = await run_in_threadpool(engine.handle, scope["method"], path,
                                                headers, body, origin)
         else:

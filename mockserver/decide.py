@@ -24,6 +24,7 @@ from typing import ClassVar
 
 import spec
 from contracts import GenerationRequest, parse
+from contracts.rules import BODY_JSON
 from mockserver import bodies
 from mockserver.config import MockConfig
 from mockserver.jobs import Job
@@ -145,7 +146,7 @@ def decide(call: Call, config: MockConfig, *, dice: Dice, rate_wait: int | None 
         return Error("validation", bodies.http_status("validation", config.error_mode),
                      messages={"body": [f"the body must be a JSON object sent as "
                                         f"application/json, not {content_type}"]},
-                     rules=("body.json",))
+                     rules=(BODY_JSON.id,))
     prefer = call.prefer
     if prefer.error is not None and prefer.error in spec.contract().errors:
         return error(prefer.error, config, retry_after=1)

@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-#: Where the mock serves a job's images (`{IMAGES}{job}-{index}-{digest}.png`); the one place
-#: the mock states it (the router and the ASGI adapter read it from here).
-IMAGES = "/generations/"
+import spec
+
+#: Where the mock serves a job's images (`{IMAGES}{job}-{index}-{digest}.png`): the spec's.
+IMAGES = spec.IMAGES_PREFIX
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,13 +25,13 @@ PACKAGE = Path(handler.__file__).parent
     ("/api/v6/images/fetch/1/2", None), ("/api/v6/images/nope", None), ("/__mock/health", None),
 ])
 def test_paths_are_routed_from_the_spec(path: str, route: Route | None) -> None:
-    assert handler._route(path) == route
+    assert spec.contract().route(path) == route
 
 
 def test_every_spec_path_has_a_route() -> None:
     contract = spec.contract()
     for path in [*contract.generation, *contract.fetch]:
-        found = handler._route(path.replace("{id}", "7"))
+        found = spec.contract().route(path.replace("{id}", "7"))
         assert found is not None and found.template == path
 
 
@@ -71,7 +71,8 @@ def test_admin_and_engine_do_not_import_each_other() -> None:
     assert not {n for n in _imports("handler") if n.startswith("mockserver.engine")}
 
 
-def test_the_images_prefix_is_stated_in_one_module() -> None:
+def test_the_images_prefix_is_stated_by_the_spec_alone() -> None:
     stating = sorted(p.name for p in PACKAGE.glob("*.py") if '"/generations/"' in p.read_text())
 
-    assert stating == ["jobs.py"]
+    assert stating == []
+    assert '"/generations/"' in Path(spec.__file__).with_name("endpoints.py").read_text()
