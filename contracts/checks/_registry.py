@@ -98,6 +98,6 @@ def check_exchange(endpoint: str, request_body: Any, status: int, body: Any, *,
     if fetched is not None:
         path = next((p for p, (gen, _) in spec.contract().fetch.items() if gen == endpoint),
                     endpoint)
-        fetches = (Fetch(path, None, Reply.of(200, fetched), path_id="0"),)
-    ex = Exchange(endpoint, request_body, Reply.of(status, body, headers), path_id, fetches)
+        fetches = (Fetch(path, None, Reply.of(fetched), path_id="0"),)
+    ex = Exchange(endpoint, request_body, Reply.of(body, status, headers), path_id, fetches)
     return run_checks(ex)

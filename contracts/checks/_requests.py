@@ -12,11 +12,11 @@ from typing import Any
 
 import spec
 from contracts import _wire
-from contracts.checks._classify import ACCEPTED, REJECTED, classify
 from contracts.checks._model import Exchange, Outcome, not_applicable, passed, violated
 from contracts.checks._registry import check
 from contracts.model import GenerationRequest, Parsed
 from contracts.parse import parse
+from contracts.reply import ACCEPTED, REJECTED, classify
 from contracts.rules import RULES, iter_rules
 from contracts.vocabulary import INSIDE, INVALID_KEY, OUTSIDE
 
@@ -47,7 +47,7 @@ def key_is_ours(body: Any) -> bool:
 
 def kind(ex: Exchange, reply: Any = None) -> str:
     r = reply or ex.reply
-    return classify(r.status, r.body, transport_error=r.error, key_is_ours=key_is_ours(ex.body))
+    return classify(r, key_is_ours=key_is_ours(ex.body))
 
 
 @cache

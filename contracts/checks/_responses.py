@@ -9,11 +9,11 @@ from typing import Any
 import spec
 from contracts import _wire
 from contracts.checks import _schema
-from contracts.checks._classify import ACCEPTED, FAULT, REJECTED, looks_like_error
 from contracts.checks._model import Exchange, Outcome, Reply, not_applicable, passed, violated
 from contracts.checks._registry import check
 from contracts.checks._requests import key_is_ours, kind, parsed
 from contracts.model import GenerationRequest
+from contracts.reply import ACCEPTED, FAULT, REJECTED, is_fault, looks_like_error
 from contracts.rules import FETCH, GENERATION
 from contracts.vocabulary import INSIDE, INVALID_KEY, OUTSIDE, UNKNOWN_ID
 
@@ -27,17 +27,13 @@ def _replies(ex: Exchange) -> Iterator[tuple[str, str | None, Reply]]:
         yield f.endpoint, f.path_id, f.reply
 
 
-def _is_fault(reply: Reply) -> bool:
-    return reply.error is not None or reply.status >= 500 or reply.status == 429
-
-
 @check("response.schema", defers_to=("error.shape",))
 def _response_schema(ex: Exchange) -> Outcome:
     """Every JSON body (the answer and each fetch) matches the authoritative schema."""
     rule_id = "response.schema"
     side = None
     for endpoint, path_id, reply in _replies(ex):
-        if _is_fault(reply):
+        if is_fault(reply):
             continue
         side = side or (INSIDE if reply.status_field in _LIVE else OUTSIDE)
         if reply.body is None:
@@ -69,9 +65,9 @@ def _error_shape(ex: Exchange) -> Outcome:
     rule_id = "error.shape"
     side = None
     for _, _, reply in _replies(ex):
-        if _is_fault(reply):
+        if is_fault(reply):
             continue
-        if looks_like_error(reply.status, reply.body):
+        if looks_like_error(reply):
             side = side or OUTSIDE
             problem = _error_problem(reply)
             if problem:
@@ -240,7 +236,7 @@ def _processing_fetch(ex: Exchange) -> Outcome:
         return violated(rule_id, INSIDE, "an id or fetch_result to fetch the job with",
                         ex.reply.short())
     final = ex.final
-    if final is None or _is_fault(final) or final.status_field == "processing":
+    if final is None or is_fault(final) or final.status_field == "processing":
         return not_applicable(rule_id, "not fetched to the end")
     body = final.body
     if final.status_field != "success" or not isinstance(body, Mapping):

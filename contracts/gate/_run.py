@@ -13,11 +13,11 @@ import httpx
 
 from contracts import checks, strategies
 from contracts.checks import Exchange, Outcome
-from contracts.checks._classify import FAULT
 from contracts.checks._requests import kind
+from contracts.client import Backoff, Budget, BudgetExhausted, Target
 from contracts.gate._exchange import execute
 from contracts.gate._result import Fault, GateResult
-from contracts.gate._target import Backoff, Budget, BudgetExhausted, Target
+from contracts.reply import FAULT
 from contracts.rules import RULES
 from contracts.strategies import Case
 from contracts.vocabulary import MOCK_KEY

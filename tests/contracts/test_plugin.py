@@ -491,41 +491,6 @@ def test_the_seed_option_seeds_the_mock(pytester: pytest.Pytester) -> None:
     assert seeds(first) and seeds(first) == seeds(again)
 
 
-# -- the support objects, directly -----------------------------------------------------------
-
-def test_redaction_hides_key_fields_and_long_secrets_only() -> None:
-    from contracts._plugin_support import REDACTED, redact
-
-    body = {"key": "k", "prompt": "a key k", "nested": [{"api_key": "x"}, f"see {SECRET}"]}
-
-    assert redact(body, [SECRET, "k"]) == {
-        "key": REDACTED, "prompt": "a key k", "nested": [{"api_key": REDACTED},
-                                                          f"see {REDACTED}"]}
-
-
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://modelslab.com/api/v6/images/fetch/123", ("/api/v6/images/fetch/{id}", "123")),
-    ("http://127.0.0.1:1/api/v6/images/fetch", ("/api/v6/images/fetch", None)),
-    ("https://x/api/v3/dreambooth/fetch/ab_c", ("/api/v3/dreambooth/fetch/{id}", "ab_c")),
-    ("https://x/api/v4/dreambooth/fetch/9/", ("/api/v4/dreambooth/fetch/{id}", "9")),
-])
-def test_fetch_result_urls_name_their_endpoint(url: str, expected: tuple[str, Any]) -> None:
-    from contracts._plugin_support import fetch_endpoint
-
-    assert fetch_endpoint(url) == expected
-
-
-def test_the_target_never_shows_its_key() -> None:
-    from contracts._plugin_support import Target
-
-    target = Target("https://modelslab.com/", SECRET, is_mock=False)
-
-    assert target.body()["key"] == SECRET
-    assert SECRET not in repr(target)
-    assert target.url("/api/v6/images/text2img") == \
-        "https://modelslab.com/api/v6/images/text2img"
-
-
 # -- import cost ---------------------------------------------------------------------------------
 
 def test_importing_the_plugin_loads_nothing_heavy() -> None:
