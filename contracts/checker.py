@@ -120,13 +120,13 @@ class ContractChecker:
         async client needs `afollow`.
         """
         __tracebackhide__ = True
+        if inspect.iscoroutinefunction(getattr(client, "post", None)):
+            raise TypeError(f"follow() was given an async client ({type(client).__name__}): "
+                            "use `await checker.afollow(...)`")
         reply = Reply.of(response, status)
         plan = self._start(request_body, reply, endpoint)
         if plan is None:
             return reply.body
-        if inspect.iscoroutinefunction(getattr(client, "post", None)):
-            raise TypeError(f"follow() was given an async client ({type(client).__name__}): "
-                            "use `await checker.afollow(...)`")
         own = client is None
         if own:
             import httpx

@@ -6,7 +6,6 @@ The sending is the caller's (a function of the plan), so any HTTP client can be 
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -153,13 +152,15 @@ def follow(send: Callable[[FetchPlan], Reply], plan: FetchPlan, first: Mapping[s
 async def afollow(send: Callable[[FetchPlan], Awaitable[Reply]], plan: FetchPlan,
                   first: Mapping[str, Any], backoff: Backoff, *,
                   interval: float | None = None,
-                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                  sleep: Callable[[float], Awaitable[None]] | None = None,
                   clock: Callable[[], float] = time.monotonic,
                   budget: Budget | None = None) -> AsyncIterator[Fetch]:
     """`follow` for async senders (httpx.AsyncClient): the same plan, pauses and stops."""
+    import asyncio  # here: the pytest plugin imports this module, and pays for no event loop
+
     polling = _Polling(first, backoff, interval, clock, budget)
     while (pause := polling.pause()) is not None:
-        await sleep(pause)
+        await (sleep or asyncio.sleep)(pause)
         reply = await send(plan)
         yield plan.fetch(reply)
         if polling.done(reply):

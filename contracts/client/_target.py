@@ -8,7 +8,6 @@ it. httpx is imported on first use, so the pytest plugin can import this module 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import io
 import json
@@ -189,6 +188,8 @@ class Target:
     async def apost(self, client: httpx.AsyncClient, path: str, body: Any, *,
                     prefer: tuple[str, ...] = ()) -> Reply:
         """`post` through an async client: the same budget, retries and scrubbing."""
+        import asyncio
+
         import httpx
 
         content, headers = self._wire(body, prefer)

@@ -16,7 +16,7 @@ pytest_plugins = ["pytester"]
 
 SECRET = "sk-live-0123456789abcdef"
 HEAVY = ("httpx", "respx", "starlette", "uvicorn", "mockserver", "openapi_core", "hypothesis",
-         "PIL")
+         "PIL", "asyncio")
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +34,17 @@ def _project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None
             ignore::pytest.PytestUnraisableExceptionWarning
     """)
     monkeypatch.delenv("MODELSLAB_API_KEY", raising=False)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _checks_loaded() -> None:
+    """Load the checks (and openapi-core's schemas) in this process first: an in-process
+    pytester run drops the modules it imported when it ends, and a second copy of yaml's
+    loaders then fails to read openapi-core's own schema. (Run alone, this file used to fail.)"""
+    from contracts.checker import ContractChecker
+
+    ContractChecker().failures({"key": "k", "model_id": "m", "prompt": "p"},
+                               {"status": "success", "output": []})
 
 
 @pytest.fixture
@@ -489,6 +500,98 @@ def test_the_seed_option_seeds_the_mock(pytester: pytest.Pytester) -> None:
         return [line.split("random seed")[1] for line in result.outlines if "random seed" in line]
 
     assert seeds(first) and seeds(first) == seeds(again)
+
+
+# -- the fixtures hand out the library's own objects -------------------------------------------
+
+def test_the_fixtures_are_the_librarys_objects(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        from contracts.checker import ContractChecker
+        from contracts.client import Target
+        from contracts.control import HttpMockControl, MockControl, Server
+
+        def test_types(modelslab_contract, modelslab_target, modelslab_server):
+            assert isinstance(modelslab_contract, ContractChecker)
+            assert isinstance(modelslab_target, Target)
+            assert modelslab_target.server is modelslab_server
+            assert isinstance(modelslab_server, Server)
+            assert isinstance(modelslab_server.control, HttpMockControl)
+            assert isinstance(modelslab_server.control, MockControl)
+            assert modelslab_server.configure(eta=0.3)["eta"] == 0.3
+    """)
+
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+@pytest.fixture
+def not_a_mock() -> Iterator[str]:
+    """A backend with no /__mock/ admin API: every path is 404."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_controls_of_a_backend_that_is_no_mock_skip(pytester: pytest.Pytester,
+                                                    not_a_mock: str) -> None:
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.modelslab(queue="always")  # cannot be told: ignored, not an error
+        def test_journal(modelslab_server):
+            assert not modelslab_server.is_mock
+            modelslab_server.journal
+
+        def test_configure(modelslab_server):
+            modelslab_server.configure(queue="always")
+
+        def test_url_only(modelslab_server):
+            assert modelslab_server.url.startswith("http://127.0.0.1:")
+    """)
+
+    result = pytester.runpytest("-rs", f"--modelslab-base-url={not_a_mock}")
+
+    result.assert_outcomes(passed=1, skipped=2)
+    result.stdout.fnmatch_lines(["SKIPPED*is not a modelslab-contract mock*"])
+
+
+def test_a_follow_past_the_budget_fails_without_sending(pytester: pytest.Pytester,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        backend: Any) -> None:
+    monkeypatch.setenv("MODELSLAB_API_KEY", SECRET)
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.modelslab(queue="always", eta=30)
+        def test_follow(modelslab_target, modelslab_contract):
+            body = modelslab_target.body()
+            with modelslab_target.client() as client:
+                job = client.post("/api/v6/images/text2img", json=body)
+            modelslab_contract.follow(body, job, interval=0.01)
+    """)
+
+    result = pytester.runpytest(f"--modelslab-base-url={backend.url}", "--modelslab-budget=2")
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*--modelslab-budget=2 is spent (2 sent): fetch of job * "
+                                 "not sent*"])
+    assert len([e for e in _journal(backend) if e["kind"] == "request"]) == 2
+    assert SECRET not in result.stdout.str()
 
 
 # -- import cost ---------------------------------------------------------------------------------
