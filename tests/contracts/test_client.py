@@ -228,3 +228,19 @@ def test_download_reads_an_image_size_and_counts_it() -> None:
             target.download(reply.body["output"][0])
     missing = _target().download("http://mock.invalid/generations/nothing.png")
     assert missing.size is None and missing.error == f"HTTP {missing.status}"
+
+
+# -- one home -----------------------------------------------------------------------------------
+
+def test_every_public_name_resolves_and_each_concept_has_one_home() -> None:
+    from contracts import checks, client, gate, redaction
+
+    assert client.__all__ == sorted(client.__all__)
+    assert all(getattr(client, name) is not None for name in client.__all__)
+    assert set(dir(client)) >= set(client.__all__)
+    with pytest.raises(AttributeError):
+        client.Nothing  # noqa: B018
+    assert (checks.Fetch, checks.Image) == (client.Fetch, client.Image)
+    assert (gate.Target, gate.Budget, gate.Backoff, gate.BudgetExhausted) == \
+        (client.Target, client.Budget, client.Backoff, client.BudgetExhausted)
+    assert gate.REDACTED is redaction.REDACTED

@@ -117,3 +117,12 @@ def test_error_kinds_and_error_looks() -> None:
     assert not r.looks_like_error(Reply.of({"message": "x", "output": []}))
     assert r.retry_after({"Retry-After": "soon"}) is None
     assert r.retry_after({}) is None
+
+
+def test_the_checks_name_the_one_reply_and_classifier() -> None:
+    from contracts import checks
+
+    assert checks.Reply is Reply
+    assert (checks.classify, checks.error_kind) == (r.classify, r.error_kind)
+    assert (checks.ACCEPTED, checks.REJECTED, checks.FAULT, checks.UNCLEAR) == \
+        (r.ACCEPTED, r.REJECTED, r.FAULT, r.UNCLEAR)
