@@ -117,20 +117,33 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    """A spent budget fails the test (the request was not sent); controls of a backend that
-    is no mock skip it."""
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     __tracebackhide__ = True
     try:
         return (yield)
-    except BudgetExhausted as exc:
-        option = item.config.stash[_OPTIONS].budget
-        if exc.limit is None or option.limit != exc.limit:
-            raise
-        pytest.fail(f"--modelslab-budget={exc.limit} is spent ({exc.used} sent): {exc.what} "
-                    "not sent", pytrace=False)
-    except NotAMock as exc:
+    except (BudgetExhausted, NotAMock) as exc:
+        _outcome(item, exc)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    __tracebackhide__ = True
+    try:
+        return (yield)
+    except (BudgetExhausted, NotAMock) as exc:
+        _outcome(item, exc)
+
+
+def _outcome(item: pytest.Item, exc: BudgetExhausted | NotAMock) -> None:
+    """The session's budget spent fails the test (the request was not sent); the controls of
+    a backend that is no mock skip it. Any other budget's exhaustion stays as it is."""
+    __tracebackhide__ = True
+    if isinstance(exc, NotAMock):
         pytest.skip(str(exc))
+    if exc.budget is not item.config.stash[_OPTIONS].budget:
+        raise exc
+    pytest.fail(f"--modelslab-budget={exc.limit} is spent ({exc.used} sent): {exc.what} "
+                "not sent", pytrace=False)
 
 
 def _options(request: pytest.FixtureRequest) -> Options:

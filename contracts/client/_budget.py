@@ -9,12 +9,15 @@ class BudgetExhausted(Exception):
     """A request was not sent: the budget is spent. (The pytest plugin turns it into a test
     failure; the gate ends its run.)"""
 
-    def __init__(self, limit: int | None, used: int, what: str = "request") -> None:
+    def __init__(self, limit: int | None, used: int, what: str = "request", *,
+                 budget: Budget | None = None) -> None:
         super().__init__(f"the budget of {limit} request(s) is spent ({used} sent): "
                          f"{what} not sent")
         self.limit = limit
         self.used = used
         self.what = what
+        #: The budget that was spent (the plugin fails only for its own).
+        self.budget = budget
 
 
 @dataclass
@@ -38,7 +41,7 @@ class Budget:
         """Count `n` requests about to be sent; raise `BudgetExhausted` (counting none) when
         they would go past the cap."""
         if self.limit is not None and self.used + n > self.limit:
-            raise BudgetExhausted(self.limit, self.used, what)
+            raise BudgetExhausted(self.limit, self.used, what, budget=self)
         self.used += n
 
     def take(self) -> None:

@@ -474,6 +474,35 @@ def test_the_budget_caps_requests_to_a_real_backend(pytester: pytest.Pytester,
     assert len([e for e in _journal(backend) if e["kind"] == "request"]) == 2
 
 
+def test_a_budget_spent_in_a_fixture_is_reported_the_same(pytester: pytest.Pytester,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          backend: Any) -> None:
+    monkeypatch.setenv("MODELSLAB_API_KEY", SECRET)
+    pytester.makeconftest("""
+        import pytest
+
+        @pytest.fixture
+        def warmed(modelslab_target):
+            modelslab_target.spend(3, what="3 warm-up requests")
+    """)
+    pytester.makepyfile("""
+        from contracts.client import Budget
+
+        def test_warm(warmed):
+            pass
+
+        def test_other_budgets_are_the_tests_own():
+            Budget(0).take()
+    """)
+
+    result = pytester.runpytest(f"--modelslab-base-url={backend.url}", "--modelslab-budget=2")
+
+    result.assert_outcomes(errors=1, failed=1)
+    result.stdout.fnmatch_lines(["*--modelslab-budget=2 is spent (0 sent): 3 warm-up requests "
+                                 "not sent*", "*BudgetExhausted: the budget of 0 request(s)*"],
+                                consecutive=False)
+
+
 def test_the_seed_option_seeds_the_mock(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(f"""
         import httpx, pytest
