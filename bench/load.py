@@ -85,6 +85,8 @@ class Target:
     path: str
     port: int
     cpus: str | None = None
+    #: The checkout the target is served from (another commit's tree, for side-by-side runs).
+    tree: Path = ROOT
     process: subprocess.Popen[bytes] | None = None
     log: Any = None
     results: list[dict[str, Any]] = field(default_factory=list)
@@ -114,9 +116,10 @@ def start(target: Target, logdir: Path) -> None:
     if target.cpus is not None:
         command = ["taskset", "-c", target.cpus, *command]
     target.log = open(logdir / f"{target.name}.log", "wb")  # noqa: SIM115 (closed in stop)
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    tree = target.tree
+    env = {**os.environ, "PYTHONPATH": f"{tree}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     target.process = subprocess.Popen(command, stdout=target.log, stderr=subprocess.STDOUT,
-                                      cwd=ROOT, env=env, start_new_session=True)
+                                      cwd=tree, env=env, start_new_session=True)
 
 
 def post(url: str, body: bytes, timeout: float = 5.0) -> tuple[int, bytes]:
@@ -150,7 +153,7 @@ def check_answer(target: Target, status: int, raw: bytes) -> None:
     data = json.loads(raw)
     if data.get("status") != "success":
         raise RuntimeError(f"{target.name} did not answer success: {raw[:300]!r}")
-    if target.name == "mock":
+    if target.name in ("mock", "baseline"):
         meta = data["meta"]
         problems = [k for k, v in (("seed", 12345), ("W", 512), ("H", 512), ("steps", 20),
                                    ("n_samples", 1), ("lora", BODY["lora_model"]))
@@ -230,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vendor-page", type=Path, default=DEFAULT_VENDOR_PAGE,
                         help="stored documentation page holding the vendor's OpenAPI")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    parser.add_argument("--baseline", type=Path, default=None, metavar="DIR",
+                        help="also serve the mock from DIR (a checkout of another commit, e.g. "
+                             "`git worktree add /tmp/old HEAD~5`) as target 'baseline'")
     args = parser.parse_args(argv)
     if not 1 <= args.duration <= 120 or not 0 <= args.warmup <= 30 or not 1 <= args.rounds <= 10:
         parser.error("--duration 1..120 s, --warmup 0..30 s, --rounds 1..10")
@@ -238,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     wanted = [t.strip() for t in args.targets.split(",") if t.strip()]
+    if args.baseline is not None and "baseline" not in wanted:
+        wanted.insert(1 if wanted[:1] == ["mock"] else 0, "baseline")
     prism = args.prism or (DEFAULT_PRISM if DEFAULT_PRISM.exists() else None)
     if prism is None and shutil.which("prism"):
         prism = Path(str(shutil.which("prism")))
@@ -257,6 +265,12 @@ def main(argv: list[str] | None = None) -> int:
             if name == "mock":
                 targets.append(Target(name, [*serve, "mock", str(port), *uv], MOCK_PATH, port,
                                       cpus))
+            elif name == "baseline":
+                if args.baseline is None or not (args.baseline / "bench" / "_serve.py").exists():
+                    parser.error("target baseline needs --baseline DIR (a checkout)")
+                tree = args.baseline.resolve()
+                targets.append(Target(name, [PYTHON, str(tree / "bench" / "_serve.py"), "mock",
+                                             str(port), *uv], MOCK_PATH, port, cpus, tree))
             elif name == "mock-2writes":  # plain httptools: headers and body written apart
                 targets.append(Target(name, [*serve, "mock", str(port), "--loop", args.loop,
                                              "--http", "httptools"], MOCK_PATH, port, cpus))
@@ -312,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{_ms(r['p99']):>7} {_ms(r['max']):>7} {r['non2xx']:>8}")
     ratios: dict[str, float] = {}
     mock = summary.get("mock")
-    for other in ("prism", "ceiling"):
+    for other in ("baseline", "prism", "ceiling"):
         if mock and other in summary:
             per_round = [m["rps"] / o["rps"] for m, o in
                          zip(next(t for t in targets if t.name == "mock").results,

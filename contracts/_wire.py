@@ -1,4 +1,8 @@
-"""Coerce one field's wire form to its canonical Python value, or say why it cannot be."""
+"""Coerce one field's wire form to its canonical Python value, or say why it cannot be.
+
+The text forms are the patterns of `spec.wire` (the table the schema is rendered from), so the
+decoder and the schema accept the same strings.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,18 @@ import math
 import re
 from typing import Any
 
-_INT = re.compile(r"^\s*[+-]?\d{1,30}\s*$")
-_NUMBER = re.compile(r"^\s*[+-]?(\d{1,30}\.?\d{0,30}|\.\d{1,30})([eE][+-]?\d{1,4})?\s*$")
-_TRUE = {"yes", "true"}
-_FALSE = {"no", "false"}
+from spec.wire import WIRE
+
+
+def _regex(kind: str) -> re.Pattern[str]:
+    regex = WIRE[kind].regex
+    assert regex is not None, kind
+    return regex
+
+
+_INT = _regex("integer")
+_NUMBER = _regex("number")
+_FLAG = _regex("flag")
 
 
 class WireError(ValueError):
@@ -31,7 +43,7 @@ def to_int(value: Any) -> int:
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return int(value)
     if isinstance(value, str) and _INT.match(value):
-        return int(value)
+        return int(value.strip())  # int() refuses some spaces the pattern allows ("\x1f")
     raise WireError(f"expected an integer (a JSON number or a decimal string), got {_show(value)}")
 
 
@@ -43,7 +55,7 @@ def to_number(value: Any) -> float:
     if isinstance(value, int | float):
         number = float(value) if abs(value) < 1e300 else math.inf
     elif isinstance(value, str) and _NUMBER.match(value):
-        number = float(value)
+        number = float(value.strip())
     else:
         raise WireError(
             f"expected a number (a JSON number or a decimal string), got {_show(value)}")
@@ -61,12 +73,8 @@ def to_flag(value: Any) -> bool:
     exact = _WORDS.get(value) if type(value) is str else None
     if exact is not None:
         return exact
-    if isinstance(value, str):
-        word = value.strip().lower()
-        if word in _TRUE:
-            return True
-        if word in _FALSE:
-            return False
+    if isinstance(value, str) and _FLAG.match(value):
+        return _WORDS[value.strip().lower()]
     raise WireError(f'expected "yes"/"no" or true/false, got {_show(value)}')
 
 
@@ -92,6 +100,8 @@ def to_string(value: Any) -> str:
 def to_track_id(value: Any) -> int | str:
     if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
         return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)  # 7.0 is the integer 7 in JSON, as the schema's type says
     raise WireError(f"expected an integer or a string, got {_show(value)}")
 
 

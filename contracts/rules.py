@@ -7,11 +7,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-V6 = "/api/v6/images/text2img"
-V4 = "/api/v4/dreambooth"
-GENERATION = (V6, V4)
-FETCH = ("/api/v6/images/fetch", "/api/v6/images/fetch/{id}", "/api/v4/dreambooth/fetch",
-         "/api/v4/dreambooth/fetch/{id}", "/api/v3/dreambooth/fetch/{id}")
+import spec
+
+V6, V4 = spec.V6, spec.V4
+GENERATION, FETCH = spec.GENERATION_PATHS, spec.FETCH_PATHS
 
 
 @dataclass(frozen=True)

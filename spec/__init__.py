@@ -1,18 +1,26 @@
-"""The authoritative schema: documented sources -> normaliser -> modelslab.yaml + LEDGER.md."""
+"""The runtime reader of the authoritative schema (spec/modelslab.yaml): fields, limits, routes
+and wire kinds. The pipeline that writes the schema lives in `spec.authoring`, which only the
+CLI and the tests import."""
 
-from spec._fields import KINDS, Field
+from spec._field import Field
 from spec._load import SCHEMA_PATH, Contract, contract, load_document
-from spec.diff import Change, diff_documents
-from spec.normalise import normalise
+from spec._routes import Route
+from spec.endpoints import FETCH_PATHS, GENERATION_PATHS, IMAGES_PREFIX, V4, V6
+from spec.wire import KINDS, WIRE, WireKind
 
 __all__ = [
+    "FETCH_PATHS",
+    "GENERATION_PATHS",
+    "IMAGES_PREFIX",
     "KINDS",
     "SCHEMA_PATH",
-    "Change",
+    "V4",
+    "V6",
+    "WIRE",
     "Contract",
     "Field",
+    "Route",
+    "WireKind",
     "contract",
-    "diff_documents",
     "load_document",
-    "normalise",
 ]

@@ -6,8 +6,7 @@ import re
 
 import spec
 from contracts import FETCH, GENERATION, RULES, iter_rules
-from spec.normalise import LEDGER_PATH
-from spec.sources import SOURCES
+from spec.authoring import LEDGER_PATH, SOURCES
 
 
 def test_every_rule_cited_by_the_spec_is_registered() -> None:

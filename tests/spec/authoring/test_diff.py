@@ -11,6 +11,7 @@ import yaml
 
 import spec
 from contracts.cli import main
+from spec.authoring import diff_documents
 from tests._seeds import vendor_openapi
 
 V6 = "POST /api/v6/images/text2img"
@@ -26,7 +27,7 @@ def _props(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_identical_documents_have_no_difference() -> None:
-    assert spec.diff_documents(_ours(), _ours()) == []
+    assert diff_documents(_ours(), _ours()) == []
 
 
 def test_each_kind_of_change_is_reported() -> None:
@@ -39,7 +40,7 @@ def test_each_kind_of_change_is_reported() -> None:
     del props["tomesd"]
     props["style_preset"] = {"type": "string"}
     del theirs["paths"]["/api/v3/dreambooth/fetch/{id}"]
-    found = {str(c) for c in spec.diff_documents(_ours(), theirs)}
+    found = {str(c) for c in diff_documents(_ours(), theirs)}
     assert f"widened  {V6} samples: maximum 4 -> 8" in found
     assert f"narrowed {V6} width: maximum 1024 -> 512" in found
     assert f"widened  {V6} scheduler: enum value added: 'NewScheduler'" in found
@@ -54,7 +55,7 @@ def test_the_vendor_document_differs_where_the_ledger_says() -> None:
     vendor = vendor_openapi()
     if vendor is None:
         pytest.skip("the vendor pages (../shared/seeds) are not beside this checkout")
-    found = {str(c) for c in spec.diff_documents(_ours(), vendor)}
+    found = {str(c) for c in diff_documents(_ours(), vendor)}
     assert f"narrowed {V6} num_inference_steps: maximum added: 20" in found
     assert f"changed  {V6} num_inference_steps: default 20 -> 31" in found
     assert f"changed  {V6} clip_skip: default 1 -> 2" in found

@@ -1,13 +1,14 @@
 """The v6 multi-LoRA page's own prose and example (its OpenAPI is `v6_openapi`)."""
 
-from spec._facts import Fact, Source
-from spec.sources._shared import NEGATIVE, PROMPT
+from spec.authoring._facts import Fact, Source
+from spec.authoring.sources._shared import NEGATIVE, PROMPT
+from spec.endpoints import V6
 
 SOURCE = Source(
     id="v6-multi-lora-page",
     title="v6 community models: multi LoRA (docs page, example body)",
     url="https://docs.modelslab.com/image-generation/community-models/multi-lora",
-    endpoint="/api/v6/images/text2img",
+    endpoint=V6,
     params={
         "lora_model": Fact(type="id-list"),
         "lora_strength": Fact(type="strength-list"),

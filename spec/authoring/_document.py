@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from spec._fields import GENERATION_FIELDS, Field
-
-INT_PATTERN = r"^\s*[+-]?\d+\s*$"
-NUMBER_PATTERN = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
-FLAG_PATTERN = r"^\s*([Yy][Ee][Ss]|[Nn][Oo]|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\s*$"
-UPSCALE_PATTERN = r"^\s*([Yy][Ee][Ss]|[Nn][Oo]|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[123])\s*$"
-LIST_PATTERN = r"^[^,]*(,[^,]*)*$"
-STRENGTH_PATTERN = (r"^\s*(\d+\.?\d*|\.\d+)\s*(,\s*(\d+\.?\d*|\.\d+)\s*)*,?\s*$")
+from spec._field import Field
+from spec.authoring._fields import GENERATION_FIELDS
+from spec.endpoints import FETCH_FORMS, GENERATION_PATHS, IMAGE_TEMPLATE, V4, V6
+from spec.wire import WIRE
 
 MOCK_ORIGIN = "http://127.0.0.1:4010"
 
@@ -30,38 +26,20 @@ ERRORS: dict[str, dict[str, Any]] = {
 
 
 def _property(f: Field) -> dict[str, Any]:
+    """A field's schema: its wire kind's types and pattern, its limits, its `x-contract`."""
+    wire = WIRE[f.kind]
     nullable = not f.required
-    schema: dict[str, Any]
-    if f.kind in ("string", "url", "id_list"):
-        schema = {"type": "string"}
-    elif f.kind in ("integer", "seed"):
-        schema = {"type": ["integer", "string"], "pattern": INT_PATTERN}
-    elif f.kind == "number":
-        schema = {"type": ["number", "string"], "pattern": NUMBER_PATTERN}
-    elif f.kind == "flag":
-        schema = {"type": ["string", "boolean"], "pattern": FLAG_PATTERN}
-    elif f.kind == "enum":
+    types = [*wire.types, "null"] if nullable else list(wire.types)
+    schema: dict[str, Any] = {"type": types[0] if len(types) == 1 else types}
+    if f.kind == "enum":
         assert f.enum is not None
-        schema = {"type": "string", "enum": [*f.enum, *f.aliases]}
-    elif f.kind == "upscale":
-        schema = {"type": ["string", "integer", "boolean"], "pattern": UPSCALE_PATTERN}
-    elif f.kind == "strength_list":
-        schema = {"type": ["string", "number"], "pattern": STRENGTH_PATTERN}
-    elif f.kind == "track_id":
-        schema = {"type": ["integer", "string"]}
-    else:  # pragma: no cover - guarded by the fields test
-        raise ValueError(f"unknown kind {f.kind}")
-    if f.kind == "id_list":
-        schema["pattern"] = LIST_PATTERN
+        schema["enum"] = [*f.enum, *f.aliases, *([None] if nullable else [])]
+    if wire.pattern is not None:
+        schema["pattern"] = wire.pattern
     for key, value in (("minimum", f.minimum), ("maximum", f.maximum),
                        ("multipleOf", f.multiple_of)):
         if value is not None:
             schema[key] = value
-    if nullable:
-        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        schema["type"] = [*types, "null"]
-        if "enum" in schema:
-            schema["enum"] = [*schema["enum"], None]
     if f.default is not None:
         schema["default"] = f.default
     contract: dict[str, Any] = {"kind": f.kind}
@@ -167,12 +145,10 @@ def _post(summary: str, body_ref: str, *, path_id: bool = False) -> dict[str, An
     return {"post": op}
 
 
-FETCH_PATHS = {
-    "/api/v6/images/fetch": ("/api/v6/images/text2img", False),
-    "/api/v6/images/fetch/{id}": ("/api/v6/images/text2img", True),
-    "/api/v4/dreambooth/fetch": ("/api/v4/dreambooth", False),
-    "/api/v4/dreambooth/fetch/{id}": ("/api/v4/dreambooth", True),
-    "/api/v3/dreambooth/fetch/{id}": ("/api/v4/dreambooth", True),
+#: Generation endpoint -> (its request schema, its API version, its summary).
+GENERATION_DOCS: dict[str, tuple[str, str, str]] = {
+    V6: ("Text2ImgRequest", "v6", "Text to image (community models, LoRA, multi-LoRA)"),
+    V4: ("DreamboothRequest", "v4", "Dreambooth text to image (older API)"),
 }
 
 
@@ -183,21 +159,18 @@ def _cited_rules() -> list[str]:
 
 def build_document() -> dict[str, Any]:
     """The whole authoritative document, as plain data ready for YAML."""
-    schemas = {
-        "Text2ImgRequest": _request_schema(GENERATION_FIELDS["/api/v6/images/text2img"], "v6"),
-        "DreamboothRequest": _request_schema(GENERATION_FIELDS["/api/v4/dreambooth"], "v4"),
-        **SCHEMAS,
-    }
-    paths: dict[str, Any] = {
-        "/api/v6/images/text2img": _post("Text to image (community models, LoRA, multi-LoRA)",
-                                         "Text2ImgRequest"),
-        "/api/v4/dreambooth": _post("Dreambooth text to image (older API)",
-                                    "DreamboothRequest"),
-    }
-    for path, (_, by_id) in FETCH_PATHS.items():
+    schemas: dict[str, Any] = {}
+    paths: dict[str, Any] = {}
+    for path in GENERATION_PATHS:
+        request, version, summary = GENERATION_DOCS[path]
+        schemas[request] = _request_schema(GENERATION_FIELDS[path], version)
+        paths[path] = _post(summary, request)
+    schemas.update(SCHEMAS)
+    for path, (_, id_in) in FETCH_FORMS.items():
+        by_id = id_in == "path"
         paths[path] = _post("Fetch a queued job", "FetchByIdRequest" if by_id else "FetchRequest",
                             path_id=by_id)
-    paths["/generations/{file}"] = {"get": {
+    paths[IMAGE_TEMPLATE] = {"get": {
         "summary": "A generated image (on the mock's own origin)",
         "parameters": [{"name": "file", "in": "path", "required": True,
                         "schema": {"type": "string"}}],
@@ -214,8 +187,8 @@ def build_document() -> dict[str, Any]:
             "title": "ModelsLab image generation: authoritative contract",
             "version": "1.0.0",
             "description": "Generated by `modelslab-contract spec normalise` from the sources in "
-                           "spec/sources; spec/LEDGER.md records every conflict between them "
-                           "and how it was resolved. Do not edit by hand.",
+                           "spec/authoring/sources; spec/LEDGER.md records every conflict "
+                           "between them and how it was resolved. Do not edit by hand.",
             "license": {"name": "MIT"},
         },
         "servers": [{"url": "https://modelslab.com", "description": "the real API"},
@@ -223,12 +196,11 @@ def build_document() -> dict[str, Any]:
         "paths": paths,
         "components": {"schemas": schemas},
         "x-contract": {
-            "generation": {
-                path: {"request": "Text2ImgRequest" if "v6" in path else "DreamboothRequest"}
-                for path in GENERATION_FIELDS
-            },
-            "fetch": {path: {"generation": gen, "id_in": "path" if by_id else "body"}
-                      for path, (gen, by_id) in FETCH_PATHS.items()},
+            "generation": {path: {"request": GENERATION_DOCS[path][0]}
+                           for path in GENERATION_PATHS},
+            "fetch": {path: {"generation": gen, "id_in": id_in}
+                      for path, (gen, id_in) in FETCH_FORMS.items()},
+            "images": IMAGE_TEMPLATE,
             "cross_field": {
                 "lora.count": "the number of lora_strength values equals the number of "
                               "lora_model ids; strengths without ids are a mismatch",
@@ -241,15 +213,8 @@ def build_document() -> dict[str, Any]:
                                 "lora_model", "ip_adapter_id", "embeddings_model", "upscale",
                                 "highres_fix"],
             },
-            "wire": {
-                "integer": "JSON integer, integral JSON number, or decimal string",
-                "number": "JSON number or decimal string",
-                "flag": "yes/no or true/false (JSON or string), any case; echoed yes/no",
-                "upscale": "yes/no, true/false, or a factor 1-3 (integer or string)",
-                "id_list": "comma-separated ids, trimmed; one trailing comma tolerated",
-                "strength_list": "comma-separated numbers or one JSON number",
-                "null": "null on any optional field means not given",
-            },
+            "wire": {**{name: kind.description for name, kind in WIRE.items()},
+                     "null": "null on any optional field means not given"},
             "quirks": {
                 "processing_message_key": "messege",
                 "pending_output": "",

@@ -4,13 +4,14 @@ The vendor's later error catalogue adds size limits; observed real responses add
 faithful reader must survive. Kept apart so the ledger can say where each one comes from.
 """
 
-from spec._facts import Fact, Source
+from spec.authoring._facts import Fact, Source
+from spec.endpoints import V6
 
 ERROR_CATALOGUE = Source(
     id="error-catalogue",
     title="vendor error catalogue (later; recorded in DESIGN.md)",
     url="DESIGN.md#decisions-already-taken",
-    endpoint="/api/v6/images/text2img",
+    endpoint=V6,
     params={
         "width": Fact(minimum=256, multiple_of=8),
         "height": Fact(minimum=256, multiple_of=8),
@@ -26,7 +27,7 @@ OBSERVED_API = Source(
     id="observed-api",
     title="observed real responses (recorded in DESIGN.md)",
     url="DESIGN.md#decisions-already-taken",
-    endpoint="/api/v6/images/text2img",
+    endpoint=V6,
     params={},
     claims={
         "processing_message_key": "messege",

@@ -3,8 +3,8 @@ and an extra embeddings_model parameter. Recorded as that difference from the cu
 
 from dataclasses import replace
 
-from spec._facts import Fact
-from spec.sources import v6_lora_page
+from spec.authoring._facts import Fact
+from spec.authoring.sources import v6_lora_page
 
 _CURRENT = v6_lora_page.SOURCE
 

@@ -1,13 +1,14 @@
 """The vendor's OpenAPI 3.1 document for `POST /text2img` (served from the multi-LoRA page)."""
 
-from spec._facts import Fact, Source
-from spec.sources._shared import IP_ADAPTER_IDS, SAFETY_CHECKER_TYPES, SCHEDULERS
+from spec.authoring._facts import Fact, Source
+from spec.authoring.sources._shared import IP_ADAPTER_IDS, SAFETY_CHECKER_TYPES, SCHEDULERS
+from spec.endpoints import V6
 
 SOURCE = Source(
     id="v6-openapi",
     title="v6 OpenAPI document (vendor, 6.0.0)",
     url="https://docs.modelslab.com/image-generation/community-models/multi-lora#openapi",
-    endpoint="/api/v6/images/text2img",
+    endpoint=V6,
     params={
         "key": Fact(type="string", required=True),
         "model_id": Fact(type="string", required=True),

@@ -1,12 +1,13 @@
 """The v6 community-models text-to-image page (body table, flux note, one example)."""
 
-from spec._facts import Fact, Source
-from spec.sources._shared import (
+from spec.authoring._facts import Fact, Source
+from spec.authoring.sources._shared import (
     IP_ADAPTER_IDS,
     PROMPT,
     SAFETY_CHECKER_TYPES,
     SCHEDULERS,
 )
+from spec.endpoints import V6
 
 ENHANCE_STYLES = tuple(dict.fromkeys((
     "enhance", "cinematic-diva", "nude", "nsfw", "sex", "abstract-expressionism", "academia",
@@ -58,7 +59,7 @@ SOURCE = Source(
     id="v6-text2img-page",
     title="v6 community models: text to image (docs page)",
     url="https://docs.modelslab.com/image-generation/community-models/dreamboothtext2img",
-    endpoint="/api/v6/images/text2img",
+    endpoint=V6,
     params={
         "key": Fact(type="string"),
         "model_id": Fact(type="string"),

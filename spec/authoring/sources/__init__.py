@@ -1,7 +1,7 @@
 """One module per documented page; `SOURCES` lists them in the order the ledger cites them."""
 
-from spec._facts import Source
-from spec.sources import (
+from spec.authoring._facts import Source
+from spec.authoring.sources import (
     later_sources,
     v4_dreambooth_page,
     v6_lora_page,

@@ -11,10 +11,8 @@ from openapi_core.testing import MockRequest
 from openapi_spec_validator import validate
 
 import spec
-from spec.sources import SOURCES
+from spec.authoring import SOURCES
 from tests._seeds import example_bodies, seed_texts, vendor_openapi
-
-ENDPOINT_BY_HOST = {"stablediffusionapi.com": "/api/v4/dreambooth"}
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from spec._facts import ATTRIBUTES, Source
+from spec.authoring._facts import ATTRIBUTES, Source
 
 
 class Stated(str):

@@ -10,35 +10,33 @@ from pathlib import Path
 import pytest
 
 import spec
-from spec._facts import Fact, Source
-from spec._ledger import LedgerError, render_ledger
-from spec.normalise import LEDGER_PATH, SCHEMA_PATH
-from spec.sources import SOURCES
+from spec import authoring
+from spec.authoring import LEDGER_PATH, SOURCES, Fact, LedgerError, Source, render_ledger
 
 
 def test_committed_files_are_up_to_date() -> None:
-    stale = [o.path.name for o in spec.normalise(check=True) if o.changed]
+    stale = [o.path.name for o in authoring.normalise(check=True) if o.changed]
     assert not stale, f"run `modelslab-contract spec normalise`: {stale} are stale"
 
 
 @pytest.mark.parametrize("name", ["modelslab.yaml", "LEDGER.md"])
 def test_an_edit_to_a_generated_file_is_caught(tmp_path: Path, name: str) -> None:
-    for path in (SCHEMA_PATH, LEDGER_PATH):
+    for path in (spec.SCHEMA_PATH, LEDGER_PATH):
         shutil.copy(path, tmp_path / path.name)
-    assert not any(o.changed for o in spec.normalise(check=True, directory=tmp_path))
+    assert not any(o.changed for o in authoring.normalise(check=True, directory=tmp_path))
     edited = tmp_path / name
     edited.write_text(edited.read_text(encoding="utf-8").replace("1024", "2048", 1),
                       encoding="utf-8")
-    outcomes = {o.path.name: o.changed for o in spec.normalise(check=True, directory=tmp_path)}
+    outcomes = {o.path.name: o.changed for o in authoring.normalise(check=True, directory=tmp_path)}
     assert outcomes[name] is True
-    spec.normalise(directory=tmp_path)
-    assert not any(o.changed for o in spec.normalise(check=True, directory=tmp_path))
+    authoring.normalise(directory=tmp_path)
+    assert not any(o.changed for o in authoring.normalise(check=True, directory=tmp_path))
 
 
 def test_normalising_twice_gives_the_same_bytes(tmp_path: Path) -> None:
-    spec.normalise(directory=tmp_path)
+    authoring.normalise(directory=tmp_path)
     first = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    spec.normalise(directory=tmp_path)
+    authoring.normalise(directory=tmp_path)
     assert first == {p.name: p.read_bytes() for p in tmp_path.iterdir()}
 
 

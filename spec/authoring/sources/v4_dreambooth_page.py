@@ -1,7 +1,8 @@
 """The older v4 dreambooth (LoRA) page on the previous domain."""
 
-from spec._facts import Fact, Source
-from spec.sources._shared import NEGATIVE, PROMPT, SCHEDULERS
+from spec.authoring._facts import Fact, Source
+from spec.authoring.sources._shared import NEGATIVE, PROMPT, SCHEDULERS
+from spec.endpoints import V4
 
 YES_NO = ("yes", "no")
 
@@ -9,7 +10,7 @@ SOURCE = Source(
     id="v4-dreambooth-page",
     title="v4 dreambooth LoRA (docs page)",
     url="https://stablediffusionapi.com/docs/community-models-api-v4/dreamboothlora",
-    endpoint="/api/v4/dreambooth",
+    endpoint=V4,
     params={
         "key": Fact(type="string"),
         "model_id": Fact(type="string"),

@@ -3,39 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from types import MappingProxyType
-from typing import Any
 
-from spec.sources import v6_text2img_page
-from spec.sources._shared import IP_ADAPTER_IDS, SAFETY_CHECKER_TYPES, SCHEDULERS
-
-#: How a field travels on the wire; the contract model coerces each kind to one Python type.
-KINDS = ("string", "url", "integer", "number", "flag", "enum", "upscale", "id_list",
-         "strength_list", "seed", "track_id")
-
-
-@dataclass(frozen=True)
-class Field:
-    """A body parameter as we enforce it. Limits apply to the value after coercion."""
-
-    name: str
-    kind: str
-    required: bool = False
-    minimum: float | None = None
-    maximum: float | None = None
-    #: Values above `cap` are accepted and replaced by it (steps).
-    cap: float | None = None
-    multiple_of: int | None = None
-    default: Any = None
-    enum: tuple[str, ...] | None = None
-    #: Other spellings accepted for an enum value (`"no"` for algorithm_type `none`).
-    aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    #: Rule ids guarding this field's limits, in the order they are checked.
-    rules: tuple[str, ...] = ()
-    #: Ids of the ledger rows that decided this field.
-    ledger: tuple[str, ...] = ()
-
+from spec._field import Field
+from spec.authoring.sources import v6_text2img_page
+from spec.authoring.sources._shared import IP_ADAPTER_IDS, SAFETY_CHECKER_TYPES, SCHEDULERS
+from spec.endpoints import V4, V6
 
 FLAG_DEFAULTS = {
     "safety_checker": "yes", "enhance_prompt": "yes", "tomesd": "yes",
@@ -101,6 +75,6 @@ V4_FIELDS: tuple[Field, ...] = tuple(
 
 #: Generation endpoints and the fields each accepts.
 GENERATION_FIELDS: Mapping[str, tuple[Field, ...]] = MappingProxyType({
-    "/api/v6/images/text2img": V6_FIELDS,
-    "/api/v4/dreambooth": V4_FIELDS,
+    V6: V6_FIELDS,
+    V4: V4_FIELDS,
 })

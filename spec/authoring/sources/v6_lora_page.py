@@ -1,7 +1,8 @@
 """The current v6 LoRA page (steps 1 to 20, capped; one example, a Java sample)."""
 
-from spec._facts import Fact, Source
-from spec.sources._shared import NEGATIVE, PROMPT, SCHEDULERS
+from spec.authoring._facts import Fact, Source
+from spec.authoring.sources._shared import NEGATIVE, PROMPT, SCHEDULERS
+from spec.endpoints import V6
 
 YES_NO = ("yes", "no")
 
@@ -9,7 +10,7 @@ SOURCE = Source(
     id="v6-lora-page",
     title="v6 community models: LoRA (docs page, current)",
     url="https://docs.modelslab.com/image-generation/community-models/dreamboothlora",
-    endpoint="/api/v6/images/text2img",
+    endpoint=V6,
     params={
         "key": Fact(type="string"),
         "model_id": Fact(type="string"),
