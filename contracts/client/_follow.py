@@ -46,24 +46,13 @@ class FetchPlan:
         return Fetch(self.endpoint, self.body, reply, self.path_id)
 
 
-def _route(path: str) -> tuple[str, str | None] | None:
-    """(fetch template, id in the path) of a concrete fetch path; None if it is none of them.
-    (The only place the client matches fetch URLs.)"""
-    for template in spec.contract().fetch:
-        if "{id}" not in template:
-            if path == template:
-                return template, None
-            continue
-        head = template.removesuffix("{id}")
-        rest = path[len(head):]
-        if path.startswith(head) and rest and "/" not in rest:
-            return template, rest
-    return None
-
-
 def fetch_endpoint(url: str) -> tuple[str, str | None] | None:
-    """The fetch endpoint a `fetch_result` URL names and the job id in its path, if any."""
-    return _route(urlsplit(url).path.rstrip("/"))
+    """The fetch endpoint a `fetch_result` URL names and the job id in its path, if any
+    (matched by `spec.contract().route`, the one router)."""
+    route = spec.contract().route(urlsplit(url).path)
+    if route is None or route.kind != "fetch":
+        return None
+    return route.template, route.path_id
 
 
 def plan_fetch(first: Mapping[str, Any], generation: str, key: Any, *,
@@ -79,13 +68,14 @@ def plan_fetch(first: Mapping[str, Any], generation: str, key: Any, *,
     elif via is not None:
         template, path_id = via, job_id
     else:
-        template = next(p for p, (gen, where) in spec.contract().fetch.items()
-                        if gen == generation and where == "body")
-        path_id = job_id
+        template, path_id = spec.contract().fetch_templates(generation, "body")[0], job_id
     by_path = "{id}" in template
     body: dict[str, Any] = {"key": key} if by_path else {"key": key, "request_id": path_id}
-    return FetchPlan(template, template.replace("{id}", path_id), body,
-                     path_id if by_path else None, url)
+    try:
+        path = spec.contract().path_of(template, path_id) if by_path else template
+    except ValueError:  # an id no path segment can carry: send it as given, let checks judge
+        path = template.replace("{id}", path_id)
+    return FetchPlan(template, path, body, path_id if by_path else None, url)
 
 
 def _eta(body: Any, default: float) -> float:

@@ -206,6 +206,8 @@ def test_a_fetch_plan_follows_fetch_result_else_the_body_form() -> None:
     assert (by_body.path, by_body.body, by_body.url) == \
         ("/api/v4/dreambooth/fetch", {"key": "k", "request_id": "7"}, None)
     assert (via.endpoint, via.body) == ("/api/v6/images/fetch", {"key": "k", "request_id": "7"})
+    odd = plan_fetch({"id": "a/b"}, V6, "k", via="/api/v6/images/fetch/{id}")
+    assert odd.path == "/api/v6/images/fetch/a/b"  # sent as given; the checks judge the answer
 
 
 # -- the target as tests see it -------------------------------------------------------------------
