@@ -1,26 +1,89 @@
 """pytest plugin (registered through the `pytest11` entry point `modelslab`).
 
-Holds options, markers, fixtures and hooks only; everything heavy is imported when a fixture
-is first used, so projects that install the package but use none of it pay nothing.
+Holds options, the marker, fixtures and hooks only: the fixtures hand out the library's own
+objects (`contracts.checker.ContractChecker`, `contracts.client.Target`,
+`contracts.control.Server`, `mockserver.MockHandle`). Everything heavy is imported when a
+fixture is first used, so projects that install the package but use none of it pay nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+import os
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 
-from contracts import _plugin_support as support
+from contracts.client import Budget, BudgetExhausted
+from contracts.control import NotAMock
 from contracts.vocabulary import MOCK_KEY
+
+if TYPE_CHECKING:
+    from contracts.checker import ContractChecker
+    from contracts.client import Target
+    from contracts.control import Server
 
 # The mock's types (mockserver.MockConfig, .MockHandle) are written `Any` below: contracts may
 # not import mockserver at module level, not even for type checking (ARCHITECTURE.md).
 
-_OPTIONS = pytest.StashKey[support.Options]()
 _MARKER = ("modelslab(**settings): per-test mock settings, e.g. queue='always', eta=0.2, "
            "error_mode='http', quirks=False, latency=50, seed=7 (any mockserver.MockConfig "
            "field); applied by modelslab_mock, modelslab_server and modelslab_target")
+
+
+@dataclass(frozen=True)
+class Options:
+    """The command-line options, read once per session (kept in `config.stash`)."""
+
+    base_url: str | None
+    key_env: str
+    seed: int
+    #: The requests the fixtures may still send to a real backend.
+    budget: Budget = field(compare=False)
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> Options:
+        base_url = config.getoption("modelslab_base_url")
+        budget = config.getoption("modelslab_budget")
+        if budget is not None and budget < 0:
+            raise pytest.UsageError("--modelslab-budget must be 0 or more")
+        if base_url and urlsplit(base_url).scheme not in ("http", "https"):
+            raise pytest.UsageError(f"--modelslab-base-url must be an http(s) URL, "
+                                    f"not {base_url!r}")
+        return cls(base_url=base_url.rstrip("/") if base_url else None,
+                   key_env=config.getoption("modelslab_key_env"),
+                   seed=config.getoption("modelslab_seed"),
+                   budget=Budget(budget))
+
+    @property
+    def key(self) -> str | None:
+        """The key from the environment variable named by --modelslab-key-env, if set."""
+        return os.environ.get(self.key_env) or None
+
+    def header(self) -> str:
+        """The line pytest prints under its own header (never the key itself)."""
+        if self.base_url is None:
+            return f"modelslab: target the mock (seed {self.seed})"
+        key = "set" if self.key else "NOT set"
+        cap = "no budget" if self.budget.limit is None else f"budget {self.budget.limit}"
+        return f"modelslab: target {self.base_url} (key from ${self.key_env}: {key}; {cap})"
+
+
+_OPTIONS = pytest.StashKey[Options]()
+
+
+def marker_changes(node: pytest.Item) -> dict[str, Any]:
+    """The settings of every `modelslab` marker on `node`; the closest marker wins."""
+    changes: dict[str, Any] = {}
+    for marker in reversed(list(node.iter_markers("modelslab"))):
+        if marker.args:
+            pytest.fail(f"{node.nodeid}: @pytest.mark.modelslab takes keyword settings only "
+                        "(queue=..., error_mode=..., quirks=..., latency=..., seed=...)",
+                        pytrace=False)
+        changes.update(marker.kwargs)
+    return changes
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,7 +100,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER)
-    config.stash[_OPTIONS] = support.Options.from_config(config)
+    config.stash[_OPTIONS] = Options.from_config(config)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -53,12 +116,42 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
                                     f"backend{cap}")
 
 
-def _options(request: pytest.FixtureRequest) -> support.Options:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    __tracebackhide__ = True
+    try:
+        return (yield)
+    except (BudgetExhausted, NotAMock) as exc:
+        _outcome(item, exc)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    __tracebackhide__ = True
+    try:
+        return (yield)
+    except (BudgetExhausted, NotAMock) as exc:
+        _outcome(item, exc)
+
+
+def _outcome(item: pytest.Item, exc: BudgetExhausted | NotAMock) -> None:
+    """The session's budget spent fails the test (the request was not sent); the controls of
+    a backend that is no mock skip it. Any other budget's exhaustion stays as it is."""
+    __tracebackhide__ = True
+    if isinstance(exc, NotAMock):
+        pytest.skip(str(exc))
+    if exc.budget is not item.config.stash[_OPTIONS].budget:
+        raise exc
+    pytest.fail(f"--modelslab-budget={exc.limit} is spent ({exc.used} sent): {exc.what} "
+                "not sent", pytrace=False)
+
+
+def _options(request: pytest.FixtureRequest) -> Options:
     return request.config.stash[_OPTIONS]
 
 
 def _with_marker(config: Any, request: pytest.FixtureRequest) -> Any:
-    changes = support.marker_changes(request.node)
+    changes = marker_changes(request.node)
     try:
         return config.replace(**changes) if changes else config
     except (TypeError, ValueError) as exc:
@@ -105,29 +198,29 @@ def modelslab_server_config(pytestconfig: pytest.Config) -> Any:
 
 @pytest.fixture(scope="session")
 def modelslab_server_session(pytestconfig: pytest.Config,
-                             modelslab_server_config: Any
-                             ) -> Iterator[support.ServerHandle]:
+                             modelslab_server_config: Any) -> Iterator[Server]:
     """One server for the whole session: the mock on a free loopback port, or the origin
-    given by --modelslab-base-url."""
+    given by --modelslab-base-url (controlled over `/__mock/` when it is a mock)."""
+    from contracts.control import HttpMockControl, Server, probe
+
     base_url = pytestconfig.stash[_OPTIONS].base_url
     if base_url is not None:
-        yield support.ServerHandle(base_url, is_mock=support.probe_mock(base_url))
+        yield Server(base_url, probe(base_url))
         return
     from mockserver import LiveServer
 
     with LiveServer(modelslab_server_config) as live:
-        yield support.ServerHandle(live.url, is_mock=True, engine=live.engine)
+        yield Server(live.url, HttpMockControl(live.url), engine=live.engine)
 
 
 @pytest.fixture
 def modelslab_server(request: pytest.FixtureRequest,
-                     modelslab_server_session: support.ServerHandle
-                     ) -> support.ServerHandle:
+                     modelslab_server_session: Server) -> Server:
     """The session server, reset for this test and set up by its `modelslab` marker."""
     server = modelslab_server_session
     if server.is_mock:
         server.reset()
-        changes = support.marker_changes(request.node)
+        changes = marker_changes(request.node)
         if changes:
             try:
                 server.configure(**changes)
@@ -137,31 +230,38 @@ def modelslab_server(request: pytest.FixtureRequest,
 
 
 @pytest.fixture
-def modelslab_contract(request: pytest.FixtureRequest) -> support.ContractChecker:
+def modelslab_contract(request: pytest.FixtureRequest) -> ContractChecker:
     """Checks exchanges against every rule: `.check(request_body, response_body, endpoint)`,
     `.follow(...)` for a processing job."""
+    from contracts.checker import ContractChecker
+
     options = _options(request)
     remote = options.base_url is not None
-    return support.ContractChecker(secrets=(options.key or "",),
-                                   budget=options.budget if remote else None)
+    return ContractChecker(secrets=(options.key or "",),
+                           budget=options.budget if remote else None)
 
 
 @pytest.fixture
-def modelslab_target(request: pytest.FixtureRequest) -> support.Target:
+def modelslab_target(request: pytest.FixtureRequest) -> Iterator[Target]:
     """The backend the options chose (the mock by default) and the key to use on it."""
+    from contracts.client import Target
+
     options = _options(request)
     if options.base_url is None:
-        server: support.ServerHandle = request.getfixturevalue("modelslab_server")
-        accepted = support.marker_changes(request.node).get(
+        server: Server = request.getfixturevalue("modelslab_server")
+        accepted = marker_changes(request.node).get(
             "accepted_keys", request.getfixturevalue("modelslab_server_config").accepted_keys)
         key = min([accepted] if isinstance(accepted, str) else accepted or [MOCK_KEY])
-        return support.Target(server.url, key, is_mock=True, server=server)
-    key = options.key
-    if key is None:
-        pytest.skip(f"--modelslab-base-url is set but ${options.key_env} is empty: set it to "
-                    "the API key (or name another variable with --modelslab-key-env)")
-    if options.budget.exhausted:
-        pytest.skip(f"--modelslab-budget={options.budget.limit} is spent")
-    server = request.getfixturevalue("modelslab_server")  # only now touch the backend
-    return support.Target(options.base_url, key, is_mock=server.is_mock, server=server,
-                          budget=options.budget)
+        target = Target(server.url, key, is_mock=True, server=server)
+    else:
+        key = options.key
+        if key is None:
+            pytest.skip(f"--modelslab-base-url is set but ${options.key_env} is empty: set it "
+                        "to the API key (or name another variable with --modelslab-key-env)")
+        if options.budget.exhausted:
+            pytest.skip(f"--modelslab-budget={options.budget.limit} is spent")
+        server = request.getfixturevalue("modelslab_server")  # only now touch the backend
+        target = Target(options.base_url, key, options.budget, is_mock=server.is_mock,
+                        server=server)
+    with target:
+        yield target

@@ -12,14 +12,14 @@ Only answers to the spec's POST endpoints are judged; other responses pass throu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import schemathesis
 
 from contracts import checks
-from contracts.checks import Exchange, Outcome, Reply
+from contracts.checks import Exchange, Outcome
+from contracts.reply import Reply
 from contracts.rules import FETCH, GENERATION, RULES
 
 SchemathesisCheck = Callable[[Any, Any, Any], bool | None]
@@ -33,23 +33,14 @@ def _body(case: Any) -> Any:
     return body
 
 
-def _decoded(response: Any) -> Any:
-    try:
-        return json.loads(response.content)
-    except (TypeError, ValueError):
-        return None
-
-
 def exchange_of(response: Any, case: Any) -> Exchange | None:
     """The exchange for a schemathesis (response, case), or None if it is not ours to judge."""
     endpoint = case.operation.path
     if case.method.upper() != "POST" or endpoint not in GENERATION + FETCH:
         return None
     path_id = (case.path_parameters or {}).get("id")
-    headers = {k: (v[0] if isinstance(v, list) and v else str(v))
-               for k, v in dict(response.headers).items()}
-    reply = Reply.of(response.status_code, _decoded(response), headers)
-    return Exchange(endpoint, _body(case), reply, None if path_id is None else str(path_id))
+    return Exchange(endpoint, _body(case), Reply.of(response),
+                    None if path_id is None else str(path_id))
 
 
 def outcomes(response: Any, case: Any) -> tuple[Outcome, ...]:

@@ -4,7 +4,7 @@ A check says `pass`, `violation` (with what was expected and seen, and the paylo
 `not applicable`, and names the side of the rule it judged ("inside" / "outside")::
 
     from contracts import checks
-    ex = checks.Exchange("/api/v6/images/text2img", body, checks.Reply.of(200, answer))
+    ex = checks.Exchange("/api/v6/images/text2img", body, checks.Reply.of(answer))
     for outcome in checks.run_checks(ex):
         ...
 
@@ -16,7 +16,6 @@ spec/modelslab.yaml with openapi-core).
 """
 
 from contracts.checks import _echoes, _requests, _responses
-from contracts.checks._classify import ACCEPTED, FAULT, REJECTED, UNCLEAR, classify, error_kind
 from contracts.checks._guards import (
     guard,
     key_is_ours,
@@ -42,6 +41,7 @@ from contracts.checks._model import (
 from contracts.checks._registry import Check, check, check_exchange, checks, run_checks, sides
 from contracts.checks._schema import iter_errors as iter_schema_errors
 from contracts.checks._schema import validate as validate_schema
+from contracts.reply import ACCEPTED, FAULT, REJECTED, UNCLEAR, classify, error_kind
 
 del _echoes, _requests, _responses  # imported for their registrations
 

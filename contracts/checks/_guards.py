@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from contracts.checks._classify import ACCEPTED, REJECTED, classify
 from contracts.checks._model import Exchange, Outcome, Reply, not_applicable
 from contracts.model import GenerationRequest, Parsed
 from contracts.parse import parse
+from contracts.reply import ACCEPTED, REJECTED, classify
 from contracts.rules import GENERATION, Rule
 from contracts.vocabulary import INVALID_KEY
 
@@ -52,7 +52,7 @@ def key_is_ours(body: Any) -> bool:
 def kind(ex: Exchange, reply: Reply | None = None) -> str:
     """ACCEPTED, REJECTED, FAULT or UNCLEAR: the answer (or `reply`) to the exchange."""
     r = reply or ex.reply
-    return classify(r.status, r.body, transport_error=r.error, key_is_ours=key_is_ours(ex.body))
+    return classify(r, key_is_ours=key_is_ours(ex.body))
 
 
 def generation(ex: Exchange) -> GenerationRequest | None:

@@ -1,69 +1,23 @@
-"""What a check looks at (an `Exchange`) and what it says (an `Outcome`)."""
+"""What a check looks at (an `Exchange`) and what it says (an `Outcome`).
+
+The answer model (`Reply`) and what the client saw after it (`Fetch`, `Image`) have their
+homes in `contracts.reply` and `contracts.client`; they are named here because an `Exchange`
+is made of them.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 from typing import Any
 
+from contracts.client import Fetch as Fetch
+from contracts.client import Image as Image
+from contracts.reply import Reply as Reply
 from contracts.rules import Rule
 
 PASS = "pass"
 VIOLATION = "violation"
 NOT_APPLICABLE = "not applicable"
-
-
-def _empty() -> Mapping[str, str]:
-    return MappingProxyType({})
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One HTTP answer: status, headers and the decoded JSON body (None if it was not JSON)."""
-
-    status: int
-    headers: Mapping[str, str] = field(default_factory=_empty)
-    body: Any = None
-    #: The raw text when the body was not JSON (first 200 characters).
-    text: str = ""
-    #: A transport failure (timeout, refused connection): no answer at all.
-    error: str | None = None
-
-    @classmethod
-    def of(cls, status: int, body: Any, headers: Mapping[str, str] | None = None) -> Reply:
-        return cls(status, MappingProxyType(dict(headers or {})), body)
-
-    @property
-    def status_field(self) -> Any:
-        return self.body.get("status") if isinstance(self.body, Mapping) else None
-
-    def short(self) -> str:
-        if self.error:
-            return f"no answer ({self.error})"
-        shown = json.dumps(self.body, default=str) if self.body is not None else repr(self.text)
-        return f"HTTP {self.status} {shown[:300]}"
-
-
-@dataclass(frozen=True)
-class Fetch:
-    """One fetch of a queued job."""
-
-    endpoint: str
-    body: Any
-    reply: Reply
-    path_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Image:
-    """One downloaded output file: its pixel size, or why it could not be read."""
-
-    url: str
-    status: int
-    size: tuple[int, int] | None = None
-    error: str | None = None
 
 
 @dataclass(frozen=True)

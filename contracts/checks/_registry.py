@@ -114,6 +114,6 @@ def check_exchange(endpoint: str, request_body: Any, status: int, body: Any, *,
     queued job, if it was fetched. Outcomes with `.ok` false are violations."""
     fetches: tuple[Fetch, ...] = ()
     if fetched is not None:
-        fetches = (Fetch(_fetch_template(endpoint), None, Reply.of(200, fetched), path_id="0"),)
-    ex = Exchange(endpoint, request_body, Reply.of(status, body, headers), path_id, fetches)
+        fetches = (Fetch(_fetch_template(endpoint), None, Reply.of(fetched), path_id="0"),)
+    ex = Exchange(endpoint, request_body, Reply.of(body, status, headers), path_id, fetches)
     return run_checks(ex)

@@ -11,7 +11,6 @@ from typing import Any
 
 import spec
 from contracts import _wire
-from contracts.checks._classify import ACCEPTED, REJECTED
 from contracts.checks._guards import (
     guard,
     key_is_ours,
@@ -23,6 +22,7 @@ from contracts.checks._guards import (
     request_of,
 )
 from contracts.checks._model import Exchange, Outcome, not_applicable, passed, violated
+from contracts.reply import ACCEPTED, REJECTED
 from contracts.rules import (
     BODY_JSON,
     FIELD_REQUIRED,

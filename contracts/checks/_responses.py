@@ -7,7 +7,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from contracts.checks import _schema
-from contracts.checks._classify import ACCEPTED, FAULT, REJECTED, looks_like_error
 from contracts.checks._guards import (
     LIVE,
     key_is_ours,
@@ -21,6 +20,7 @@ from contracts.checks._guards import (
     request_of,
 )
 from contracts.checks._model import Exchange, Outcome, Reply, not_applicable, passed, violated
+from contracts.reply import ACCEPTED, FAULT, REJECTED, is_fault, looks_like_error
 from contracts.rules import (
     AUTH_KEY,
     ERROR_SHAPE,
@@ -43,16 +43,12 @@ def _replies(ex: Exchange) -> Iterator[tuple[str, str | None, Reply]]:
         yield f.endpoint, f.path_id, f.reply
 
 
-def _is_fault(reply: Reply) -> bool:
-    return reply.error is not None or reply.status >= 500 or reply.status == 429
-
-
 @RESPONSE_SCHEMA.check(defers_to=(ERROR_SHAPE,))
 def _response_schema(r: Rule, ex: Exchange) -> Outcome:
     """Every JSON body (the answer and each fetch) matches the authoritative schema."""
     side = None
     for endpoint, path_id, reply in _replies(ex):
-        if _is_fault(reply):
+        if is_fault(reply):
             continue
         side = side or (INSIDE if reply.status_field in LIVE else OUTSIDE)
         if reply.body is None:
@@ -83,9 +79,9 @@ def _error_shape(r: Rule, ex: Exchange) -> Outcome:
     """Errors carry status error/failed and a message; successes never travel as HTTP errors."""
     side = None
     for _, _, reply in _replies(ex):
-        if _is_fault(reply):
+        if is_fault(reply):
             continue
-        if looks_like_error(reply.status, reply.body):
+        if looks_like_error(reply):
             side = side or OUTSIDE
             problem = _error_problem(reply)
             if problem:
@@ -150,7 +146,7 @@ def _processing_fetch(r: Rule, ex: Exchange) -> Outcome:
         return violated(r, INSIDE, "an id or fetch_result to fetch the job with",
                         ex.reply.short())
     final = ex.final
-    if final is None or _is_fault(final) or final.status_field == "processing":
+    if final is None or is_fault(final) or final.status_field == "processing":
         return not_applicable(r, "not fetched to the end")
     body = final.body
     if final.status_field != "success" or not isinstance(body, Mapping):

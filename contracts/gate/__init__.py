@@ -7,8 +7,9 @@
 With no `base_url` it runs against the mock in process (imported only then).
 """
 
+from contracts.client import Backoff, Budget, BudgetExhausted, Target
 from contracts.gate._cli import add_parser
-from contracts.gate._exchange import execute, follow
+from contracts.gate._exchange import execute
 from contracts.gate._report import print_summary, to_html, to_json, to_junit, to_markdown
 from contracts.gate._report import write as write_reports
 from contracts.gate._result import (
@@ -30,7 +31,7 @@ from contracts.gate._run import (
     explore_cases,
     run,
 )
-from contracts.gate._target import REDACTED, Backoff, Budget, BudgetExhausted, Target
+from contracts.redaction import REDACTED
 
 __all__ = [
     "CONFORMS",
@@ -54,7 +55,6 @@ __all__ = [
     "add_parser",
     "execute",
     "explore_cases",
-    "follow",
     "print_summary",
     "run",
     "to_html",

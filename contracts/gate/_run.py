@@ -13,9 +13,9 @@ import httpx
 
 from contracts import checks, strategies
 from contracts.checks import FAULT, Exchange, Outcome, Reply, classify, key_is_ours
+from contracts.client import Backoff, Budget, BudgetExhausted, Target
 from contracts.gate._exchange import execute
 from contracts.gate._result import Fault, GateResult
-from contracts.gate._target import Backoff, Budget, BudgetExhausted, Target
 from contracts.rules import RULES, Rule
 from contracts.strategies import Case
 from contracts.vocabulary import MOCK_KEY
@@ -83,8 +83,7 @@ def _targets() -> list[tuple[Rule, str]]:
 
 def _faulty(ex: Exchange, reply: Reply) -> bool:
     """The reply is a backend fault (no verdict on the request)."""
-    return classify(reply.status, reply.body, transport_error=reply.error,
-                    key_is_ours=key_is_ours(ex.body)) == FAULT
+    return classify(reply, key_is_ours=key_is_ours(ex.body)) == FAULT
 
 
 def _cover_order(cases: list[Case]) -> Iterator[Case]:

@@ -26,7 +26,7 @@ def error(message: Any = "Validation failed") -> dict[str, Any]:
 
 
 def outcome(rule: str, body: Any, answer: Any, status: int = 200, **kw: Any) -> checks.Outcome:
-    ex = Exchange(kw.pop("endpoint", V6), body, Reply.of(status, answer), **kw)
+    ex = Exchange(kw.pop("endpoint", V6), body, Reply.of(answer, status), **kw)
     (found,) = [o for o in checks.run_checks(ex, [rule])]
     return found
 
@@ -95,7 +95,7 @@ def test_response_schema_and_error_shape() -> None:
     assert outcome("error.shape", {**BASE, "samples": 0}, no_status).verdict == "violation"
     # the schema check defers to error.shape for the same fault
     assert outcome("response.schema", BASE, no_status).verdict == "violation"
-    both = checks.run_checks(Exchange(V6, BASE, Reply.of(200, no_status)),
+    both = checks.run_checks(Exchange(V6, BASE, Reply.of(no_status)),
                              ["response.schema", "error.shape"])
     assert [o.verdict for o in both] == ["not applicable", "violation"]
     assert outcome("error.shape", BASE, success(), 422).verdict == "violation"
@@ -130,10 +130,10 @@ def test_processing_fetch() -> None:
     first = {"status": "processing", "id": 9, "eta": 0, "fetch_result": "http://m/f/9",
              "future_links": links, "meta": success(2)["meta"]}
     done = {**success(2), "id": "9", "output": links}
-    fetch = Fetch("/api/v6/images/fetch/{id}", {"key": ms.KEY}, Reply.of(200, done), "9")
+    fetch = Fetch("/api/v6/images/fetch/{id}", {"key": ms.KEY}, Reply.of(done), "9")
     body = {**BASE, "samples": 2}
     assert outcome("processing.fetch", body, first, fetches=(fetch,)).verdict == "pass"
-    other = Fetch(fetch.endpoint, fetch.body, Reply.of(200, {**done, "output": links[::-1]}),
+    other = Fetch(fetch.endpoint, fetch.body, Reply.of({**done, "output": links[::-1]}),
                   "9")
     assert outcome("processing.fetch", body, first, fetches=(other,)).verdict == "violation"
     assert outcome("processing.fetch", body, first).verdict == "not applicable"
@@ -189,11 +189,11 @@ def test_guards_make_a_check_not_applicable_before_it_runs() -> None:
         return checks.passed(rule, ms.INSIDE)
 
     rule = RULES["output.count"]
-    assert probe(rule, Exchange(V6, BASE, Reply.of(200, success()))).verdict == "pass"
-    for ex in (Exchange(V6, BASE, Reply.of(200, error())),            # rejected
-               Exchange(V6, {**BASE, "samples": 9}, Reply.of(200, success())),  # invalid
-               Exchange(V6, ms.base(V6, key=ms.INVALID_KEY), Reply.of(200, success())),
-               Exchange("/api/v6/images/fetch", BASE, Reply.of(200, success()))):
+    assert probe(rule, Exchange(V6, BASE, Reply.of(success()))).verdict == "pass"
+    for ex in (Exchange(V6, BASE, Reply.of(error())),            # rejected
+               Exchange(V6, {**BASE, "samples": 9}, Reply.of(success())),  # invalid
+               Exchange(V6, ms.base(V6, key=ms.INVALID_KEY), Reply.of(success())),
+               Exchange("/api/v6/images/fetch", BASE, Reply.of(success()))):
         found = probe(rule, ex)
         assert (found.verdict, found.rule) == ("not applicable", rule)
     assert len(ran) == 1
@@ -203,6 +203,6 @@ def test_a_check_gets_its_rule_and_never_restates_it() -> None:
     for rule_id, found in checks.checks().items():
         for c in found:
             assert c.rule is RULES[rule_id]
-    ex = Exchange(V6, {**BASE, "samples": 5}, Reply.of(200, success(5)))
+    ex = Exchange(V6, {**BASE, "samples": 5}, Reply.of(success(5)))
     assert all(o.rule is c.rule for cs in checks.checks().values() for c in cs
                for o in [c(ex)])

@@ -16,7 +16,7 @@ pytest_plugins = ["pytester"]
 
 SECRET = "sk-live-0123456789abcdef"
 HEAVY = ("httpx", "respx", "starlette", "uvicorn", "mockserver", "openapi_core", "hypothesis",
-         "PIL")
+         "PIL", "asyncio")
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +34,17 @@ def _project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None
             ignore::pytest.PytestUnraisableExceptionWarning
     """)
     monkeypatch.delenv("MODELSLAB_API_KEY", raising=False)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _checks_loaded() -> None:
+    """Load the checks (and openapi-core's schemas) in this process first: an in-process
+    pytester run drops the modules it imported when it ends, and a second copy of yaml's
+    loaders then fails to read openapi-core's own schema. (Run alone, this file used to fail.)"""
+    from contracts.checker import ContractChecker
+
+    ContractChecker().failures({"key": "k", "model_id": "m", "prompt": "p"},
+                               {"status": "success", "output": []})
 
 
 @pytest.fixture
@@ -463,6 +474,35 @@ def test_the_budget_caps_requests_to_a_real_backend(pytester: pytest.Pytester,
     assert len([e for e in _journal(backend) if e["kind"] == "request"]) == 2
 
 
+def test_a_budget_spent_in_a_fixture_is_reported_the_same(pytester: pytest.Pytester,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          backend: Any) -> None:
+    monkeypatch.setenv("MODELSLAB_API_KEY", SECRET)
+    pytester.makeconftest("""
+        import pytest
+
+        @pytest.fixture
+        def warmed(modelslab_target):
+            modelslab_target.spend(3, what="3 warm-up requests")
+    """)
+    pytester.makepyfile("""
+        from contracts.client import Budget
+
+        def test_warm(warmed):
+            pass
+
+        def test_other_budgets_are_the_tests_own():
+            Budget(0).take()
+    """)
+
+    result = pytester.runpytest(f"--modelslab-base-url={backend.url}", "--modelslab-budget=2")
+
+    result.assert_outcomes(errors=1, failed=1)
+    result.stdout.fnmatch_lines(["*--modelslab-budget=2 is spent (0 sent): 3 warm-up requests "
+                                 "not sent*", "*BudgetExhausted: the budget of 0 request(s)*"],
+                                consecutive=False)
+
+
 def test_the_seed_option_seeds_the_mock(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(f"""
         import httpx, pytest
@@ -491,39 +531,96 @@ def test_the_seed_option_seeds_the_mock(pytester: pytest.Pytester) -> None:
     assert seeds(first) and seeds(first) == seeds(again)
 
 
-# -- the support objects, directly -----------------------------------------------------------
+# -- the fixtures hand out the library's own objects -------------------------------------------
 
-def test_redaction_hides_key_fields_and_long_secrets_only() -> None:
-    from contracts._plugin_support import REDACTED, redact
+def test_the_fixtures_are_the_librarys_objects(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        from contracts.checker import ContractChecker
+        from contracts.client import Target
+        from contracts.control import HttpMockControl, MockControl, Server
 
-    body = {"key": "k", "prompt": "a key k", "nested": [{"api_key": "x"}, f"see {SECRET}"]}
+        def test_types(modelslab_contract, modelslab_target, modelslab_server):
+            assert isinstance(modelslab_contract, ContractChecker)
+            assert isinstance(modelslab_target, Target)
+            assert modelslab_target.server is modelslab_server
+            assert isinstance(modelslab_server, Server)
+            assert isinstance(modelslab_server.control, HttpMockControl)
+            assert isinstance(modelslab_server.control, MockControl)
+            assert modelslab_server.configure(eta=0.3)["eta"] == 0.3
+    """)
 
-    assert redact(body, [SECRET, "k"]) == {
-        "key": REDACTED, "prompt": "a key k", "nested": [{"api_key": REDACTED},
-                                                          f"see {REDACTED}"]}
-
-
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://modelslab.com/api/v6/images/fetch/123", ("/api/v6/images/fetch/{id}", "123")),
-    ("http://127.0.0.1:1/api/v6/images/fetch", ("/api/v6/images/fetch", None)),
-    ("https://x/api/v3/dreambooth/fetch/ab_c", ("/api/v3/dreambooth/fetch/{id}", "ab_c")),
-    ("https://x/api/v4/dreambooth/fetch/9/", ("/api/v4/dreambooth/fetch/{id}", "9")),
-])
-def test_fetch_result_urls_name_their_endpoint(url: str, expected: tuple[str, Any]) -> None:
-    from contracts._plugin_support import fetch_endpoint
-
-    assert fetch_endpoint(url) == expected
+    pytester.runpytest().assert_outcomes(passed=1)
 
 
-def test_the_target_never_shows_its_key() -> None:
-    from contracts._plugin_support import Target
+@pytest.fixture
+def not_a_mock() -> Iterator[str]:
+    """A backend with no /__mock/ admin API: every path is 404."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    target = Target("https://modelslab.com/", SECRET, is_mock=False)
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(404)
+            self.end_headers()
 
-    assert target.body()["key"] == SECRET
-    assert SECRET not in repr(target)
-    assert target.url("/api/v6/images/text2img") == \
-        "https://modelslab.com/api/v6/images/text2img"
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_controls_of_a_backend_that_is_no_mock_skip(pytester: pytest.Pytester,
+                                                    not_a_mock: str) -> None:
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.modelslab(queue="always")  # cannot be told: ignored, not an error
+        def test_journal(modelslab_server):
+            assert not modelslab_server.is_mock
+            modelslab_server.journal
+
+        def test_configure(modelslab_server):
+            modelslab_server.configure(queue="always")
+
+        def test_url_only(modelslab_server):
+            assert modelslab_server.url.startswith("http://127.0.0.1:")
+    """)
+
+    result = pytester.runpytest("-rs", f"--modelslab-base-url={not_a_mock}")
+
+    result.assert_outcomes(passed=1, skipped=2)
+    result.stdout.fnmatch_lines(["SKIPPED*is not a modelslab-contract mock*"])
+
+
+def test_a_follow_past_the_budget_fails_without_sending(pytester: pytest.Pytester,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        backend: Any) -> None:
+    monkeypatch.setenv("MODELSLAB_API_KEY", SECRET)
+    pytester.makepyfile("""
+        import pytest
+
+        @pytest.mark.modelslab(queue="always", eta=30)
+        def test_follow(modelslab_target, modelslab_contract):
+            body = modelslab_target.body()
+            with modelslab_target.client() as client:
+                job = client.post("/api/v6/images/text2img", json=body)
+            modelslab_contract.follow(body, job, interval=0.01)
+    """)
+
+    result = pytester.runpytest(f"--modelslab-base-url={backend.url}", "--modelslab-budget=2")
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*--modelslab-budget=2 is spent (2 sent): fetch of job * "
+                                 "not sent*"])
+    assert len([e for e in _journal(backend) if e["kind"] == "request"]) == 2
+    assert SECRET not in result.stdout.str()
 
 
 # -- import cost ---------------------------------------------------------------------------------

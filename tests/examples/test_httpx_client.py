@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 
 from tests.examples.httpx_client import ModelsLabClient, ModelsLabError
@@ -82,3 +85,16 @@ def test_http_error_mode(modelslab_mock):
 
     assert answer.status_code == 422
     assert answer.json()["status"] == "error"
+
+
+@pytest.mark.modelslab(queue="always", eta=0.1)
+def test_an_async_client_is_followed_with_afollow(modelslab_mock, modelslab_contract):
+    async def generate():
+        async with httpx.AsyncClient(base_url="https://modelslab.com") as http:
+            body = {"key": "test-key", "model_id": "midjourney", "prompt": "a red fox"}
+            job = await http.post("/api/v6/images/text2img", json=body)
+            return await modelslab_contract.afollow(body, job, client=http)
+
+    final = asyncio.run(generate())
+
+    assert final["status"] == "success"

@@ -1,0 +1,93 @@
+"""Keeping API keys out of everything a person or a file can see: one marker, one set of
+secret field names, and the functions that apply them.
+
+Two forms exist, on purpose: `REDACTED` where a value is only hidden (messages, reports, the
+gate's replies), and `redact_key` ("***" and a short hash) where keys must stay told apart
+without being revealed (the mock's journal).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+#: What a hidden secret looks like in messages, reports and replies.
+REDACTED: Final = "<redacted>"
+#: Body fields and headers (lower case) whose values are secrets.
+SECRET_FIELDS: Final = frozenset({"key", "api_key", "apikey", "authorization", "x-api-key"})
+#: Shortest secret hidden inside other text by `redact`: replacing every "a" of a message
+#: because a test used the key "a" would hide the message instead.
+MIN_SECRET: Final = 8
+#: Longest payload `show` writes.
+SHOWN_CHARS: Final = 1500
+
+#: Keys redacted so far -> their redacted form (clients send the same few keys again and
+#: again); emptied when it holds this many.
+_REDACTED_SIZE = 4096
+_redacted: dict[str, str] = {}
+
+
+def redact_key(key: object) -> str | None:
+    """"***" and a short hash: tells keys apart in a journal without revealing any."""
+    if key is None:
+        return None
+    if not isinstance(key, str) or key == "":
+        return "***"
+    redacted = _redacted.get(key)
+    if redacted is None:
+        redacted = "***" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:6]
+        if len(_redacted) >= _REDACTED_SIZE:
+            _redacted.clear()
+        _redacted[key] = redacted
+    return redacted
+
+
+def redact_body(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a request body with each secret field in its `redact_key` form (shallow:
+    the journal's cheap pass over every request)."""
+    return {k: (redact_key(v) if k.lower() in SECRET_FIELDS else v) for k, v in body.items()}
+
+
+def secrets_in(body: Any) -> tuple[str, ...]:
+    """The non-empty values of a body's secret fields (to hide wherever else they appear)."""
+    if isinstance(body, Mapping):
+        return tuple(str(v) for k, v in body.items()
+                     if str(k).lower() in SECRET_FIELDS and v not in (None, ""))
+    return ()
+
+
+def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
+    """A copy of a JSON value (or a text) with secret fields and every occurrence of a
+    `secrets` entry of `MIN_SECRET` characters or more replaced by `REDACTED`."""
+    hidden = tuple(s for s in secrets if len(s) >= MIN_SECRET)
+    if isinstance(value, Mapping):
+        return {k: (REDACTED if str(k).lower() in SECRET_FIELDS and v not in (None, "")
+                    else redact(v, hidden)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v, hidden) for v in value]
+    if isinstance(value, str):
+        for secret in hidden:
+            value = value.replace(secret, REDACTED)
+    return value
+
+
+def scrub(text: str, secrets: Iterable[object], *, keyed: bool = False) -> str:
+    """`text` with every non-empty secret replaced, whatever its length: by `REDACTED`, or
+    (`keyed`) by its `redact_key` form. For text known to come back from a request that
+    carried these secrets."""
+    for secret in secrets:
+        if isinstance(secret, str) and secret:
+            text = text.replace(secret, (redact_key(secret) or "***") if keyed else REDACTED)
+    return text
+
+
+def show(value: Any, secrets: Iterable[str] = ()) -> str:
+    """A JSON value as one line for a message: redacted, then cut at `SHOWN_CHARS`."""
+    text = json.dumps(redact(value, secrets), ensure_ascii=False, default=str)
+    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}... ({len(text)} chars)"
+
+
+__all__ = ["MIN_SECRET", "REDACTED", "SECRET_FIELDS", "SHOWN_CHARS", "redact", "redact_body",
+           "redact_key", "scrub", "secrets_in", "show"]
