@@ -161,10 +161,6 @@ def field_step(f: spec.Field) -> Step:
         def string(raw: Any, out: list[Violation]) -> Any:
             return raw if type(raw) is str else general(raw, out)
         return string
-    if kind == "flag":
-        def flag(raw: Any, out: list[Violation]) -> Any:
-            return raw if raw is True or raw is False else general(raw, out)
-        return flag
     if kind == "enum":
         allowed = frozenset(f.enum or ())
         aliases = dict(f.aliases)
@@ -176,6 +172,13 @@ def field_step(f: spec.Field) -> Step:
                     return canonical
             return general(raw, out)
         return enum
+    text = _remembered(general)
+    if kind == "flag":
+        def flag(raw: Any, out: list[Violation]) -> Any:
+            if raw is True or raw is False:
+                return raw
+            return text(raw, out) if type(raw) is str else general(raw, out)
+        return flag
     if kind in ("integer", "seed", "number"):
         low, high = (limits.low, limits.high) if limits else (-_INF, _INF)
         if kind == "number":
@@ -186,13 +189,53 @@ def field_step(f: spec.Field) -> Step:
         multiple = limits.multiple if limits else None
 
         def number(raw: Any, out: list[Violation]) -> Any:
-            if type(raw) is wanted and low <= raw <= high:
+            if type(raw) is wanted and low <= raw <= high and not (multiple and raw % multiple):
                 return raw
+            if type(raw) is str:
+                # Decimal digits (what the integer pattern reads, and `int` reads alike): no
+                # lookup; seeds differ from request to request, so the memo would not serve.
+                if wanted is int and raw.isdigit() and raw.isascii() and len(raw) <= 30:
+                    value = int(raw)
+                    if low <= value <= high and not (multiple and value % multiple):
+                        return value
+                return text(raw, out)
             return general(raw, out)
-
-        def multiple_of(raw: Any, out: list[Violation]) -> Any:
-            if type(raw) is wanted and low <= raw <= high and not raw % multiple:
-                return raw
-            return general(raw, out)
-        return multiple_of if multiple else number
+        return number
+    if kind in ("upscale", "id_list", "strength_list"):
+        def listed(raw: Any, out: list[Violation]) -> Any:
+            return text(raw, out) if type(raw) is str else general(raw, out)
+        return listed
     return general
+
+
+#: A field remembers the values of this many distinct strings it parsed without a violation
+#: (then forgets them all and starts again) ...
+MEMO_ENTRIES = 256
+#: ... each at most this long.
+MEMO_CHARS = 64
+_MISSING = object()
+
+
+def _remembered(general: Step) -> Step:
+    """`general` for strings, remembering what it made of the short strings it accepted.
+
+    Clients send numbers and flags as strings ("512", "7.5", "yes", "0.6,0.7") and the same
+    few strings again and again: each is coerced and limit-checked once. Only values without
+    a violation are remembered (a rejected string takes the general path every time, message
+    and all), and every remembered value is immutable (a number, flag, string or tuple).
+    """
+    memo: dict[str, Any] = {}
+
+    def text(raw: str, out: list[Violation]) -> Any:
+        value = memo.get(raw, _MISSING)
+        if value is not _MISSING:
+            return value
+        before = len(out)
+        value = general(raw, out)
+        if len(out) == before and len(raw) <= MEMO_CHARS:
+            if len(memo) >= MEMO_ENTRIES:
+                memo.clear()
+            memo[raw] = value
+        return value
+
+    return text
