@@ -180,19 +180,37 @@ class _suppress:
         return exc[0] is not None and issubclass(exc[0], ProcessLookupError)  # type: ignore[arg-type]
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (0 when it cannot be read)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
 def run_wrk(target: Target, args: argparse.Namespace, script: Path, body_file: Path,
             duration: float) -> dict[str, Any]:
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration:g}s",
                "--timeout", "5s", "--latency", "-s", str(script), target.url]
     if args.pin:
         command = ["taskset", "-c", args.wrk_cpus, *command]
+    pid = target.process.pid if target.process is not None else 0
+    cpu_before = cpu_seconds(pid)
     out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60,
                          env={**os.environ, "BENCH_BODY": str(body_file)}, check=False)
+    cpu = cpu_seconds(pid) - cpu_before
     line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH ")), None)
     if out.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed on {target.name}: {out.stdout}\n{out.stderr}")
     data: dict[str, Any] = json.loads(line[len("BENCH "):])
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    # Server CPU per request (user + system, the server's own process): what the answer
+    # costs, whatever else the shared machine runs (Prism's node: its main process only).
+    data["cpu_us"] = cpu / max(data["requests"], 1) * 1e6
     data["non2xx"] = sum(data[k] for k in ("status_errors", "connect", "read", "write",
                                            "timeout"))
     return data
@@ -311,7 +329,8 @@ def main(argv: list[str] | None = None) -> int:
                     target.results.append(result)
                     print(f"  round {round_no} {target.name:8} {result['rps']:9.0f} req/s  "
                           f"p50 {_ms(result['p50'])} ms  p99 {_ms(result['p99'])} ms  "
-                          f"non-2xx {result['non2xx']}", flush=True)
+                          f"non-2xx {result['non2xx']}  cpu {result['cpu_us']:.0f} us/req",
+                          flush=True)
             for target in targets:  # still healthy after the load
                 check_answer(target, *post(target.url, body), sent)
         except RuntimeError as exc:
@@ -322,11 +341,12 @@ def main(argv: list[str] | None = None) -> int:
                 stop(target)
 
     print(f"\n{'target':8} {'req/s':>9} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
-          f"{'max ms':>7} {'non-2xx':>8}")
+          f"{'max ms':>7} {'non-2xx':>8} {'cpu us/req':>10}")
     summary = {t.name: summarise(t) for t in targets}
     for name, r in summary.items():
         print(f"{name:8} {r['rps']:9.0f} {_ms(r['p50']):>7} {_ms(r['p90']):>7} "
-              f"{_ms(r['p99']):>7} {_ms(r['max']):>7} {r['non2xx']:>8}")
+              f"{_ms(r['p99']):>7} {_ms(r['max']):>7} {r['non2xx']:>8} "
+              f"{statistics.median([x['cpu_us'] for x in next(t for t in targets if t.name == name).results]):10.1f}")  # noqa: E501
     ratios: dict[str, float] = {}
     mock = summary.get("mock")
     for other in ("baseline", "prism", "ceiling"):
@@ -335,7 +355,13 @@ def main(argv: list[str] | None = None) -> int:
                          zip(next(t for t in targets if t.name == "mock").results,
                              next(t for t in targets if t.name == other).results, strict=True)]
             ratios[other] = statistics.median(per_round)
-            print(f"mock/{other}: {ratios[other]:.2f}x (median of {len(per_round)} round(s))")
+            cpu = [o["cpu_us"] / m["cpu_us"] for m, o in
+                   zip(next(t for t in targets if t.name == "mock").results,
+                       next(t for t in targets if t.name == other).results, strict=True)
+                   if m["cpu_us"]]
+            print(f"mock/{other}: {ratios[other]:.2f}x req/s; {other} CPU/mock CPU per request "
+                  f"{statistics.median(cpu) if cpu else float('nan'):.2f}x "
+                  f"(medians of {len(per_round)} round(s))")
     if mock and "prism" in ratios:
         met = ratios["prism"] >= 2 and mock["p99"] < 10_000 and mock["non2xx"] == 0
         print(f"target (>= 2x Prism, p99 < 10 ms, no non-2xx): {'met' if met else 'NOT met'}")

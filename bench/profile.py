@@ -156,12 +156,14 @@ def _py_spy(args: argparse.Namespace) -> int:
         total = 0
         for line in out.read_text().splitlines():
             stack, _, count = line.rpartition(" ")
-            if not stack:
+            if "engine_loop" not in stack:  # start-up and imports
                 continue
             n = int(count)
             total += n
-            own[stack.split(";")[-1]] += n
-    print(f"\npy-spy, {total} samples: top {args.top} frames by own samples")
+            frame = stack.split(";")[-1]  # "function (file:line)": summed per function
+            own[frame.rsplit(":", 1)[0] + ")" if frame.endswith(")") else frame] += n
+    print(f"\npy-spy, {total} samples in the request loop: top {args.top} frames by own "
+          "samples")
     for frame, n in own.most_common(args.top):
         print(f"{100 * n / total:6.1f}%  {frame}")
     return 0
