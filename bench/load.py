@@ -291,6 +291,14 @@ def main(argv: list[str] | None = None) -> int:
                 tree = args.baseline.resolve()
                 targets.append(Target(name, [PYTHON, str(tree / "bench" / "_serve.py"), "mock",
                                              str(port), *uv], MOCK_PATH, port, cpus, tree))
+            elif name in ("mock-w2", "baseline-w2"):
+                # `modelslab-contract mock --workers 2` (with its default store for workers),
+                # from this tree or from the --baseline one
+                tree = ROOT if name == "mock-w2" else (args.baseline or ROOT).resolve()
+                targets.append(Target(name, [PYTHON, "-c", "from contracts.cli import main; "
+                                             "raise SystemExit(main())", "mock", "--port",
+                                             str(port), "--workers", "2"], MOCK_PATH, port,
+                                      cpus, tree))
             elif name == "mock-2writes":  # plain httptools: headers and body written apart
                 targets.append(Target(name, [*serve, "mock", str(port), "--loop", args.loop,
                                              "--http", "httptools"], MOCK_PATH, port, cpus))
@@ -349,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{statistics.median([x['cpu_us'] for x in next(t for t in targets if t.name == name).results]):10.1f}")  # noqa: E501
     ratios: dict[str, float] = {}
     mock = summary.get("mock")
-    for other in ("baseline", "prism", "ceiling"):
+    for other in ("baseline", "mock-w2", "baseline-w2", "prism", "ceiling"):
         if mock and other in summary:
             per_round = [m["rps"] / o["rps"] for m, o in
                          zip(next(t for t in targets if t.name == "mock").results,
