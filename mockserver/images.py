@@ -8,11 +8,11 @@ An upscaled image is drawn at its base size (at most 1024 x 1024: the spec's wid
 limits) and enlarged by its factor with nearest-neighbour resampling, as cheap as a PNG of its
 final size can be made: a 3072 x 3072 file is never drawn pixel by pixel.
 
-`ImageCache` renders in the calling thread by default; with `processes` > 0 it renders in a
-bounded pool of that many child processes at low CPU priority (`RENDER_NICE`), so images
-never take the API's event loop or its share of the CPU, and at most that many images are
-being drawn at once (the memory a render needs is bounded by it). One image asked for by
-several requests at once is rendered once.
+`ImageCache` renders in the calling thread by default; with `processes` > 0 it renders images
+larger than `INLINE_PIXELS` in a bounded pool of that many child processes at low CPU priority
+(`RENDER_NICE`), so big images never take the API's event loop or its share of the CPU, and
+at most that many are being drawn at once (the memory a render needs is bounded by it). One
+image asked for by several requests at once is rendered once.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ CACHE_BYTES = 64 * 1024 * 1024
 RENDER_PROCESSES = 1
 #: ... at this niceness: they take the CPU the API leaves.
 RENDER_NICE = 10
+#: Images of at most this many pixels (final size) are rendered in the calling thread even
+#: with render processes: a few milliseconds each, less than the round trip to a process.
+INLINE_PIXELS = 512 * 512
 
 
 def _palette(digest: bytes, start: int, count: int) -> list[tuple[int, int, int]]:
@@ -171,7 +174,8 @@ class ImageCache:
             self._render_with(_ready)
 
     def _render(self, key: Key) -> bytes:
-        if self.processes <= 0:
+        _, _, _, width, height, upscale = key
+        if self.processes <= 0 or width * height * upscale * upscale <= INLINE_PIXELS:
             return render_png(*key)
         return self._render_with(render_png, *key)
 

@@ -154,7 +154,7 @@ def test_render_processes_make_the_same_bytes_and_stop() -> None:
     cache = ImageCache(processes=1)
     try:
         cache.start()
-        assert cache.png(7, "a fox", 0, 256, 256, 2) == render_png(7, "a fox", 0, 256, 256, 2)
+        assert cache.png(7, "a fox", 0, 512, 256, 2) == render_png(7, "a fox", 0, 512, 256, 2)
         assert cache.processes == 1 and cache.renders == 1
     finally:
         cache.close()
@@ -179,7 +179,7 @@ def test_a_broken_render_pool_falls_back_to_rendering_in_the_thread(
     monkeypatch.setattr(images.concurrent.futures, "ProcessPoolExecutor", Broken)
     cache = ImageCache(processes=1)
 
-    assert cache.png(1, "p", 0, 256, 256) == render_png(1, "p", 0, 256, 256)
+    assert cache.png(1, "p", 0, 1024, 512) == render_png(1, "p", 0, 1024, 512)
     assert cache.processes == 0
 
 
@@ -222,6 +222,19 @@ def test_one_image_asked_for_at_once_is_rendered_once(monkeypatch: pytest.Monkey
     second.join(10)
 
     assert got == [b"png", b"png"] and len(calls) == 1 and cache.renders == 1
+
+
+def test_small_images_are_rendered_in_the_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver import images
+
+    class NoPool:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise AssertionError("a small image must not start render processes")
+
+    monkeypatch.setattr(images.concurrent.futures, "ProcessPoolExecutor", NoPool)
+    cache = ImageCache(processes=1)
+
+    assert cache.png(1, "p", 0, 512, 512) == render_png(1, "p", 0, 512, 512)
 
 
 def test_a_served_mock_renders_in_processes() -> None:
