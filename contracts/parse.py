@@ -111,10 +111,23 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
         requested[name] = value = values[name]
         if body.get(name) is not None and value > cap:
             values[name] = type(value)(cap)
-    loras = _loras(values.get("lora_model") or (), values.get("lora_strength") or (), out)
-    if out:
-        return Parsed(None, tuple(out))
-    return Parsed(_build(endpoint, body, values, requested, loras, plan))
+    ids, strengths = values.get("lora_model") or (), values.get("lora_strength") or ()
+    loras = _LORAS.get((ids, strengths)) if ids or strengths else ()
+    if loras is None:
+        loras = _loras(ids, strengths, out)
+        if out:
+            return Parsed(None, tuple(out))
+        if len(_LORAS) >= LORA_SETS:
+            _LORAS.clear()
+        _LORAS[ids, strengths] = loras
+    return _new(Parsed, {"request": _build(endpoint, body, values, requested, loras, plan),
+                         "violations": ()})
+
+
+#: The LoRAs of the last (ids, strengths) pairs parsed (immutable, so shared): clients name the
+#: same few LoRAs again and again. Emptied when it holds `LORA_SETS`.
+_LORAS: dict[tuple[tuple[str, ...], tuple[float, ...]], tuple[Lora, ...]] = {}
+LORA_SETS = 256
 
 
 def _loras(ids: tuple[str, ...], strengths: tuple[float, ...],

@@ -110,3 +110,16 @@ def test_a_rejected_string_is_not_remembered() -> None:
         out: list[Any] = []
         step("5000", out)
         assert [v.rule.id for v in out] == [r for r in width.rules if r.endswith(".range")]
+
+
+def test_remembered_loras_are_the_ones_each_body_names() -> None:
+    def loras(**fields: Any) -> Any:
+        parsed = parse(V6, {**BASE, **fields})
+        return parsed.request.loras if parsed.request else parsed.rule_ids  # type: ignore[union-attr]
+
+    for _ in range(2):  # the second time from what was remembered
+        assert loras(lora_model="a,b") == (Lora("a", 1.0, False), Lora("b", 1.0, False))
+        assert loras(lora_model="a,b", lora_strength="0.5,1") == (Lora("a", 0.5), Lora("b", 1.0))
+        assert loras(lora_model="a,b", lora_strength="0.5") == ("lora.count",)
+        assert loras(lora_strength="0.5") == ("lora.count",)
+        assert loras() == ()
