@@ -159,7 +159,7 @@ class Engine:
             decision = decide_fetch(self.store.get(decision.job_id, now), call.generation, now,
                                     config)
         response, job, outcome = self._answer(decision, config, origin, now)
-        if call.prefer_text is not None:
+        if call.prefer_text is not None and call.prefer_refused is None:
             preferences.mark_applied(response, call.prefer_text, outcome,
                                      generation=route.kind == "generation")
         delay = config.delay.draw(self._dice.latency) if config.delay.kind != "none" else 0.0

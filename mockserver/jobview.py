@@ -50,11 +50,12 @@ def _jobs(mock: Mock) -> list[Job]:
 
 
 def state(job: Job, now: float) -> str:
+    """queued, due, done or failed (a job set to fail shows failed once its time has come)."""
+    if now < job.due and not job.finished:
+        return "queued"
     if job.failure is not None:
         return "failed"
-    if job.finished:
-        return "done"
-    return "queued" if now < job.due else "due"
+    return "done" if job.finished else "due"
 
 
 def describe(job: Job, now: float) -> dict[str, Any]:
@@ -99,7 +100,7 @@ def end(mock: Mock, job_id: int, failure: str | None) -> tuple[int, dict[str, An
     job = mock.store.get(job_id, now)
     if job is None:
         return 404, {"status": "error", "message": f"no job {job_id}"}
-    if job.finished or job.failure is not None:
+    if job.finished:
         return 409, {"status": "error",
                      "message": f"job {job_id} has already ended ({state(job, now)})"}
     job = dataclasses.replace(job, due=min(job.due, now), failure=failure)

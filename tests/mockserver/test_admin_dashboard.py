@@ -4,6 +4,7 @@ OpenAPI document that describes every admin endpoint (and the README that lists 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -13,6 +14,8 @@ import pytest
 from openapi_spec_validator import validate
 
 from mockserver.admin_openapi import DOCUMENT, OPERATIONS
+from mockserver.jobs import Job
+from mockserver.jobview import state
 from mockserver.journal import RESPONSE_CHARS, Journal, Record, redact_key
 from tests.mockserver._support import ORIGIN, V6, Mock, body
 
@@ -106,6 +109,14 @@ def test_jobs_list_their_state_and_end_on_demand(mock: Mock) -> None:
     assert _admin(mock, "POST", "jobs/999/fail")[0] == 404
     assert _admin(mock, "POST", "jobs/x/fail")[0] == 404
     assert _admin(mock, "POST", f"jobs/{done}/fail", {"message": ""})[0] == 422
+
+
+def test_a_job_set_to_fail_shows_queued_until_its_time() -> None:
+    job = Job(endpoint=V6, created=0.0, due=10.0, samples=1, meta={}, generation_time=1.0,
+              seed=1, prompt="p", width=512, height=512, upscale=1, failure="GPU fell over")
+
+    assert [state(job, now) for now in (5.0, 10.0)] == ["queued", "failed"]
+    assert state(dataclasses.replace(job, failure=None, finished=True), 10.0) == "done"
 
 
 def test_a_failed_job_shows_no_images(mock: Mock) -> None:

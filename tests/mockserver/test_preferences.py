@@ -65,6 +65,13 @@ def test_a_preference_that_did_not_decide_the_answer_is_not_named(mock: Mock) ->
     assert unknown("status=processing, eta=2, error=server") is None
 
 
+def test_a_refused_header_names_nothing_applied(mock: Mock) -> None:
+    answer = mock.post(V6, body(), {"Prefer": "error=validation, status=sometimes"})
+
+    assert "is not known" in answer.json()["message"]
+    assert "preference-applied" not in answer.headers
+
+
 def test_browsers_may_read_preference_applied() -> None:
     with LiveServer() as live, httpx.Client(trust_env=False) as http:
         answer = http.post(live.url + V6, json=body(),
