@@ -162,3 +162,15 @@ def test_the_readme_lists_every_admin_method() -> None:
     section = readme.split("### The admin API", 1)[1].split("\n## ", 1)[0]
     rows = set(re.findall(r"^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)`", section, re.M))
     assert rows == set(OPERATIONS)
+
+
+def test_the_dashboard_calls_only_documented_operations() -> None:
+    script = (ROOT / "mockserver" / "static" / "dashboard.js").read_text(encoding="utf-8")
+    calls = re.findall(r'\bapi\("([A-Z]+)", [`"]([^`"]+)[`"]', script)
+
+    assert 'const API = "/__mock/";' in script and len(calls) >= 10
+    for method, path in calls:  # `${...}` in the script: any one path segment
+        pattern = "/__mock/" + r"[^/]+".join(
+            re.escape(part) for part in re.split(r"\$\{[^}]*\}+", path.split("?", 1)[0]))
+        assert any(m == method and re.fullmatch(pattern, p) for m, p in OPERATIONS), \
+            (method, path)
