@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
+from contracts.redaction import redact_key
 from mockserver.admin_openapi import DOCUMENT, OPERATIONS
 from mockserver.jobs import Job
 from mockserver.jobview import state
-from mockserver.journal import RESPONSE_CHARS, Journal, Record, redact_key
+from mockserver.journal import RESPONSE_CHARS, Journal, Record
 from tests.mockserver._support import ORIGIN, V6, Mock, body
 
 SECRET = "sk-live-dashboard-0123456789"

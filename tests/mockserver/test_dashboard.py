@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from contracts.redaction import redact_key
 from mockserver import LiveServer, MockConfig
-from mockserver.journal import redact_key
 from tests._browser import Pages
 
 expect = pytest.importorskip("playwright.sync_api").expect
