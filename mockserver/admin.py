@@ -10,6 +10,9 @@
 | GET | `scenarios` | the presets and what each changes |
 | POST | `scenarios/{name}` (or `scenario/{name}`) | apply a preset over the starting settings |
 
+The dashboard's endpoints (the page, `journal?since=`, `jobs`, `images`, `openapi.json`) are
+answered by `mockserver.dashboard`; `mockserver.admin_openapi` documents every one.
+
 Admin answers always use real HTTP statuses, whatever the error mode.
 """
 
@@ -18,19 +21,15 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
+from mockserver import dashboard
 from mockserver.config import SCENARIOS, MockConfig
-from mockserver.journal import Journal
+from mockserver.jobview import Mock
 from mockserver.response import MockResponse, json_response
 
 
-class Control(Protocol):
-    """What the admin API needs of the mock (the engine is one; admin never imports it)."""
-
-    @property
-    def config(self) -> MockConfig: ...
-
-    @property
-    def journal(self) -> Journal: ...
+class Control(Mock, Protocol):
+    """What the admin API needs of the mock (the engine is one; admin never imports it):
+    config, journal, jobs and clock (`jobview.Mock`, what the dashboard reads) and these."""
 
     def configure(self, **changes: Any) -> MockConfig: ...
 
@@ -43,9 +42,12 @@ class Control(Protocol):
         ...
 
 
-def admin(engine: Control, method: str, path: str, body: bytes) -> MockResponse:
-    """Answer `method /__mock/{path}`."""
+def admin(engine: Control, method: str, path: str, body: bytes, query: str = "") -> MockResponse:
+    """Answer `method /__mock/{path}?{query}`."""
     name, _, rest = path.partition("/")
+    answer = dashboard.route(engine, method, name, rest, body, query)
+    if answer is not None:
+        return answer
     if name == "health" and method in ("GET", "HEAD"):
         return json_response(200, {"status": "ok", **engine.health()})
     if name == "config":

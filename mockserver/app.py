@@ -41,6 +41,8 @@ class _Endpoint:
         engine = self.engine
         body = await _read_body(receive, headers, engine.config.max_body_bytes)
         path: str = scope["path"]
+        if scope.get("query_string"):  # the admin API reads it (`journal?since=`)
+            path = f"{path}?{scope['query_string'].decode('latin-1')}"
         origin = _origin(scope, headers)
         if path.startswith(spec.IMAGES_PREFIX):  # rendering is CPU work: keep it off the loop
             response = await run_in_threadpool(engine.handle, scope["method"], path,
@@ -151,7 +153,8 @@ def create_app(config: MockConfig | None = None, *, engine: Engine | None = None
         routes=[Route("/{path:path}", endpoint,
                       methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])],
         middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"],
-                               allow_headers=["*"], expose_headers=["Retry-After"],
+                               allow_headers=["*"],
+                               expose_headers=["Retry-After", "Preference-Applied"],
                                max_age=600)],
         lifespan=lifespan,
     )

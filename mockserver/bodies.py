@@ -96,6 +96,28 @@ def success(job: Job, origin: str, *, job_id: int | str | None = None) -> dict[s
     return out
 
 
+# -- a job's end: success, or failed when `Job.failure` is set (the one place that tells) ---
+
+
+def failed(job: Job) -> dict[str, Any]:
+    """What fetch answers for a job that failed (its webhook adds `track_id`)."""
+    return {"status": "failed", "id": job.id, "message": job.failure or "Failed, Try Again"}
+
+
+def ended(job: Job, origin: str) -> tuple[str, dict[str, Any]]:
+    """What fetch answers for a job whose time has come: (journal outcome, body)."""
+    if job.failure is not None:
+        return "failed", failed(job)
+    return "success", success(job, origin)
+
+
+def webhook(job: Job) -> dict[str, Any]:
+    """The payload a job's webhook carries when it ends (absolute links on its own origin)."""
+    if job.failure is not None:
+        return {**failed(job), "track_id": job.track_id}
+    return {**success(job, job.origin), "track_id": job.track_id, "webhook_status": "complete"}
+
+
 def processing(job: Job, origin: str, fetch_path: str, eta: float, *, quirks: bool,
                from_fetch: bool) -> dict[str, Any]:
     """`fetch_path` is the job's own by-id fetch path (where `fetch_result` points)."""

@@ -34,16 +34,23 @@ def add_mock_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)")
     p.add_argument("--origin", default=None,
                    help="base of absolute URLs in answers (default: each request's Host)")
-    p.add_argument("--queue", choices=("never", "always", "workload"), default="never",
-                   help="when generations are queued as processing (default: %(default)s)")
-    p.add_argument("--eta", type=float, default=2.0,
-                   help="seconds a queued job takes (default: %(default)s)")
-    p.add_argument("--error-mode", choices=("legacy", "http"), default="legacy",
+    p.add_argument("--scenario", default=None, metavar="NAME",
+                   help="start from a preset (" + ", ".join(SCENARIO_NAMES) + "); the "
+                        "options below override it")
+    # The settings a preset changes default to None here: "not given", so they override it.
+    p.add_argument("--queue", choices=("never", "always", "workload"), default=None,
+                   help="when generations are queued as processing (default: never)")
+    p.add_argument("--eta", type=float, default=None,
+                   help="seconds a queued job takes (default: 2)")
+    p.add_argument("--error-mode", choices=("legacy", "http"), default=None,
                    help="legacy: errors with HTTP 200, as the old API; http: 401/402/404/422/429")
-    p.add_argument("--no-quirks", dest="quirks", action="store_false",
-                   help="turn off the real API's quirks (messege, output \"\", string ids)")
+    p.add_argument("--quirks", action=argparse.BooleanOptionalAction, default=None,
+                   help="the real API's quirks: messege, output \"\", string ids (default: on)")
     p.add_argument("--latency", default=None,
                    help="added latency: milliseconds, 'uniform:50-200' or 'normal:100,30'")
+    p.add_argument("--failure-rate", type=float, default=None, metavar="SHARE",
+                   help="share of generations failing with 'Failed, Try Again', 0 to 1 "
+                        "(default: 0)")
     p.add_argument("--seed", type=int, default=0, help="the mock's RNG seed (default: 0)")
     p.add_argument("--key", dest="keys", action="append", default=None, metavar="KEY",
                    help="accept only this API key (repeat for more; default: any non-empty)")
@@ -61,41 +68,64 @@ def add_mock_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.set_defaults(handler=run)
 
 
+#: The presets of `mockserver.config.SCENARIOS` (a test keeps them equal; this module imports
+#: only the standard library).
+SCENARIO_NAMES = ("default", "instant", "slow-queue", "spinner", "workload", "flaky",
+                  "http-errors", "no-quirks", "rate-limited")
+#: Options that override a scenario's setting when given (None means not given).
+_PRESET_OPTIONS = ("queue", "eta", "error_mode", "quirks", "latency", "failure_rate",
+                   "rate_limit")
+
+
 def config_from_args(args: argparse.Namespace) -> MockConfig:
-    """The `MockConfig` the options describe (a SQLite store is chosen for several workers)."""
+    """The `MockConfig` the options describe: the scenario's settings, then every option
+    given (a SQLite store is chosen for several workers)."""
     import tempfile
 
-    from mockserver.config import DEFAULT_WEBHOOK_HOSTS, MockConfig
+    from mockserver.config import DEFAULT_WEBHOOK_HOSTS, SCENARIOS, MockConfig
 
+    scenario = getattr(args, "scenario", None)
+    if scenario is not None and scenario not in SCENARIOS:
+        raise ValueError(f"no scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
     store = args.store or "memory"
     if args.workers > 1 and store == "memory":
         store = "sqlite:" + os.path.join(tempfile.gettempdir(),
                                          f"modelslab-mock-{os.getpid()}.sqlite")
-    changes: dict[str, Any] = {
-        "origin": args.origin, "queue": args.queue, "eta": args.eta,
-        "error_mode": args.error_mode, "quirks": args.quirks, "latency": args.latency,
-        "seed": args.seed, "rate_limit": args.rate_limit, "store": store,
+    changes: dict[str, Any] = dict(SCENARIOS[scenario]) if scenario else {}
+    changes.update({name: getattr(args, name) for name in _PRESET_OPTIONS
+                    if getattr(args, name, None) is not None})
+    changes.update({
+        "origin": args.origin, "seed": args.seed, "store": store,
         "accepted_keys": frozenset(args.keys) if args.keys else None,
         "webhook_hosts": tuple(dict.fromkeys([*DEFAULT_WEBHOOK_HOSTS,
                                               *(args.webhook_hosts or ())])),
-    }
+    })
     if args.max_jobs is not None:
         changes["max_jobs"] = args.max_jobs
     return MockConfig(**changes)
 
 
-def banner(url: str, config: MockConfig, workers: int = 1) -> str:
-    """What the mock prints when it starts: where it listens and how to call it."""
+def banner(url: str, config: MockConfig, workers: int = 1, scenario: str | None = None
+           ) -> str:
+    """What the mock prints when it starts: where it listens, every setting, how to call it."""
     # Never print a configured key: the banner ends up in terminals and CI logs.
     key = "ONE-OF-YOUR---key-VALUES" if config.accepted_keys else "test-key"
     body = json.dumps({"key": key, "model_id": "sdxl", "prompt": "a red fox in the snow",
                        "width": 512, "height": 512, "samples": 1})
+    keys = (f"{len(config.accepted_keys)} accepted key(s)" if config.accepted_keys
+            else "any non-empty key")
     return "\n".join([
         f"modelslab-contract mock listening on {url}",
-        f"  queue {config.queue} (eta {config.eta:g}s), error mode {config.error_mode}, "
-        f"quirks {'on' if config.quirks else 'off'}, seed {config.seed}, store {config.store}"
+        (f"  scenario {scenario}: " if scenario else "  ")
+        + f"queue {config.queue} (eta {config.eta:g}s), error mode {config.error_mode}, "
+        f"quirks {'on' if config.quirks else 'off'}, latency {config.latency or 'none'}, "
+        f"rate limit {f'{config.rate_limit}/min' if config.rate_limit else 'none'}, "
+        f"failure rate {config.failure_rate:g}, seed {config.seed}",
+        f"  {keys}, store {config.store}, max jobs {config.max_jobs} for {config.job_ttl:g}s, "
+        f"webhooks to {' '.join(config.webhook_hosts)}, origin "
+        f"{config.origin or 'from each request'}"
         + (f", {workers} workers" if workers > 1 else ""),
-        f"  admin: {url}/__mock/health  {url}/__mock/journal  {url}/__mock/scenarios",
+        f"  dashboard: {url}/__mock/   admin API: {url}/__mock/openapi.json",
         "  try:",
         f"    curl -s {url}/api/v6/images/text2img -H 'Content-Type: application/json' \\",
         f"      -d '{body}'",
@@ -131,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         from mockserver.app import CONFIG_ENV
 
         os.environ[CONFIG_ENV] = _to_json(config)
-        print(banner(url, config, args.workers), flush=True)
+        print(banner(url, config, args.workers, args.scenario), flush=True)
         try:
             uvicorn.run("mockserver.app:app_from_env", factory=True, host=args.host,
                         port=args.port, workers=args.workers, log_level=args.log_level,
@@ -150,7 +180,8 @@ def run(args: argparse.Namespace) -> int:
             await super().startup(sockets)
             if self.started:
                 port = self.servers[0].sockets[0].getsockname()[1] if self.servers else args.port
-                print(banner(f"http://{host}:{port}", config), flush=True)
+                print(banner(f"http://{host}:{port}", config, scenario=args.scenario),
+                      flush=True)
 
     Server(uvicorn.Config(create_app(config), host=args.host, port=args.port,
                           log_level=args.log_level, access_log=False,

@@ -5,7 +5,9 @@ and the few facts the shell knows (the key's rate-limit verdict, how many jobs a
 job a fetch names). The engine (`mockserver.engine`) applies the decision: it stores the job,
 sends the webhook, writes the journal and renders the body.
 
-Order of decisions: method, size (413), content type, a `Prefer: error=`, the key (invalid),
+Order of decisions: method, size (413), a `Prefer` value the mock does not know (a validation
+error naming the known ones, `mockserver.preferences`), content type, a `Prefer: error=`, the
+key (invalid),
 the rate limit, validation (the rules' messages), then the generation or the fetch. A body
 that is a JSON object is read whatever its Content-Type says (so `curl -d '{...}'`, which
 sends a form type, works); any other body with a non-JSON type is a `body.json` validation
@@ -63,6 +65,8 @@ class Error:
     rules: tuple[str, ...] = ()
     #: The request got past the key checks, so it counts against the key's rate limit.
     counts: bool = False
+    #: The message, when it is not the error's usual one.
+    message: str | None = None
 
 
 @dataclass(slots=True)
@@ -141,6 +145,9 @@ def decide(call: Call, config: MockConfig, *, dice: Dice, rate_wait: int | None 
         return WrongMethod(204 if call.method == "OPTIONS" else 405)
     if call.size > config.max_body_bytes:
         return error("payload_too_large", config)
+    if call.prefer_refused is not None:
+        return Error("validation", bodies.http_status("validation", config.error_mode),
+                     message=call.prefer_refused)
     content_type = call.content_type
     if content_type and not (content_type in _JSON_TYPES or content_type.endswith("+json")):
         return Error("validation", bodies.http_status("validation", config.error_mode),

@@ -21,7 +21,7 @@ from typing import Any
 
 import spec
 from contracts.redaction import redact_key
-from mockserver import bodies, handler, request
+from mockserver import bodies, handler, preferences, request
 from mockserver.config import SCENARIOS, SETTINGS, MockConfig
 from mockserver.decide import (
     Decision,
@@ -140,6 +140,7 @@ class Engine:
             origin: str) -> MockResponse:
         """Read, decide, apply, record: one request to a generation or fetch endpoint."""
         config = self.config
+        started = time.perf_counter()
         now = self.clock()
         call = request.read(method, route.template, route.generation or route.template,
                             route.path_id, headers, body, config.max_body_bytes)
@@ -160,13 +161,17 @@ class Engine:
             decision = decide_fetch(self.store.get(decision.job_id, now), call.generation, now,
                                     config)
         response, job, outcome = self._answer(decision, config, origin, now)
+        if call.prefer_text is not None and call.prefer_refused is None:
+            preferences.mark_applied(response, call.prefer_text, outcome,
+                                     generation=route.kind == "generation")
+        delay = config.delay.draw(self._dice.latency) if config.delay.kind != "none" else 0.0
         # Positional (time, method, path, status, outcome, json_body, key, body, prefer, rules,
-        # job): keywords would triple the cost of building it.
+        # job, response, latency_ms): keywords would triple the cost of building it.
         self.journal.add(Record(
             now, method, call.path, response.status, outcome, call.is_object, name,
             call.decoded if call.is_object and call.size <= JOURNAL_BODY_BYTES else None,
-            call.prefer_text, decision.rules or None if type(decision) is Error else None, job))
-        delay = config.delay.draw(self._dice.latency) if config.delay.kind != "none" else 0.0
+            call.prefer_text, decision.rules or None if type(decision) is Error else None, job,
+            response.body, round((delay + time.perf_counter() - started) * 1000, 3)))
         return response if not delay else MockResponse(response.status, response.headers,
                                                        response.body, delay)
 
@@ -175,7 +180,7 @@ class Engine:
         """The response a decision makes, the job it made or fetched, and the outcome."""
         if type(decision) is Error:
             body = bodies.validation(decision.messages) if decision.messages is not None \
-                else bodies.error(decision.name)
+                else bodies.error(decision.name, decision.message)
             response = json_response(decision.status, body)
             if decision.retry_after is not None:
                 response.headers["retry-after"] = str(decision.retry_after)
@@ -197,8 +202,8 @@ class Engine:
                     decision.job.id, "processing")
         assert isinstance(decision, Ready), decision  # WrongMethod and Lookup never get here
         self._finish(decision.job)
-        return json_response(200, bodies.success(decision.job, origin)), decision.job.id, \
-            "success"
+        outcome, body = bodies.ended(decision.job, origin)
+        return json_response(200, body), decision.job.id, outcome
 
     def _make(self, decision: Generate, origin: str, now: float) -> Job:
         """Store the job a `Generate` decision asks for."""
@@ -228,13 +233,17 @@ class Engine:
             self.journal.add(Delivery(job.id, job.webhook, "refused",
                                       reason="host not in webhook_hosts"))
             return
-        payload = {**bodies.success(job, job.origin), "track_id": job.track_id,
-                   "webhook_status": "complete"}
+        payload = bodies.webhook(job)
 
         def report(outcome: dict[str, Any]) -> None:
             self.journal.add(Delivery.of(job.id, outcome))
 
         self.webhooks.send(job.webhook, payload, report)
+
+    def end_job(self, job: Job) -> None:
+        """End `job` now, once, with its webhook (the admin API's "finish now" and "fail now":
+        `mockserver.jobview.end` stores it due, and failed if it is to fail)."""
+        self._finish(job)
 
     def next_due(self) -> float | None:
         """When the next queued job with a webhook ends (None: there is none)."""
@@ -259,7 +268,7 @@ class Engine:
         match = _IMAGE.match(name)
         now = self.clock()
         job = self.store.get(int(match[1]), now) if match else None
-        if match is None or job is None or job.digest != match[3] or \
+        if match is None or job is None or job.failure is not None or job.digest != match[3] or \
                 int(match[2]) >= job.samples or (match[4] == "base64") != job.base64:
             return json_response(404, {"status": "error", "message": "unknown or expired image"})
         if now < job.due or (job.expires is not None and now >= job.expires):

@@ -57,8 +57,9 @@ class Backend(Control, Protocol):
 def dispatch(backend: Backend, method: str, path: str, headers: Mapping[str, str],
              body: bytes, origin: str) -> MockResponse:
     """Answer one HTTP request. Never raises; an unexpected failure is a 500 error body."""
+    query = ""
     if "?" in path:
-        path = path.split("?", 1)[0]
+        path, _, query = path.partition("?")
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
     method = method.upper()
@@ -70,10 +71,11 @@ def dispatch(backend: Backend, method: str, path: str, headers: Mapping[str, str
             base = (backend.config.origin or origin).rstrip("/")
             return backend.api(route, method, headers, body, base)
         if path.startswith(ADMIN) or path == ADMIN.rstrip("/"):
-            return admin(backend, method, path[len(ADMIN):], body)
+            return admin(backend, method, path[len(ADMIN):], body, query)
         if path == "/" and method in ("GET", "HEAD"):
             return json_response(200, {"name": "modelslab-contract mock",
-                                       "endpoints": endpoints(), "admin": ADMIN + "health"})
+                                       "endpoints": endpoints(), "admin": ADMIN + "health",
+                                       "dashboard": ADMIN})
         return json_response(404, {"status": "error", "message": f"no endpoint {method} {path}"})
     except Exception as exc:
         log.error("mock failed on %s %s: %s", method, path,

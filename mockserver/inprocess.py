@@ -26,7 +26,7 @@ def _handler(engine: Engine) -> Any:
     def handle(request: httpx.Request) -> httpx.Response:
         url = request.url
         origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
-        path = url.raw_path.decode("ascii").split("?", 1)[0]
+        path = url.raw_path.decode("ascii")  # the engine splits off the query
         response = engine.handle(request.method, unquote(path), request.headers,
                                  request.read(), origin)
         if response.delay:

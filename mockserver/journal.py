@@ -11,12 +11,17 @@ import threading
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
-from contracts.redaction import redact_body
+import orjson
+
+from contracts.redaction import redact_body, scrub, secrets_in
 
 #: Entries kept; older ones are dropped first.
 JOURNAL_SIZE = 1000
+#: Characters of a response body the journal shows; longer ones are cut (and say so).
+RESPONSE_CHARS = 4096
 
 # -- records -------------------------------------------------------------------------------
 
@@ -45,6 +50,10 @@ class Record:
     rules: tuple[str, ...] | None = None
     #: The job it made or fetched.
     job: int | None = None
+    #: The body answered, as sent: decoded, cut and redacted when the journal is read.
+    response: bytes | None = None
+    #: Milliseconds from reading the request to the answer, the simulated latency included.
+    latency_ms: float | None = None
 
     kind = "request"
 
@@ -63,8 +72,25 @@ class Record:
             out["job"] = self.job
         out["outcome"] = self.outcome
         out["status"] = self.status
+        if self.response is not None:
+            out["response"] = _response(self.response, secrets_in(self.body))
+        if self.latency_ms is not None:
+            out["latency_ms"] = self.latency_ms
         out["seq"] = seq
         return out
+
+
+def _response(raw: bytes, secrets: tuple[str, ...]) -> Any:
+    """A response body as JSON (secret fields and the request's secrets redacted), or its
+    first `RESPONSE_CHARS` characters as text when it is longer or not JSON."""
+    text = scrub(raw.decode("utf-8", "replace"), secrets, keyed=True)
+    if len(text) <= RESPONSE_CHARS:
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return text
+        return redact_body(value) if isinstance(value, dict) else value
+    return text[:RESPONSE_CHARS] + f"... ({len(text)} characters)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +148,27 @@ class Journal:
             first = self._added - len(self._entries) + 1
             return [e.to_json(first + i) for i, e in enumerate(self._entries)
                     if kind is None or e.kind == kind]
+
+    def since(self, seq: int, limit: int) -> list[dict[str, Any]]:
+        """The first `limit` entries after number `seq`, oldest first (the dashboard's poll)."""
+        with self._lock:
+            first = self._added - len(self._entries) + 1
+            start = max(0, seq - first + 1)
+            newer = list(enumerate(islice(self._entries, start, start + max(0, limit)),
+                                   first + start))
+        return [e.to_json(n) for n, e in newer]
+
+    @property
+    def last_seq(self) -> int:
+        """The newest entry's number, 0 when empty (drops below a poller's mark on clear)."""
+        with self._lock:
+            return self._added if self._entries else 0
+
+    def jobs(self) -> list[int]:
+        """The job ids the entries name, oldest first, once each (read without redacting)."""
+        with self._lock:
+            ids = [e.job for e in self._entries]
+        return [i for i in dict.fromkeys(ids) if i is not None]
 
     def clear(self) -> None:
         with self._lock:

@@ -16,6 +16,8 @@ from typing import Any
 
 import orjson
 
+from mockserver import preferences
+
 #: Most seconds a `Prefer: eta=N` may ask for.
 MAX_ETA = 3600.0
 
@@ -138,10 +140,12 @@ class Call:
     #: The `key` field as sent (any JSON value), or None.
     key: object
     prefer: Prefer
-    #: The `Prefer` header's text, when it asked for something.
+    #: The `Prefer` header's text, when it asked for something (or for something unknown).
     prefer_text: str | None
     #: The media type of the body, lower-case without parameters ("" when none was sent).
     content_type: str
+    #: Why the `Prefer` header is refused (a value the mock does not know), or None.
+    prefer_refused: str | None = None
 
     @property
     def path(self) -> str:
@@ -157,9 +161,10 @@ def read(method: str, template: str, generation: str, path_id: str | None,
     decoded: Any = decode(body) if size <= limit else None
     is_object = type(decoded) is dict
     text = header(headers, "prefer")
-    prefer = Prefer.parse(text) if text else NO_PREFER
+    prefer, refused = (Prefer.parse(text), preferences.unknown(text)) if text else \
+        (NO_PREFER, None)
     content_type = "" if is_object else \
         (header(headers, "content-type") or "").split(";")[0].strip().lower()
     return Call(method, template, generation, path_id, body, size, decoded, is_object,
                 decoded.get("key") if is_object else None, prefer,
-                text if prefer else None, content_type)
+                text if prefer or refused else None, content_type, refused)

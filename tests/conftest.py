@@ -13,3 +13,6 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=60, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# The browser tests' fixtures (tests/mockserver/test_dashboard.py, tests/examples/).
+from tests._browser import browser, pages  # noqa: E402, F401

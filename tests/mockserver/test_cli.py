@@ -118,3 +118,41 @@ def test_the_workers_config_reads_back_as_the_config() -> None:
                                     "a"))
 
     assert config_from_json(_to_json(config)) == config
+
+
+def test_a_scenario_is_the_starting_point_and_options_override_it() -> None:
+    spinner = config_from_args(_args("--scenario", "spinner"))  # type: ignore[arg-type]
+    tuned = config_from_args(_args("--scenario", "spinner", "--eta", "1",  # type: ignore[arg-type]
+                                   "--latency", "0"))
+    flaky = config_from_args(_args("--scenario", "flaky", "--failure-rate", "0.5",  # type: ignore[arg-type]
+                                   "--quirks"))
+
+    assert (spinner.queue, spinner.eta, spinner.latency) == ("always", 3.0, "uniform:300-1500")
+    assert (tuned.queue, tuned.eta, tuned.latency) == ("always", 1.0, "0")
+    assert flaky.failure_rate == 0.5 and flaky.quirks is True
+    assert config_from_args(_args("--failure-rate", "0.25")).failure_rate == 0.25  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="known: default, instant"):
+        config_from_args(_args("--scenario", "nope"))  # type: ignore[arg-type]
+
+
+def test_every_preset_setting_has_an_option_and_the_names_match() -> None:
+    from mockserver import SCENARIOS
+    from mockserver.cli import _PRESET_OPTIONS, SCENARIO_NAMES
+
+    assert tuple(SCENARIOS) == SCENARIO_NAMES
+    assert {name for changes in SCENARIOS.values() for name in changes} <= set(_PRESET_OPTIONS)
+    assert set(_PRESET_OPTIONS) <= set(vars(_args()))
+
+
+def test_the_banner_shows_every_active_setting_and_the_dashboard() -> None:
+    config = config_from_args(_args(  # type: ignore[arg-type]
+        "--scenario", "flaky", "--rate-limit", "30", "--key", "s3cr3t-key-1234"))
+    text = banner("http://127.0.0.1:4010", config, scenario="flaky")
+
+    for shown in ("scenario flaky", "queue never (eta 2s)", "error mode legacy", "quirks on",
+                  "latency uniform:50-400", "rate limit 30/min", "failure rate 0.2", "seed 0",
+                  "1 accepted key(s)", "store memory", "max jobs 10000", "webhooks to",
+                  "origin from each request", "dashboard: http://127.0.0.1:4010/__mock/",
+                  "/__mock/openapi.json"):
+        assert shown in text, shown
+    assert "s3cr3t-key-1234" not in text

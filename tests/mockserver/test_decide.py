@@ -127,8 +127,12 @@ def test_prefer_error_forces_each_error_in_both_modes(name: str) -> None:
     assert http == Error(name, status, 1 if status == 429 else None)
 
 
-def test_an_unknown_prefer_error_is_ignored() -> None:
-    assert isinstance(run(call(headers={"prefer": "error=nope"})), Generate)
+def test_an_unknown_prefer_value_is_a_validation_error_naming_the_known_ones() -> None:
+    refused = run(call(headers={"prefer": "error=nope"}), HTTP)
+
+    assert isinstance(refused, Error) and (refused.name, refused.status) == ("validation", 422)
+    assert refused.message is not None and "Prefer: error=nope is not known" in refused.message
+    assert isinstance(run(call(headers={"prefer": "respond-async, code=429"})), Generate)
 
 
 def test_the_empty_key_and_keys_not_accepted_are_invalid() -> None:

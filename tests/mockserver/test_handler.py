@@ -69,6 +69,8 @@ def test_admin_and_engine_do_not_import_each_other() -> None:
     assert not {n for n in _imports("admin") if n.startswith("mockserver.engine")}
     assert not {n for n in _imports("engine") if n.startswith("mockserver.admin")}
     assert not {n for n in _imports("handler") if n.startswith("mockserver.engine")}
+    for module in ("dashboard", "jobview", "admin_openapi", "preferences"):  # admin's helpers
+        assert not {n for n in _imports(module) if n.startswith("mockserver.engine")}, module
 
 
 def test_the_images_prefix_is_stated_by_the_spec_alone() -> None:
