@@ -40,6 +40,8 @@ class _Endpoint:
         engine = self.engine
         body = await _read_body(receive, headers, engine.config.max_body_bytes)
         path: str = scope["path"]
+        if scope.get("query_string"):
+            path = path + "?" + scope["query_string"].decode("latin-1")
         origin = _origin(scope, headers)
         if path.startswith(spec.IMAGES_PREFIX):  # rendering is CPU work: keep it off the loop
             response = await run_in_threadpool(engine.handle, scope["method"], path,

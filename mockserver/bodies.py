@@ -116,10 +116,34 @@ def processing(job: Job, origin: str, fetch_path: str, eta: float, *, quirks: bo
     return out
 
 
-def error(name: str, message: str | None = None) -> dict[str, Any]:
-    """The error shape for one of the spec's `x-contract.errors`."""
+def error(name: str, message: str | None = None, *, http: bool = False,
+          retry_after: int | None = None, model_id: str | None = None) -> dict[str, Any]:
+    """The error shape for one of the spec's `x-contract.errors`: in http mode the error-code
+    catalogue's message where it states one (ledger `error-messages`), with a 429's
+    `retry_after` (ledger `retry-after`)."""
     status = "failed" if name == "failed" else "error"
-    return {"status": status, "message": message or spec.contract().errors[name]["message"]}
+    entry = spec.contract().errors[name]
+    text = message or (entry.get("catalogue") or entry["message"] if http else entry["message"])
+    if model_id is not None and http:
+        text = text.replace("{model_id}", model_id)
+    out: dict[str, Any] = {"status": status, "message": text}
+    if retry_after is not None:
+        out["retry_after"] = retry_after
+    return out
+
+
+def failed(job: Job) -> dict[str, Any]:
+    """A job that ended failed, as fetch answers it (ledger `webhook-failure`)."""
+    out: dict[str, Any] = {"status": "failed", "id": job.id,
+                           "message": job.failure or spec.contract().errors["failed"]["message"]}
+    if job.track_id is not None:
+        out["track_id"] = job.track_id
+    return out
+
+
+def failed_webhook(job: Job) -> dict[str, Any]:
+    """The failure webhook: exactly status, id, message and track_id (the webhooks page)."""
+    return {**failed(job), "track_id": job.track_id}
 
 
 def messages(violations: Iterable[Violation]) -> dict[str, list[str]]:
@@ -130,8 +154,13 @@ def messages(violations: Iterable[Violation]) -> dict[str, list[str]]:
     return out
 
 
-def validation(messages: Mapping[str, list[str]]) -> dict[str, Any]:
-    """The legacy validation shape: field -> list of messages."""
+def validation(messages: Mapping[str, list[str]], *, http: bool = False) -> dict[str, Any]:
+    """The legacy validation shape (field -> list of messages); in http mode one plain string
+    ("prompt is required; width must be ..."), as the error-code catalogue shows them."""
+    if http:
+        return {"status": "error", "message": "; ".join(
+            f"{name} {text}" if name != "body" else text
+            for name, texts in messages.items() for text in texts)}
     return {"status": "error", "message": messages}
 
 

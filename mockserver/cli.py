@@ -39,7 +39,8 @@ def add_mock_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--eta", type=float, default=2.0,
                    help="seconds a queued job takes (default: %(default)s)")
     p.add_argument("--error-mode", choices=("legacy", "http"), default="legacy",
-                   help="legacy: errors with HTTP 200, as the old API; http: 401/402/404/422/429")
+                   help="legacy: errors with HTTP 200, as the old API; http: the error-code "
+                        "catalogue's statuses and messages")
     p.add_argument("--no-quirks", dest="quirks", action="store_false",
                    help="turn off the real API's quirks (messege, output \"\", string ids)")
     p.add_argument("--latency", default=None,
@@ -56,6 +57,11 @@ def add_mock_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--webhook-host", dest="webhook_hosts", action="append", default=None,
                    metavar="HOST", help="also allow webhooks to this host (loopback always is)")
     p.add_argument("--max-jobs", type=int, default=None, help="most jobs kept (default: 10000)")
+    p.add_argument("--models", default=None, metavar="IDS",
+                   help="accept only these model ids (comma-separated; 'public' = the "
+                        "documented public ids); others get 'Model not found'")
+    p.add_argument("--failure-rate", type=float, default=0.0, metavar="P",
+                   help="share of generations that fail (queued ones end failed; 0 to 1)")
     p.add_argument("--log-level", default="info",
                    choices=("critical", "error", "warning", "info", "debug"))
     p.set_defaults(handler=run)
@@ -65,7 +71,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
     """The `MockConfig` the options describe (a SQLite store is chosen for several workers)."""
     import tempfile
 
-    from mockserver.config import DEFAULT_WEBHOOK_HOSTS, MockConfig
+    from mockserver.config import DEFAULT_WEBHOOK_HOSTS, MockConfig, model_list
 
     store = args.store or "memory"
     if args.workers > 1 and store == "memory":
@@ -81,6 +87,10 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
     }
     if args.max_jobs is not None:
         changes["max_jobs"] = args.max_jobs
+    if args.models:
+        changes["models"] = model_list(args.models)
+    if args.failure_rate:
+        changes["failure_rate"] = args.failure_rate
     return MockConfig(**changes)
 
 
@@ -109,6 +119,7 @@ def _to_json(config: MockConfig) -> str:
     data = dataclasses.asdict(config)
     data["accepted_keys"] = sorted(config.accepted_keys) if config.accepted_keys else None
     data["webhook_hosts"] = list(config.webhook_hosts)
+    data["models"] = None if config.models is None else sorted(config.models)
     return json.dumps(data)
 
 

@@ -46,6 +46,9 @@ class Job:
     warning: str | None = None
     queued: bool = False
     id: int = 0
+    #: The message a job that ends failed fails with (None: it succeeds). Ledger
+    #: `webhook-failure`.
+    failure: str | None = None
     #: Set once the job has ended and its webhook was handed over (see `JobStore.finish`).
     finished: bool = field(default=False, compare=False)
 
