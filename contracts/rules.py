@@ -201,6 +201,8 @@ SEED_ECHO = _define("seed.echo", "meta.seed is the seed sent, or the random one 
                     "null", "seed", "response", "seed")
 PROCESSING_FETCH = _define("processing.fetch", "a queued job is fetched to success with the "
                            "same id and links", "fetch-forms", "response", endpoints=_ANY)
+JOB_FAILED = _define("job.failed", "a queued job that fails is fetched as status failed with "
+                     "its id and a message", "webhook-failure", "response", endpoints=_ANY)
 FETCH_UNKNOWN = _define("fetch.unknown", "fetching an unknown id answers an error",
                         "fetch-forms", "response", endpoints=FETCH)
 FLUX_WARNING = _define("flux.warning", "flux models ignore unsupported parameters and warn "
