@@ -14,6 +14,7 @@ from spec.authoring.sources import (
     v6_text2img_page,
     v7_clients,
 )
+from spec.authoring.sources._shared import IP_ADAPTER_IDS, SAFETY_CHECKER_TYPES, SCHEDULERS
 
 SOURCES: tuple[Source, ...] = (
     v6_text2img_page.SOURCE,
@@ -39,4 +40,5 @@ SOURCES: tuple[Source, ...] = (
     v3_pages_2024.OLD_CLIENT,
 )
 
-__all__ = ["SOURCES"]
+#: The enums several pages list alike (the resolved fields read them from here).
+__all__ = ["IP_ADAPTER_IDS", "SAFETY_CHECKER_TYPES", "SCHEDULERS", "SOURCES"]
