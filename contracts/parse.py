@@ -67,15 +67,26 @@ class _Plan:
     names: frozenset[str]
 
 
+def _defaults(fields: tuple[spec.Field, ...]) -> dict[str, Any]:
+    return {f.name: None if f.default is None else COERCE[f.kind](f.default) for f in fields}
+
+
 @cache
 def _plan(endpoint: str) -> _Plan:
-    fields = spec.contract().generation[endpoint]
+    contract = spec.contract()
+    fields = contract.generation[endpoint]
     steps = {f.name: compiled(f) for f in fields}
+    # What an endpoint does not take (realtime has no steps, v3 no model_id) is what the first
+    # endpoint defaults it to, or the model the endpoint names instead.
+    defaults = {name: value for name, value in _defaults(
+        contract.generation[spec.GENERATION_PATHS[0]]).items() if name in _TYPED}
+    defaults.update(_defaults(fields))
+    if endpoint in contract.fixed_models:
+        defaults["model_id"] = contract.fixed_models[endpoint]
     return _Plan(
         steps={name: step for name, (step, _) in steps.items()},
         memos={name: memo for name, (_, memo) in steps.items() if memo is not None},
-        defaults={f.name: None if f.default is None else COERCE[f.kind](f.default)
-                  for f in fields},
+        defaults=defaults,
         required=tuple(f.name for f in fields if f.required),
         flags=tuple(f.name for f in fields if f.kind == "flag"),
         options=tuple(f.name for f in fields if f.name not in _TYPED and f.kind != "flag"),
@@ -109,6 +120,8 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
     requested: dict[str, Any] = {}
     for name, cap in plan.caps:
         requested[name] = value = values[name]
+        if name == "num_inference_steps" and values["model_id"] in _flux_models():
+            cap = max(cap, spec.contract().flux_steps_cap or cap)  # ledger `flux-steps`
         if body.get(name) is not None and value > cap:
             values[name] = type(value)(cap)
     ids, strengths = values.get("lora_model") or (), values.get("lora_strength") or ()
@@ -128,6 +141,11 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
 #: same few LoRAs again and again. Emptied when it holds `LORA_SETS`.
 _LORAS: dict[tuple[tuple[str, ...], tuple[float, ...]], tuple[Lora, ...]] = {}
 LORA_SETS = 256
+
+
+@cache
+def _flux_models() -> frozenset[str]:
+    return frozenset(spec.contract().flux_models)
 
 
 def _loras(ids: tuple[str, ...], strengths: tuple[float, ...],

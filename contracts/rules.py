@@ -97,7 +97,11 @@ class Rule:
         return tuple(s for s in SIDES if any(s in h.sides for h in self.checks))
 
     def applies_to(self, endpoint: str) -> bool:
-        return endpoint in self.endpoints
+        """The rule is about `endpoint`: listed, and (for a field's rule) a field of it
+        (realtime has no steps, v3 no model_id)."""
+        return endpoint in self.endpoints and (
+            self.field is None or endpoint not in GENERATION
+            or spec.contract().has_field(endpoint, self.field))
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,8 @@ IP_ADAPTER_ID_ENUM = _define("ip_adapter_id.enum", f"ip_adapter_id {_ENUM}", "v6
                              "request", "ip_adapter_id")
 ALGORITHM_TYPE_ENUM = _define("algorithm_type.enum", f"algorithm_type {_ENUM}",
                               "algorithm-type", "request", "algorithm_type")
+ASPECT_RATIO_ENUM = _define("aspect_ratio.enum", f"aspect_ratio {_ENUM} (v7)", "v7-params",
+                            "request", "aspect_ratio")
 
 # Responses: what every answer must look like.
 RESPONSE_SCHEMA = _define("response.schema", "every body matches the authoritative response "
@@ -195,6 +201,8 @@ SEED_ECHO = _define("seed.echo", "meta.seed is the seed sent, or the random one 
                     "null", "seed", "response", "seed")
 PROCESSING_FETCH = _define("processing.fetch", "a queued job is fetched to success with the "
                            "same id and links", "fetch-forms", "response", endpoints=_ANY)
+JOB_FAILED = _define("job.failed", "a queued job that fails is fetched as status failed with "
+                     "its id and a message", "webhook-failure", "response", endpoints=_ANY)
 FETCH_UNKNOWN = _define("fetch.unknown", "fetching an unknown id answers an error",
                         "fetch-forms", "response", endpoints=FETCH)
 FLUX_WARNING = _define("flux.warning", "flux models ignore unsupported parameters and warn "
@@ -212,5 +220,5 @@ def rule(ref: Rule | str) -> Rule:
 
 def iter_rules(phase: str | None = None, endpoint: str | None = None) -> Iterator[Rule]:
     for r in RULES.values():
-        if (phase is None or r.phase == phase) and (endpoint is None or endpoint in r.endpoints):
+        if (phase is None or r.phase == phase) and (endpoint is None or r.applies_to(endpoint)):
             yield r

@@ -28,6 +28,8 @@ UNKNOWN_ID: Final = "mc-unknown-0000"
 #: `Prefer` values asking a mock to queue the job and finish it at once (real backends
 #: ignore them).
 QUEUE: Final[tuple[str, ...]] = ("status=processing", "eta=0")
+#: `Prefer` values asking for a queued job that fails when it ends (the mock's scenario).
+FAIL: Final[tuple[str, ...]] = ("status=failed", "eta=0")
 
-__all__ = ["INSIDE", "INVALID_KEY", "KEY", "MOCK_KEY", "OUTSIDE", "QUEUE", "SIDES", "UNKNOWN_ID",
-           "Side"]
+__all__ = ["FAIL", "INSIDE", "INVALID_KEY", "KEY", "MOCK_KEY", "OUTSIDE", "QUEUE", "SIDES",
+           "UNKNOWN_ID", "Side"]

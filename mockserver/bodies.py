@@ -99,11 +99,6 @@ def success(job: Job, origin: str, *, job_id: int | str | None = None) -> dict[s
 # -- a job's end: success, or failed when `Job.failure` is set (the one place that tells) ---
 
 
-def failed(job: Job) -> dict[str, Any]:
-    """What fetch answers for a job that failed (its webhook adds `track_id`)."""
-    return {"status": "failed", "id": job.id, "message": job.failure or "Failed, Try Again"}
-
-
 def ended(job: Job, origin: str) -> tuple[str, dict[str, Any]]:
     """What fetch answers for a job whose time has come: (journal outcome, body)."""
     if job.failure is not None:
@@ -138,10 +133,27 @@ def processing(job: Job, origin: str, fetch_path: str, eta: float, *, quirks: bo
     return out
 
 
-def error(name: str, message: str | None = None) -> dict[str, Any]:
-    """The error shape for one of the spec's `x-contract.errors`."""
+def error(name: str, message: str | None = None, *, http: bool = False,
+          retry_after: int | None = None, model_id: str | None = None) -> dict[str, Any]:
+    """The error shape for one of the spec's `x-contract.errors`: in http mode the error-code
+    catalogue's message where it states one (ledger `error-messages`), with a 429's
+    `retry_after` (ledger `retry-after`)."""
     status = "failed" if name == "failed" else "error"
-    return {"status": status, "message": message or spec.contract().errors[name]["message"]}
+    entry = spec.contract().errors[name]
+    text = message or (entry.get("catalogue") or entry["message"] if http else entry["message"])
+    if model_id is not None and http:
+        text = text.replace("{model_id}", model_id)
+    out: dict[str, Any] = {"status": status, "message": text}
+    if retry_after is not None:
+        out["retry_after"] = retry_after
+    return out
+
+
+def failed(job: Job) -> dict[str, Any]:
+    """A job that ended failed, as fetch answers it (ledger `webhook-failure`); its webhook
+    adds `track_id` (`webhook`)."""
+    return {"status": "failed", "id": job.id,
+            "message": job.failure or spec.contract().errors["failed"]["message"]}
 
 
 def messages(violations: Iterable[Violation]) -> dict[str, list[str]]:
@@ -152,8 +164,13 @@ def messages(violations: Iterable[Violation]) -> dict[str, list[str]]:
     return out
 
 
-def validation(messages: Mapping[str, list[str]]) -> dict[str, Any]:
-    """The legacy validation shape: field -> list of messages."""
+def validation(messages: Mapping[str, list[str]], *, http: bool = False) -> dict[str, Any]:
+    """The legacy validation shape (field -> list of messages); in http mode one plain string
+    ("prompt is required; width must be ..."), as the error-code catalogue shows them."""
+    if http:
+        return {"status": "error", "message": "; ".join(
+            f"{name} {text}" if name != "body" else text
+            for name, texts in messages.items() for text in texts)}
     return {"status": "error", "message": messages}
 
 

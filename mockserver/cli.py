@@ -43,14 +43,15 @@ def add_mock_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--eta", type=float, default=None,
                    help="seconds a queued job takes (default: 2)")
     p.add_argument("--error-mode", choices=("legacy", "http"), default=None,
-                   help="legacy: errors with HTTP 200, as the old API; http: 401/402/404/422/429")
+                   help="legacy: errors with HTTP 200, as the old API; http: the error-code "
+                        "catalogue's statuses and messages")
     p.add_argument("--quirks", action=argparse.BooleanOptionalAction, default=None,
                    help="the real API's quirks: messege, output \"\", string ids (default: on)")
     p.add_argument("--latency", default=None,
                    help="added latency: milliseconds, 'uniform:50-200' or 'normal:100,30'")
     p.add_argument("--failure-rate", type=float, default=None, metavar="SHARE",
-                   help="share of generations failing with 'Failed, Try Again', 0 to 1 "
-                        "(default: 0)")
+                   help="share of generations that fail with 'Failed, Try Again' (queued ones "
+                        "end failed at their due time), 0 to 1 (default: 0)")
     p.add_argument("--seed", type=int, default=0, help="the mock's RNG seed (default: 0)")
     p.add_argument("--key", dest="keys", action="append", default=None, metavar="KEY",
                    help="accept only this API key (repeat for more; default: any non-empty)")
@@ -63,6 +64,9 @@ def add_mock_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--webhook-host", dest="webhook_hosts", action="append", default=None,
                    metavar="HOST", help="also allow webhooks to this host (loopback always is)")
     p.add_argument("--max-jobs", type=int, default=None, help="most jobs kept (default: 10000)")
+    p.add_argument("--models", default=None, metavar="IDS",
+                   help="accept only these model ids (comma-separated; 'public' = the "
+                        "documented public ids); others get 'Model not found'")
     p.add_argument("--log-level", default="info",
                    choices=("critical", "error", "warning", "info", "debug"))
     p.set_defaults(handler=run)
@@ -71,7 +75,7 @@ def add_mock_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 #: The presets of `mockserver.config.SCENARIOS` (a test keeps them equal; this module imports
 #: only the standard library).
 SCENARIO_NAMES = ("default", "instant", "slow-queue", "spinner", "workload", "flaky",
-                  "http-errors", "no-quirks", "rate-limited")
+                  "http-errors", "no-quirks", "rate-limited", "failing-jobs")
 #: Options that override a scenario's setting when given (None means not given).
 _PRESET_OPTIONS = ("queue", "eta", "error_mode", "quirks", "latency", "failure_rate",
                    "rate_limit")
@@ -82,7 +86,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
     given (a SQLite store is chosen for several workers)."""
     import tempfile
 
-    from mockserver.config import DEFAULT_WEBHOOK_HOSTS, SCENARIOS, MockConfig
+    from mockserver.config import DEFAULT_WEBHOOK_HOSTS, SCENARIOS, MockConfig, model_list
 
     scenario = getattr(args, "scenario", None)
     if scenario is not None and scenario not in SCENARIOS:
@@ -102,6 +106,8 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
     })
     if args.max_jobs is not None:
         changes["max_jobs"] = args.max_jobs
+    if args.models:
+        changes["models"] = model_list(args.models)
     return MockConfig(**changes)
 
 
@@ -141,6 +147,7 @@ def _to_json(config: MockConfig) -> str:
     data = {name: getattr(config, name) for name in SETTINGS}
     data["accepted_keys"] = sorted(config.accepted_keys) if config.accepted_keys else None
     data["webhook_hosts"] = list(config.webhook_hosts)
+    data["models"] = None if config.models is None else sorted(config.models)
     return json.dumps(data)
 
 

@@ -31,7 +31,8 @@ class MockConfig:
     queue: str = "never"
     #: Seconds a queued job takes before fetch answers success.
     eta: float = 2.0
-    #: "legacy": every error body with HTTP 200 (as the old API); "http": 401/402/404/422/429/500.
+    #: "legacy": every error body with HTTP 200 (as the old API); "http": the error-code
+    #: catalogue's statuses (400/401/402/403/404/429/500/503).
     error_mode: str = "legacy"
     #: The real API's quirks: `messege`, `output: ""` while pending, string ids from fetch.
     quirks: bool = True
@@ -53,8 +54,12 @@ class MockConfig:
     job_ttl: float = 3600.0
     #: Larger bodies get 413 (from the spec's limits).
     max_body_bytes: int = field(default_factory=_max_body_bytes)
-    #: Share of generation requests that fail with "Failed, Try Again" (seeded; 0 to 1).
+    #: Share of generation requests that fail with "Failed, Try Again" (seeded; 0 to 1): a
+    #: queued one ends failed (fetch and webhook say so), one answered at once fails at once.
     failure_rate: float = 0.0
+    #: Model ids accepted (others: "Model not found"); None accepts any. "public" (or a list
+    #: holding it) means the documented public ids (`x-contract.models.public`).
+    models: frozenset[str] | None = None
     #: `latency` parsed, once, when the settings are made (not a setting of its own).
     delay: Latency = field(init=False, repr=False, compare=False)
 
@@ -77,6 +82,7 @@ class MockConfig:
         out["accepted_keys"] = (None if self.accepted_keys is None
                                 else f"{len(self.accepted_keys)} key(s)")
         out["webhook_hosts"] = list(self.webhook_hosts)
+        out["models"] = None if self.models is None else sorted(self.models)
         return out
 
 
@@ -103,6 +109,18 @@ def _problems(c: MockConfig) -> list[str]:
     return out
 
 
+def model_list(value: str | Any) -> frozenset[str]:
+    """Model ids from "a,b", a list, or "public" (the documented public ids) among them."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    out: set[str] = set()
+    for item in (str(i).strip() for i in items):
+        if item == "public":
+            out.update(spec.contract().public_models)
+        elif item:
+            out.add(item)
+    return frozenset(out)
+
+
 #: The settings' names, in their order (what `to_json` shows and `replace` takes).
 SETTINGS = tuple(f.name for f in dataclasses.fields(MockConfig) if f.init)
 
@@ -115,6 +133,8 @@ def _coerce(changes: Mapping[str, Any]) -> dict[str, Any]:
     if "accepted_keys" in out and out["accepted_keys"] is not None:
         keys = out["accepted_keys"]
         out["accepted_keys"] = frozenset([keys] if isinstance(keys, str) else keys)
+    if "models" in out and out["models"] is not None:
+        out["models"] = model_list(out["models"])
     if "webhook_hosts" in out:
         hosts = out["webhook_hosts"]
         out["webhook_hosts"] = tuple([hosts] if isinstance(hosts, str) else hosts)
@@ -182,4 +202,5 @@ SCENARIOS: Mapping[str, Mapping[str, Any]] = {
     "http-errors": {"error_mode": "http"},
     "no-quirks": {"quirks": False},
     "rate-limited": {"rate_limit": 5},
+    "failing-jobs": {"queue": "always", "failure_rate": 1.0},
 }

@@ -67,6 +67,8 @@ class Error:
     counts: bool = False
     #: The message, when it is not the error's usual one.
     message: str | None = None
+    #: What fills the message's `{model_id}` (an unknown model).
+    model_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -77,6 +79,8 @@ class Generate:
     seed: int
     eta: float | None
     counts: ClassVar[bool] = True
+    #: The queued job ends failed (`Prefer: status=failed`, or `failure_rate`).
+    fails: bool = False
 
 
 @dataclass(slots=True)
@@ -128,7 +132,7 @@ def error(name: str, config: MockConfig, *, retry_after: int | None = None,
           counts: bool = False) -> Error:
     """The decision to answer error `name` in the configured error mode."""
     status = bodies.http_status(name, config.error_mode)
-    return Error(name, status, retry_after if status == 429 else None, counts=counts)
+    return Error(name, status, retry_after if name == "rate_limit" else None, counts=counts)
 
 
 def decide(call: Call, config: MockConfig, *, dice: Dice, rate_wait: int | None = None,
@@ -172,10 +176,19 @@ def decide(call: Call, config: MockConfig, *, dice: Dice, rate_wait: int | None 
                      messages=bodies.messages(parsed.violations), rules=parsed.rule_ids,
                      counts=True)
     if isinstance(request, GenerationRequest):
-        if config.failure_rate and dice.failures.random() < config.failure_rate:
-            return error("failed", config, counts=True)
+        models = config.models
+        if models is not None and request.model_id not in models \
+                and call.decoded.get("model_id") is not None:  # a default is never refused
+            decision = error("unknown_model", config, counts=True)
+            decision.model_id = request.model_id
+            return decision
+        eta = _eta(request, prefer, config, pending)
+        fails = prefer.status == "failed" or bool(
+            config.failure_rate and dice.failures.random() < config.failure_rate)
+        if fails and eta is None and prefer.status != "failed":
+            return error("failed", config, counts=True)  # answered at once: fails at once
         seed = request.seed if request.seed is not None else dice.seeds.randrange(2 ** 32)
-        return Generate(request, seed, _eta(request, prefer, config, pending))
+        return Generate(request, seed, config.eta if fails and eta is None else eta, fails)
     raw = request.request_id.strip()
     if raw.isdigit() and len(raw) <= 18:
         return Lookup(int(raw))
@@ -184,7 +197,8 @@ def decide(call: Call, config: MockConfig, *, dice: Dice, rate_wait: int | None 
 
 def decide_fetch(job: Job | None, generation: str, now: float, config: MockConfig) -> Decision:
     """What to answer a fetch (`Lookup`) that found `job` (None: none by that id)."""
-    if job is None or job.endpoint != generation:
+    if job is None or (job.endpoint != generation
+                       and not spec.contract().same_jobs(job.endpoint, generation)):
         return error("unknown_job", config, counts=True)
     if now < job.due:
         return Pending(job, job.due - now)
@@ -196,10 +210,12 @@ def _eta(request: GenerationRequest, prefer: Prefer, config: MockConfig,
     """Seconds until the job is done if it is queued, None when it is answered at once."""
     if prefer.eta is not None:
         return prefer.eta
-    if prefer.status == "processing":
+    if prefer.status in ("processing", "failed"):
         return config.eta
     if prefer.status == "success":
         return None
+    if request.flags.get("instant_response"):  # realtime: queue at once (`instant-response`)
+        return config.eta
     policy = config.queue
     if policy == "always":
         return config.eta

@@ -137,13 +137,13 @@ class Engine:
         return handler.dispatch(self, method, path, headers, body, origin)
 
     def api(self, route: handler.Route, method: str, headers: Mapping[str, str], body: bytes,
-            origin: str) -> MockResponse:
+            origin: str, query: str = "") -> MockResponse:
         """Read, decide, apply, record: one request to a generation or fetch endpoint."""
         config = self.config
         started = time.perf_counter()
         now = self.clock()
         call = request.read(method, route.template, route.generation or route.template,
-                            route.path_id, headers, body, config.max_body_bytes)
+                            route.path_id, headers, body, config.max_body_bytes, query)
         key = call.key
         name = redact_key(key) if call.is_object else None
         limit = config.rate_limit
@@ -179,10 +179,13 @@ class Engine:
                 now: float) -> tuple[MockResponse, int | None, str]:
         """The response a decision makes, the job it made or fetched, and the outcome."""
         if type(decision) is Error:
-            body = bodies.validation(decision.messages) if decision.messages is not None \
-                else bodies.error(decision.name, decision.message)
+            http = config.error_mode == "http"
+            body = bodies.validation(decision.messages, http=http) \
+                if decision.messages is not None else \
+                bodies.error(decision.name, decision.message, http=http,
+                             retry_after=decision.retry_after, model_id=decision.model_id)
             response = json_response(decision.status, body)
-            if decision.retry_after is not None:
+            if decision.retry_after is not None and decision.status == 429:
                 response.headers["retry-after"] = str(decision.retry_after)
             return response, None, decision.name
         if type(decision) is Generate:
@@ -213,11 +216,12 @@ class Engine:
             samples=r.samples, meta=bodies.meta(r, decision.seed),
             generation_time=bodies.generation_time(r), seed=decision.seed, prompt=r.prompt,
             width=r.width, height=r.height, upscale=bodies.effective_upscale(r),
-            base64=r.flags["base64"], origin=origin,
+            base64=r.flags.get("base64", False), origin=origin,
             expires=now + float(spec.contract().limits["temp_link_seconds"])
-            if r.flags["temp"] else None,
+            if r.flags.get("temp") else None,
             webhook=r.webhook, track_id=r.track_id, warning=bodies.flux_warning(r),
-            queued=eta is not None)
+            queued=eta is not None,
+            failure=spec.contract().errors["failed"]["message"] if decision.fails else None)
         self.store.put(job, now)
         return job
 

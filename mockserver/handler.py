@@ -45,7 +45,7 @@ class Backend(Control, Protocol):
     """What the router hands requests to (the engine)."""
 
     def api(self, route: Route, method: str, headers: Mapping[str, str], body: bytes,
-            origin: str) -> MockResponse:
+            origin: str, query: str = "") -> MockResponse:
         """Answer a request to a generation or fetch endpoint."""
         ...
 
@@ -59,7 +59,9 @@ def dispatch(backend: Backend, method: str, path: str, headers: Mapping[str, str
     """Answer one HTTP request. Never raises; an unexpected failure is a 500 error body."""
     query = ""
     if "?" in path:
-        path, _, query = path.partition("?")
+        path, query = path.split("?", 1)
+    if path.startswith(("http://", "https://")):  # an absolute-form target: route its path
+        path = "/" + path.split("://", 1)[1].partition("/")[2]
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
     method = method.upper()
@@ -69,7 +71,7 @@ def dispatch(backend: Backend, method: str, path: str, headers: Mapping[str, str
             if route.kind == "image":
                 return backend.image(method, route.path_id or "")
             base = (backend.config.origin or origin).rstrip("/")
-            return backend.api(route, method, headers, body, base)
+            return backend.api(route, method, headers, body, base, query)
         if path.startswith(ADMIN) or path == ADMIN.rstrip("/"):
             return admin(backend, method, path[len(ADMIN):], body, query)
         if path == "/" and method in ("GET", "HEAD"):

@@ -26,8 +26,9 @@ def _handler(engine: Engine) -> Any:
     def handle(request: httpx.Request) -> httpx.Response:
         url = request.url
         origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
-        path = url.raw_path.decode("ascii")  # the engine splits off the query
-        response = engine.handle(request.method, unquote(path), request.headers,
+        path, _, query = url.raw_path.decode("ascii").partition("?")
+        path = unquote(path) + ("?" + query if query else "")
+        response = engine.handle(request.method, path, request.headers,
                                  request.read(), origin)
         if response.delay:
             time.sleep(response.delay)

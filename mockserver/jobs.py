@@ -47,8 +47,9 @@ class Job:
     track_id: int | str | None = None
     warning: str | None = None
     queued: bool = False
-    #: The job ends failed with this message (fetch and webhook: `bodies.ended`, `.webhook`);
-    #: set by the admin API's "fail now" (`mockserver.jobview.end`).
+    #: The job ends failed with this message (None: it succeeds); fetch and webhook answer
+    #: `bodies.ended`/`.webhook`. Set when the job is made (`Prefer: status=failed`, the
+    #: failure rate) or later by the admin API's "fail now". Ledger `webhook-failure`.
     failure: str | None = None
     id: int = 0
     #: Set once the job has ended and its webhook was handed over (see `JobStore.finish`).

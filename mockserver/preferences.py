@@ -15,7 +15,7 @@ import spec
 from mockserver.response import MockResponse
 
 #: The values `Prefer: status=` takes (`mockserver.decide` acts on each: add one there and here).
-STATUSES = ("processing", "success")
+STATUSES = ("processing", "success", "failed")
 HEADER = "preference-applied"
 
 

@@ -155,10 +155,15 @@ class Call:
 
 
 def read(method: str, template: str, generation: str, path_id: str | None,
-         headers: Mapping[str, str], body: bytes, limit: int) -> Call:
-    """Decode one request; a body over `limit` bytes is left undecoded."""
+         headers: Mapping[str, str], body: bytes, limit: int, query: str = "") -> Call:
+    """Decode one request; a body over `limit` bytes is left undecoded. Parameters in the
+    query string and a `key` header join the body's (`mockserver.params`)."""
     size = len(body)
     decoded: Any = decode(body) if size <= limit else None
+    if size <= limit and (query or "key" in headers or type(headers) is not Headers):
+        from mockserver.params import merge  # imports this module
+
+        decoded = merge(decoded, body, query, headers)
     is_object = type(decoded) is dict
     text = header(headers, "prefer")
     prefer, refused = (Prefer.parse(text), preferences.unknown(text)) if text else \

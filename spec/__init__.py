@@ -5,7 +5,17 @@ CLI and the tests import."""
 from spec._field import Field
 from spec._load import SCHEMA_PATH, Contract, contract, load_document
 from spec._routes import Route
-from spec.endpoints import FETCH_PATHS, GENERATION_PATHS, IMAGES_PREFIX, V4, V6
+from spec.endpoints import (
+    FETCH_PATHS,
+    GENERATION_PATHS,
+    IMAGES_PREFIX,
+    REALTIME,
+    V3,
+    V3_DREAMBOOTH,
+    V4,
+    V6,
+    V7,
+)
 from spec.wire import KINDS, WIRE, WireKind
 
 __all__ = [
@@ -13,9 +23,13 @@ __all__ = [
     "GENERATION_PATHS",
     "IMAGES_PREFIX",
     "KINDS",
+    "REALTIME",
     "SCHEMA_PATH",
+    "V3",
+    "V3_DREAMBOOTH",
     "V4",
     "V6",
+    "V7",
     "WIRE",
     "Contract",
     "Field",

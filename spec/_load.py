@@ -64,11 +64,27 @@ class Contract:
     rules: tuple[str, ...]
     #: The path template generated images are served at ("/generations/{file}").
     images: str
+    #: Generation endpoint -> its job family (a fetch finds the jobs of its family).
+    families: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: Generation endpoint without a model_id -> the model its answers name.
+    fixed_models: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: The flux family's steps cap (other models: the field's own).
+    flux_steps_cap: float | None = None
+    #: Documented public model ids (the mock's `--models public`).
+    public_models: tuple[str, ...] = ()
     _router: Router = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_router", Router(tuple(self.generation), self.fetch,
                                                    self.images))
+
+    def same_jobs(self, made_on: str, fetched_on: str) -> bool:
+        """A job made on `made_on` is found by a fetch of `fetched_on`'s family."""
+        return made_on == fetched_on or \
+            self.families.get(made_on, made_on) == self.families.get(fetched_on, fetched_on)
+
+    def has_field(self, endpoint: str, name: str) -> bool:
+        return any(f.name == name for f in self.generation.get(endpoint, ()))
 
     def field(self, endpoint: str, name: str) -> Field:
         for f in self.generation[endpoint]:
@@ -138,4 +154,9 @@ def contract() -> Contract:
         limits=MappingProxyType(x["limits"]),
         rules=tuple(x["rules"]),
         images=x["images"],
+        families=MappingProxyType({p: i.get("jobs", p) for p, i in x["generation"].items()}),
+        fixed_models=MappingProxyType({p: i["model"] for p, i in x["generation"].items()
+                                       if "model" in i}),
+        flux_steps_cap=x["flux"].get("steps_cap"),
+        public_models=tuple(x.get("models", {}).get("public", ())),
     )

@@ -35,8 +35,11 @@ def _same_int(a: Any, b: int) -> bool:
 
 
 def _meta_problems(request: GenerationRequest, meta: Mapping[str, Any]) -> Iterator[str]:
-    for name, want in (("W", request.width), ("H", request.height),
-                       ("n_samples", request.samples)):
+    # Ledger `meta-names`: sizes as W/H (with n_samples) or, the flux form, width/height.
+    flux_form = "W" not in meta and "H" not in meta and ("width" in meta or "height" in meta)
+    names = (("width", request.width), ("height", request.height)) if flux_form else (
+        ("W", request.width), ("H", request.height), ("n_samples", request.samples))
+    for name, want in names:
         if not _same_int(meta.get(name), want):
             yield f"meta.{name}={meta.get(name)!r}, expected {want}"
     for name, value in request.flags.items():

@@ -28,6 +28,7 @@ from contracts.rules import (
     FLUX_WARNING,
     GENERATION,
     IMAGES_SIZE,
+    JOB_FAILED,
     OUTPUT_COUNT,
     PROCESSING_FETCH,
     RESPONSE_SCHEMA,
@@ -148,6 +149,8 @@ def _processing_fetch(r: Rule, ex: Exchange) -> Outcome:
     final = ex.final
     if final is None or is_fault(final) or final.status_field == "processing":
         return not_applicable(r, "not fetched to the end")
+    if ex.target is JOB_FAILED:
+        return not_applicable(r, "a job asked to fail (job.failed judges it)")
     body = final.body
     if final.status_field != "success" or not isinstance(body, Mapping):
         return violated(r, INSIDE, "the job fetched to success", final.short())
@@ -157,6 +160,25 @@ def _processing_fetch(r: Rule, ex: Exchange) -> Outcome:
     if isinstance(promised, list) and body.get("output") != promised:
         return violated(r, INSIDE, f"output equal to future_links {promised}",
                         f"output {body.get('output')!r}")
+    return passed(r, INSIDE)
+
+
+@JOB_FAILED.check(sides=(INSIDE,))
+def _job_failed(r: Rule, ex: Exchange) -> Outcome:
+    """A queued job that ends failed is fetched as `{status: failed, id, message}`: the job's
+    own id and a message string (ledger `webhook-failure`)."""
+    first, final = ex.reply.body, ex.final
+    if ex.endpoint not in GENERATION or ex.reply.status_field != "processing" \
+            or not isinstance(first, Mapping) or final is None or is_fault(final):
+        return not_applicable(r)
+    if final.status_field != "failed":
+        return not_applicable(r, "the job did not fail")
+    body = final.body
+    if not isinstance(body, Mapping) or not isinstance(body.get("message"), str):
+        return violated(r, INSIDE, "a failure message", final.short())
+    if first.get("id") is not None and str(body.get("id")) != str(first.get("id")):
+        return violated(r, INSIDE, f"the failed job's id {first.get('id')!r}",
+                        f"id {body.get('id')!r}")
     return passed(r, INSIDE)
 
 

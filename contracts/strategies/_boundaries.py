@@ -91,6 +91,9 @@ def boundary_cases(endpoint: str | None = None, *, rule: Rule | str | None = Non
     out: list[Case] = []
     for endpoint_ in (endpoint,) if endpoint else GENERATION:
         for h in hooks(BOUNDARY, wanted):
+            field = h.rule.field
+            if field is not None and not spec.contract().has_field(endpoint_, field):
+                continue  # (realtime has no steps, v3 text2img no model_id)
             for case in h.function(h.rule, endpoint_):
                 if side is None or case.side == side:
                     out.append(case)

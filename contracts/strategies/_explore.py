@@ -47,7 +47,12 @@ def _mutation(draw: st.DrawFn, endpoint: str, body: dict[str, Any]) -> Case | No
     contract = spec.contract()
     ranged = [f for f in contract.generation[endpoint]
               if f.rules and f.kind not in ("string", "strength_list")]
-    choice = draw(st.sampled_from(("range", "enum", "required", "type", "lora", "cap")))
+    has = contract.has_field
+    choices = ("range", "type", "required",
+               *(("enum",) if any(f.kind == "enum" for f in ranged) else ()),
+               *(("lora",) if has(endpoint, "lora_strength") else ()),
+               *(("cap",) if has(endpoint, "num_inference_steps") else ()))
+    choice = draw(st.sampled_from(choices))
     if choice == "range":
         f = draw(st.sampled_from([f for f in ranged if f.kind != "enum"]))
         label = f.name

@@ -12,6 +12,7 @@ from contracts.rules import (
     FETCH_UNKNOWN,
     FLUX_WARNING,
     IMAGES_SIZE,
+    JOB_FAILED,
     META_ECHO,
     OUTPUT_COUNT,
     PROCESSING_FETCH,
@@ -21,7 +22,7 @@ from contracts.rules import (
 )
 from contracts.strategies._boundaries import Case, fetch_paths
 from contracts.strategies._requests import LORA_IDS, base, with_fields
-from contracts.vocabulary import INSIDE, INVALID_KEY, KEY, OUTSIDE, QUEUE, UNKNOWN_ID
+from contracts.vocabulary import FAIL, INSIDE, INVALID_KEY, KEY, OUTSIDE, QUEUE, UNKNOWN_ID
 
 
 @AUTH_KEY.boundary()
@@ -73,6 +74,13 @@ def _processing(r: Rule, endpoint: str) -> Iterator[Case]:
     for path in fetch_paths(endpoint):
         yield Case(r, INSIDE, endpoint, {**base(endpoint), "samples": 2},
                    f"queued job fetched via {path}", prefer=QUEUE, fetch_via=path)
+
+
+@JOB_FAILED.boundary()
+def _failed(r: Rule, endpoint: str) -> Iterator[Case]:
+    # A scenario hint, like QUEUE: a real backend ignores it (the check is then not applicable).
+    yield Case(r, INSIDE, endpoint, base(endpoint), "a queued job asked to fail",
+               prefer=FAIL)
 
 
 @FETCH_UNKNOWN.boundary()

@@ -6,23 +6,53 @@ from typing import Any
 
 from spec._field import Field
 from spec.authoring._fields import GENERATION_FIELDS
-from spec.endpoints import FETCH_FORMS, GENERATION_PATHS, IMAGE_TEMPLATE, V4, V6
+from spec.endpoints import (
+    FETCH_FORMS,
+    FIXED_MODELS,
+    GENERATION_PATHS,
+    IMAGE_TEMPLATE,
+    JOB_FAMILIES,
+    REALTIME,
+    V3,
+    V3_DREAMBOOTH,
+    V4,
+    V6,
+    V7,
+)
 from spec.wire import WIRE
 
 MOCK_ORIGIN = "http://127.0.0.1:4010"
 
 ERRORS: dict[str, dict[str, Any]] = {
-    # name: HTTP status in http mode and the message the real API uses
-    "validation": {"http": 422, "message": "Validation failed"},
-    "invalid_key": {"http": 401, "message": "Invalid Api Key"},
-    "no_credits": {"http": 402, "message": "Insufficient credits"},
+    # name: HTTP status in http mode, the legacy message (legacy mode, HTTP 200) and, where the
+    # error-code catalogue states one, its message (http mode). Ledger: `error-http-codes`,
+    # `error-messages`, `unknown-model`, `retry-after`.
+    "validation": {"http": 400, "message": "Validation failed"},
+    "invalid_key": {"http": 401, "message": "Invalid Api Key",
+                    "catalogue": "Invalid API key"},
+    "no_credits": {"http": 402, "message": "Insufficient credits",
+                   "catalogue": "Insufficient credits. Please add more credits to continue."},
+    "premium": {"http": 403, "message": "This feature requires a premium subscription"},
     "unknown_job": {"http": 404, "message": "Request id not found"},
-    "unknown_model": {"http": 404, "message": "Model id not found"},
-    "rate_limit": {"http": 429, "message": "Rate limit exceeded"},
+    "unknown_model": {"http": 404, "message": "Model id not found",
+                      "catalogue": "Model not found: {model_id}"},
+    "rate_limit": {"http": 429, "message": "Rate limit exceeded",
+                   "catalogue": "Rate limit exceeded. Maximum 5 queued requests allowed."},
     "failed": {"http": 200, "message": "Failed, Try Again"},
-    "server": {"http": 500, "message": "Server error, try again later"},
+    "server": {"http": 500, "message": "Server error, try again later",
+               "catalogue": "Internal server error. Please try again."},
+    "unavailable": {"http": 503,
+                    "message": "Service temporarily unavailable. Please try again later."},
     "payload_too_large": {"http": 413, "message": "Request body too large"},
 }
+
+#: Model ids the vendor documents publicly (the mock's `--models public` preset; ledger
+#: `unknown-model`): the model-selection guide's image models, the v6 page's flux family, and
+#: the ids the official SDK's provider classes send.
+PUBLIC_MODELS = ("flux", "midjourney", "sdxl", "imagen-3", "imagen-4", "fluxschnell", "fluxdev",
+                 "imagen-4.0-fast-generate", "imagen-4.0-ultra", "nano-banana-t2i",
+                 "nano-banana-pro", "seedream-t2i", "seedream-4", "seedream-4.5", "flux-2-pro",
+                 "flux-pro-1752000026", "flux-pro-1.1", "flux-pro-1.1-ultra")
 
 
 def _property(f: Field) -> dict[str, Any]:
@@ -67,6 +97,9 @@ def _request_schema(fields: tuple[Field, ...], version: str) -> dict[str, Any]:
 
 _ID = {"type": ["integer", "string", "null"]}
 _LINKS = {"type": "array", "items": {"type": "string"}}
+#: The flux page shows proxy_links as an object of index -> link (ledger `proxy-links-type`).
+_INDEXED_LINKS = {"type": "object", "propertyNames": {"pattern": "^[0-9]+$"},
+                  "additionalProperties": {"type": "string"}}
 _META = {"type": "object", "additionalProperties": True}
 _MESSAGE = {"oneOf": [{"type": "string"},
                       {"type": "object", "additionalProperties": {
@@ -77,20 +110,22 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "required": ["status", "output"],
         "properties": {
             "status": {"const": "success"}, "generationTime": {"type": "number"},
-            "id": _ID, "output": _LINKS, "proxy_links": _LINKS, "meta": _META,
+            "id": _ID, "output": _LINKS, "proxy_links": {"oneOf": [_LINKS, _INDEXED_LINKS]},
+            "meta": _META, "track_id": {"type": ["integer", "string", "null"]},
             "nsfw_content_detected": {"type": "boolean"}, "webhook_status": {"type": "string"},
             "tip": {"type": "string"}, "warning": {"type": "string"},
         },
     },
     "ProcessingResponse": {
-        "type": "object", "required": ["status", "id"],
+        # id optional: ledger `processing-id`.
+        "type": "object", "required": ["status"],
         "properties": {
             "status": {"const": "processing"}, "tip": {"type": "string"},
             "tip_1": {"type": "string"}, "eta": {"type": "number"},
             "message": {"type": "string"}, "messege": {"type": "string"},
             "webhook_status": {"type": "string"}, "fetch_result": {"type": "string"},
             "id": _ID, "output": {"oneOf": [_LINKS, {"const": ""}]}, "meta": _META,
-            "future_links": _LINKS, "warning": {"type": "string"},
+            "future_links": _LINKS, "proxy_links": _LINKS, "warning": {"type": "string"},
         },
     },
     "ErrorResponse": {
@@ -99,7 +134,8 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "status": {"enum": ["error", "failed"]}, "message": _MESSAGE,
             "messege": _MESSAGE, "tip": {"type": "string"}, "tips": {},
-            "id": _ID,
+            "id": _ID, "track_id": {"type": ["integer", "string", "null"]},
+            "retry_after": {"type": "integer", "minimum": 0},
         },
     },
     "GenerationResponse": {"oneOf": [
@@ -149,12 +185,24 @@ def _post(summary: str, body_ref: str, *, path_id: bool = False) -> dict[str, An
 GENERATION_DOCS: dict[str, tuple[str, str, str]] = {
     V6: ("Text2ImgRequest", "v6", "Text to image (community models, LoRA, multi-LoRA)"),
     V4: ("DreamboothRequest", "v4", "Dreambooth text to image (older API)"),
+    V7: ("V7TextToImageRequest", "v7", "Text to image, current version (inferred from clients)"),
+    REALTIME: ("RealtimeText2ImgRequest", "v6 realtime", "Realtime text to image (no model_id)"),
+    V3: ("V3Text2ImgRequest", "v3", "Text to image of the former brand (no model_id)"),
+    V3_DREAMBOOTH: ("V3DreamboothRequest", "v3", "Dreambooth text to image of the former brand"),
 }
 
 
 def _cited_rules() -> list[str]:
     cited = {r for fields in GENERATION_FIELDS.values() for f in fields for r in f.rules}
     return sorted(cited | {"lora.count", "flux.warning"})
+
+
+def _generation_entry(path: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"request": GENERATION_DOCS[path][0],
+                             "jobs": JOB_FAMILIES.get(path, path)}
+    if path in FIXED_MODELS:
+        entry["model"] = FIXED_MODELS[path]
+    return entry
 
 
 def build_document() -> dict[str, Any]:
@@ -196,8 +244,7 @@ def build_document() -> dict[str, Any]:
         "paths": paths,
         "components": {"schemas": schemas},
         "x-contract": {
-            "generation": {path: {"request": GENERATION_DOCS[path][0]}
-                           for path in GENERATION_PATHS},
+            "generation": {path: _generation_entry(path) for path in GENERATION_PATHS},
             "fetch": {path: {"generation": gen, "id_in": id_in}
                       for path, (gen, id_in) in FETCH_FORMS.items()},
             "images": IMAGE_TEMPLATE,
@@ -209,6 +256,8 @@ def build_document() -> dict[str, Any]:
             },
             "flux": {
                 "models": ["flux", "fluxschnell", "fluxdev"],
+                # ledger `flux-steps`: the flux family's steps are capped at 50, not 20.
+                "steps_cap": 50,
                 "unsupported": ["negative_prompt", "enhance_prompt", "enhance_style",
                                 "lora_model", "ip_adapter_id", "embeddings_model", "upscale",
                                 "highres_fix"],
@@ -223,7 +272,12 @@ def build_document() -> dict[str, Any]:
                 "meta_aliases": {"safety_checker": "safetychecker", "lora": "lora_model"},
             },
             "errors": ERRORS,
-            "limits": {"max_body_bytes": 65536, "temp_link_seconds": 86400},
+            "models": {"public": list(PUBLIC_MODELS)},
+            # ledger `v3-transport`: where a request's parameters may come from.
+            "transport": {"query_parameters": True, "key_header": "key",
+                          "precedence": "body, then the query string, then the key header"},
+            "limits": {"max_body_bytes": 65536, "temp_link_seconds": 86400,
+                       "max_query_bytes": 8192},
             "rules": _cited_rules(),
         },
     }

@@ -13,7 +13,7 @@ from spec.authoring.sources import (
     SCHEDULERS,
     v6_text2img_page,
 )
-from spec.endpoints import V4, V6
+from spec.endpoints import REALTIME, V3, V3_DREAMBOOTH, V4, V6, V7
 
 FLAG_DEFAULTS = {
     "safety_checker": "yes", "enhance_prompt": "yes", "tomesd": "yes",
@@ -77,8 +77,54 @@ V4_FIELDS: tuple[Field, ...] = tuple(
     replace(f, cap=_V4_STEPS_CAP) if f.name == "num_inference_steps" else f for f in V6_FIELDS
 )
 
+#: v7 has no page: the v6 set as the official CLI and SDK send it (ledger `v7-params`):
+#: model_id optional (the CLI omits it), steps capped at 50, and the SDK's aspect_ratio.
+V7_DEFAULT_MODEL = "flux"
+ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9", "3:2", "2:3", "21:9")
+V7_FIELDS: tuple[Field, ...] = (
+    *(replace(f, required=False, default=V7_DEFAULT_MODEL, ledger=("v7-params",))
+      if f.name == "model_id" else
+      replace(f, cap=_V4_STEPS_CAP, ledger=("v7-params",)) if f.name == "num_inference_steps"
+      else f for f in V6_FIELDS),
+    Field("aspect_ratio", "enum", enum=ASPECT_RATIOS, rules=("aspect_ratio.enum",),
+          ledger=("v7-params",)),
+)
+
+_BY_NAME = {f.name: f for f in V6_FIELDS}
+
+
+def _pick(*names: str, **changed: Field) -> tuple[Field, ...]:
+    return tuple(changed.get(n, _BY_NAME[n]) for n in names)
+
+
+#: Realtime: its own request (ledger `realtime-shape`): no model_id, no steps; its flags
+#: default off; `instant_response` queues at once.
+REALTIME_FIELDS: tuple[Field, ...] = (
+    *_pick("key", "prompt", "negative_prompt", "width", "height", "samples"),
+    Field("safety_checker", "flag", default="no", ledger=("realtime-shape",)),
+    *_pick("seed"),
+    Field("instant_response", "flag", default="no", ledger=("instant-response",)),
+    Field("base64", "flag", default="no", ledger=("realtime-shape",)),
+    *_pick("webhook", "track_id"),
+)
+
+#: v3 text to image (ledger `v3-model-id`, `v3-steps`): no model_id, no scheduler.
+V3_FIELDS: tuple[Field, ...] = (
+    *_pick("key", "prompt", "negative_prompt", "width", "height", "samples",
+           "num_inference_steps", num_inference_steps=replace(
+        _BY_NAME["num_inference_steps"], cap=_V4_STEPS_CAP,
+        ledger=("v3-steps", "numbers-as-strings"))),
+    *_pick("safety_checker", "enhance_prompt", "seed", "guidance_scale", "multi_lingual",
+           "panorama", "self_attention", "upscale", "embeddings_model", "webhook", "track_id"),
+)
+
 #: Generation endpoints and the fields each accepts.
 GENERATION_FIELDS: Mapping[str, tuple[Field, ...]] = MappingProxyType({
     V6: V6_FIELDS,
     V4: V4_FIELDS,
+    V7: V7_FIELDS,
+    REALTIME: REALTIME_FIELDS,
+    V3: V3_FIELDS,
+    #: v3 dreambooth takes v4's parameters (ledger `v3-steps`).
+    V3_DREAMBOOTH: V4_FIELDS,
 })

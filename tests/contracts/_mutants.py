@@ -131,6 +131,12 @@ def _error_without_status(path: str, body: Json, answer: Json) -> Json:
     return answer
 
 
+def _failed_other_id(path: str, body: Json, answer: Json) -> Json:
+    if isinstance(answer, dict) and answer.get("status") == "failed" and "id" in answer:
+        answer["id"] = f"{answer['id']}-other"
+    return answer
+
+
 def _extra_link(path: str, body: Json, answer: Json) -> Json:
     if _live(answer):
         for name in ("output", "future_links", "proxy_links"):
@@ -200,6 +206,7 @@ RESPONSE_MUTANTS: dict[Rule, dict[str, Any]] = {
     rules.SEED_ECHO: {"response": _seed_not_echoed},
     rules.PROCESSING_FETCH: {"response": _fetch_other_links},
     rules.FETCH_UNKNOWN: {"response": _unknown_found},
+    rules.JOB_FAILED: {"response": _failed_other_id},
     rules.FLUX_WARNING: {"response": _no_warning},
     rules.IMAGES_SIZE: {"image": _wrong_size},
 }

@@ -175,7 +175,7 @@ def test_the_marker_sets_the_mock_per_test(pytester: pytest.Pytester) -> None:
 
         @pytest.mark.modelslab(error_mode="http", latency=0)
         def test_http_errors(modelslab_mock):
-            assert httpx.post(URL, json={_body(samples=9)}).status_code == 422
+            assert httpx.post(URL, json={_body(samples=9)}).status_code == 400
     """)
 
     pytester.runpytest().assert_outcomes(passed=3)

@@ -83,7 +83,7 @@ def test_http_error_mode(modelslab_mock):
 
     answer = client.http.post("/api/v6/images/text2img", json={"key": "test-key"})
 
-    assert answer.status_code == 422
+    assert answer.status_code == 400
     assert answer.json()["status"] == "error"
 
 

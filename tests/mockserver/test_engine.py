@@ -137,11 +137,12 @@ def test_validation_errors_use_the_rules_messages_in_legacy_mode(mock: Mock) -> 
     assert set(answer["message"]) == {"width", "samples"}
 
 
-def test_validation_errors_are_422_in_http_mode(http_mock: Mock) -> None:
+def test_validation_errors_are_400_with_a_plain_message_in_http_mode(http_mock: Mock) -> None:
     response = http_mock.post(V6, {"key": "test-key", "prompt": "x"})
 
-    assert response.status == 422
-    assert response.json() == {"status": "error", "message": {"model_id": ["is required"]}}
+    # The error-code catalogue's form (ledger `error-http-codes`, `error-messages`).
+    assert response.status == 400
+    assert response.json() == {"status": "error", "message": "model_id is required"}
 
 
 def test_a_lora_count_mismatch_is_an_error(mock: Mock) -> None:
@@ -163,8 +164,8 @@ def test_a_wrong_content_type_is_a_validation_error(http_mock: Mock) -> None:
     response = http_mock.post(V6, b"key=k&prompt=x",
                               {"content-type": "application/x-www-form-urlencoded"})
 
-    assert response.status == 422
-    assert "application/x-www-form-urlencoded" in response.json()["message"]["body"][0]
+    assert response.status == 400
+    assert "application/x-www-form-urlencoded" in response.json()["message"]
 
 
 def test_a_json_object_is_read_whatever_its_content_type(mock: Mock) -> None:
@@ -212,21 +213,33 @@ _FUZZ = make_mock(max_jobs=100)
 
 # -- Prefer and errors on demand -------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "status", "message"), [
-    ("invalid_key", 401, "Invalid Api Key"), ("rate_limit", 429, "Rate limit exceeded"),
-    ("no_credits", 402, "Insufficient credits"), ("failed", 200, "Failed, Try Again"),
-    ("server", 500, "Server error, try again later")])
+@pytest.mark.parametrize(("name", "status", "legacy_message", "http_message"), [
+    ("invalid_key", 401, "Invalid Api Key", "Invalid API key"),
+    ("rate_limit", 429, "Rate limit exceeded",
+     "Rate limit exceeded. Maximum 5 queued requests allowed."),
+    ("no_credits", 402, "Insufficient credits",
+     "Insufficient credits. Please add more credits to continue."),
+    ("premium", 403, "This feature requires a premium subscription",
+     "This feature requires a premium subscription"),
+    ("unknown_job", 404, "Request id not found", "Request id not found"),
+    ("failed", 200, "Failed, Try Again", "Failed, Try Again"),
+    ("server", 500, "Server error, try again later", "Internal server error. Please try again."),
+    ("unavailable", 503, "Service temporarily unavailable. Please try again later.",
+     "Service temporarily unavailable. Please try again later.")])
 def test_prefer_error_forces_each_error(mock: Mock, http_mock: Mock, name: str, status: int,
-                                        message: str) -> None:
+                                        legacy_message: str, http_message: str) -> None:
     legacy = mock.post(V6, body(), {"Prefer": f"error={name}"})
     http = http_mock.post(V6, body(), {"prefer": f"error={name}"})
 
     assert legacy.status == 200
     assert http.status == status
+    assert legacy.json()["message"] == legacy_message
+    assert http.json()["message"] == http_message  # the error-code catalogue's
     for response in (legacy, http):
-        assert response.json()["message"] == message
         assert response.json()["status"] == ("failed" if name == "failed" else "error")
+        assert ("retry_after" in response.json()) == (name == "rate_limit")
     assert ("retry-after" in http.headers) == (name == "rate_limit")
+    assert "retry-after" not in legacy.headers
 
 
 def test_prefer_error_applies_to_fetch_too(mock: Mock) -> None:
@@ -241,7 +254,7 @@ def test_the_empty_key_is_always_invalid(http_mock: Mock) -> None:
     response = http_mock.post(V6, body(key=""))
 
     assert response.status == 401
-    assert response.json() == {"status": "error", "message": "Invalid Api Key"}
+    assert response.json() == {"status": "error", "message": "Invalid API key"}
 
 
 def test_only_accepted_keys_pass_when_configured() -> None:
@@ -262,8 +275,9 @@ def test_the_rate_limit_counts_per_key_per_minute() -> None:
     later = mock.post(V6, body(key="a")).status
 
     assert statuses == [200, 200, 429] and other == 200 and later == 200
-    assert limited.json()["message"] == "Rate limit exceeded"
+    assert limited.json()["message"].startswith("Rate limit exceeded")
     assert 1 <= int(limited.headers["retry-after"]) <= 60
+    assert limited.json()["retry_after"] == int(limited.headers["retry-after"])
 
 
 def test_a_request_refused_before_the_rate_limit_does_not_count() -> None:

@@ -20,7 +20,8 @@ PACKAGE = Path(handler.__file__).parent
     (V4, Route(V4, "generation", V4, None)),
     ("/api/v6/images/fetch", Route("/api/v6/images/fetch", "fetch", V6, None)),
     ("/api/v6/images/fetch/12", Route("/api/v6/images/fetch/{id}", "fetch", V6, "12")),
-    ("/api/v3/dreambooth/fetch/x", Route("/api/v3/dreambooth/fetch/{id}", "fetch", V4, "x")),
+    ("/api/v3/dreambooth/fetch/x", Route("/api/v3/dreambooth/fetch/{id}", "fetch",
+                                         spec.V3_DREAMBOOTH, "x")),
     ("/generations/1-0-abc.png", Route("/generations/{file}", "image", None, "1-0-abc.png")),
     ("/api/v6/images/fetch/1/2", None), ("/api/v6/images/nope", None), ("/__mock/health", None),
 ])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+import spec
 from mockserver import LiveServer
 from mockserver.preferences import applied, unknown
 from tests.mockserver._support import V6, Mock, body
@@ -27,8 +28,12 @@ def test_an_unknown_value_answers_the_error_shape_naming_the_known_ones(
     assert entry["response"] == answer.json()
 
 
-def test_in_http_mode_it_is_a_422(http_mock: Mock) -> None:
-    assert http_mock.post(V6, body(), {"Prefer": "error=bogus"}).status == 422
+def test_in_http_mode_it_has_the_validation_status(http_mock: Mock) -> None:
+    """The catalogue's validation status (400: ledger `error-status`), like any bad input."""
+    validation = spec.contract().errors["validation"]["http"]
+
+    assert validation == 400
+    assert http_mock.post(V6, body(), {"Prefer": "error=bogus"}).status == validation
 
 
 def test_unknown_preference_names_are_ignored_as_rfc_7240_asks(mock: Mock) -> None:

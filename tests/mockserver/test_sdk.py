@@ -81,3 +81,27 @@ def test_the_sdk_completes_a_queued_job_through_its_fetch_loop(live: LiveServer,
                if e["path"].startswith("/api/v6/images/fetch/")]
     assert len(fetches) >= 2 and fetches[0]["outcome"] == "processing"
     assert "sdk-test-key" not in str(live.engine.journal.entries())
+
+
+def test_the_sdk_realtime_method_generates_and_fetches(live: LiveServer) -> None:
+    from modelslab_py.core.apis.realtime import Realtime
+    from modelslab_py.schemas.realtime import RealtimeText2ImageSchema
+
+    live.engine.reset()
+    client = Client(api_key="sdk-test-key", fetch_retry=20, fetch_timeout=0.05)
+    client.base_url = f"{live.url}/api/"  # before Realtime(): it joins its base at init
+    realtime = Realtime(client=client)
+    schema = RealtimeText2ImageSchema(prompt="a lighthouse", width=256, height=256, samples=2,
+                                      num_inference_steps=8, guidance_scale=3)
+
+    answer: dict[str, Any] = realtime.text_to_image(schema)
+    live.engine.configure(queue="always", eta=0.1)
+    queued: dict[str, Any] = realtime.text_to_image(schema)
+    done: dict[str, Any] = realtime.fetch(str(queued["id"]))
+
+    assert answer["status"] == "success" and len(answer["output"]) == 2
+    assert answer["meta"]["model_id"] == "realtime"  # realtime takes no model_id
+    assert queued["status"] == "processing" and done["status"] == "success"
+    paths = [e["path"] for e in live.engine.journal.entries("request")]
+    assert "/api/v6/realtime/text2img" in paths
+    assert f"/api/v6/realtime/fetch/{queued['id']}" in paths

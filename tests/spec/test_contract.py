@@ -22,8 +22,11 @@ def c() -> spec.Contract:
 
 
 def test_the_document_routes_what_spec_endpoints_states(c: spec.Contract) -> None:
-    assert c.generation_paths == spec.GENERATION_PATHS == (V6, V4)
-    assert c.fetch_paths == spec.FETCH_PATHS == (V6_FETCH, V6_BY_ID, V4_FETCH, V4_BY_ID, V3_BY_ID)
+    assert c.generation_paths == spec.GENERATION_PATHS == (V6, V4, spec.V7, spec.REALTIME,
+                                                           spec.V3, spec.V3_DREAMBOOTH)
+    assert c.fetch_paths == spec.FETCH_PATHS == (
+        V6_FETCH, V6_BY_ID, V4_FETCH, V4_BY_ID, "/api/v7/images/fetch/{id}",
+        "/api/v6/realtime/fetch/{id}", "/api/v3/fetch/{id}", V3_BY_ID)
     assert dict(c.fetch) == dict(FETCH_FORMS)
     assert tuple(c.generation) == c.generation_paths
     assert c.images == IMAGE_TEMPLATE and c.images_prefix == spec.IMAGES_PREFIX == "/generations/"
@@ -38,7 +41,11 @@ def test_the_document_routes_what_spec_endpoints_states(c: spec.Contract) -> Non
     (V4_FETCH, Route(V4_FETCH, "fetch", V4)),
     ("/api/v6/images/fetch/123", Route(V6_BY_ID, "fetch", V6, "123")),
     ("/api/v4/dreambooth/fetch/abc-DEF_9", Route(V4_BY_ID, "fetch", V4, "abc-DEF_9")),
-    ("/api/v3/dreambooth/fetch/7", Route(V3_BY_ID, "fetch", V4, "7")),
+    ("/api/v3/dreambooth/fetch/7", Route(V3_BY_ID, "fetch", spec.V3_DREAMBOOTH, "7")),
+    ("/api/v7/images/fetch/7", Route("/api/v7/images/fetch/{id}", "fetch", spec.V7, "7")),
+    ("/api/v6/realtime/fetch/7", Route("/api/v6/realtime/fetch/{id}", "fetch", spec.REALTIME,
+                                       "7")),
+    ("/api/v3/fetch/7", Route("/api/v3/fetch/{id}", "fetch", spec.V3, "7")),
     ("/generations/12-0-0123456789.png", Route(IMAGE_TEMPLATE, "image", None,
                                                "12-0-0123456789.png")),
 ])
@@ -95,8 +102,11 @@ def test_fetch_path_of_an_unknown_endpoint(c: spec.Contract) -> None:
 
 def test_fetch_templates(c: spec.Contract) -> None:
     assert c.fetch_templates(V6) == (V6_FETCH, V6_BY_ID)
-    assert c.fetch_templates(V4) == (V4_FETCH, V4_BY_ID, V3_BY_ID)
-    assert c.fetch_templates(V4, "path") == (V4_BY_ID, V3_BY_ID)
+    assert c.fetch_templates(V4) == (V4_FETCH, V4_BY_ID)
+    assert c.fetch_templates(V4, "path") == (V4_BY_ID,)
+    # v3 dreambooth's fetch is its own, and finds v4 jobs too (one job family).
+    assert c.fetch_templates(spec.V3_DREAMBOOTH) == (V3_BY_ID,)
+    assert c.same_jobs(V4, spec.V3_DREAMBOOTH) and not c.same_jobs(V4, V6)
     assert c.fetch_templates(V4, "body") == (V4_FETCH,)
     assert c.fetch_templates(V6, "body") == (V6_FETCH,)
     assert c.fetch_templates("/api/v9/nothing") == ()

@@ -33,7 +33,8 @@ def test_all_is_exactly_the_public_names(module: types.ModuleType) -> None:
 def test_the_runtime_reader_exports() -> None:
     assert set(spec.__all__) == {
         "Contract", "Field", "Route", "WireKind", "contract", "load_document", "SCHEMA_PATH",
-        "V6", "V4", "GENERATION_PATHS", "FETCH_PATHS", "IMAGES_PREFIX", "KINDS", "WIRE"}
+        "V6", "V4", "V7", "REALTIME", "V3", "V3_DREAMBOOTH", "GENERATION_PATHS", "FETCH_PATHS",
+        "IMAGES_PREFIX", "KINDS", "WIRE"}
 
 
 def _runtime_modules() -> list[Path]:

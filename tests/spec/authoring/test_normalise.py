@@ -81,9 +81,9 @@ def test_steps_row_names_every_disagreeing_page() -> None:
 def test_an_unresolved_conflict_stops_the_normaliser() -> None:
     lora_page = next(s for s in SOURCES if s.id == "v6-lora-page")
     params = dict(lora_page.params)
-    params["clip_skip"] = Fact(minimum=1, maximum=12)
+    params["ip_adapter_scale"] = Fact(minimum=0, maximum=12)
     changed = tuple(replace(s, params=params) if s is lora_page else s for s in SOURCES)
-    with pytest.raises(LedgerError, match="clip_skip"):
+    with pytest.raises(LedgerError, match="ip_adapter_scale"):
         render_ledger(changed)
 
 
