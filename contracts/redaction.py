@@ -24,8 +24,10 @@ MIN_SECRET: Final = 8
 SHOWN_CHARS: Final = 1500
 
 #: Keys redacted so far -> their redacted form (clients send the same few keys again and
-#: again); emptied when it holds this many.
+#: again); emptied when it holds this many. Only keys of at most `_CACHED_CHARS` characters
+#: are kept, so it never holds more than about 1 MiB (longer ones are hashed every time).
 _REDACTED_SIZE = 4096
+_CACHED_CHARS = 256
 _redacted: dict[str, str] = {}
 
 
@@ -38,16 +40,26 @@ def redact_key(key: object) -> str | None:
     redacted = _redacted.get(key)
     if redacted is None:
         redacted = "***" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:6]
-        if len(_redacted) >= _REDACTED_SIZE:
-            _redacted.clear()
-        _redacted[key] = redacted
+        if len(key) <= _CACHED_CHARS:
+            if len(_redacted) >= _REDACTED_SIZE:
+                _redacted.clear()
+            _redacted[key] = redacted
     return redacted
 
 
 def redact_body(body: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of a request body with each secret field in its `redact_key` form (shallow:
-    the journal's cheap pass over every request)."""
-    return {k: (redact_key(v) if k.lower() in SECRET_FIELDS else v) for k, v in body.items()}
+    """A copy of a request body with each secret field, at any depth, in its `redact_key`
+    form (a key sent as a list or an object is one "***")."""
+    return {k: (redact_key(v) if str(k).lower() in SECRET_FIELDS else _redact_within(v))
+            for k, v in body.items()}
+
+
+def _redact_within(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return redact_body(value)
+    if isinstance(value, list):
+        return [_redact_within(v) for v in value]
+    return value
 
 
 def secrets_in(body: Any) -> tuple[str, ...]:

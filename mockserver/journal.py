@@ -7,51 +7,28 @@ writes it, so bodies are redacted then, not on every request.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: Entries kept; older ones are dropped first.
-JOURNAL_SIZE = 1000
+from contracts import redaction
+from mockserver import limits
 
-# -- redaction (to become `contracts.redaction` once it exists: redact_key, redact_body, scrub) --
+#: Entries kept, and the bytes they may hold (about): older ones are dropped first.
+JOURNAL_SIZE = limits.JOURNAL_ENTRIES
+JOURNAL_BYTES = limits.JOURNAL_BYTES
 
-_SECRET_FIELDS = frozenset({"key", "api_key", "apikey", "authorization", "x-api-key"})
-#: Keys redacted so far -> their redacted form (clients send the same few keys again and
-#: again); emptied when it holds this many.
-_REDACTED_SIZE = 4096
-_redacted: dict[str, str] = {}
+# -- redaction: `contracts.redaction`'s (one home), re-exported for the mock's modules ------
 
-
-def redact_key(key: object) -> str | None:
-    """"***" and a short hash: tells keys apart in a journal without revealing any."""
-    if key is None:
-        return None
-    if not isinstance(key, str) or key == "":
-        return "***"
-    redacted = _redacted.get(key)
-    if redacted is None:
-        redacted = "***" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:6]
-        if len(_redacted) >= _REDACTED_SIZE:
-            _redacted.clear()
-        _redacted[key] = redacted
-    return redacted
-
-
-def redact_body(body: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of a JSON body with every secret-looking field redacted."""
-    return {k: (redact_key(v) if k.lower() in _SECRET_FIELDS else v) for k, v in body.items()}
+redact_key = redaction.redact_key
+redact_body = redaction.redact_body
 
 
 def scrub(text: str, *secrets: object) -> str:
     """`text` with every occurrence of the secrets replaced by their redacted form."""
-    for secret in secrets:
-        if isinstance(secret, str) and secret:
-            text = text.replace(secret, redact_key(secret) or "***")
-    return text
+    return redaction.scrub(text, secrets, keyed=True)
 
 # -- records -------------------------------------------------------------------------------
 
@@ -136,20 +113,51 @@ class Delivery:
 
 Entry = Record | Delivery
 
+#: An entry's own cost (its object and fields) and a kept body's, in bytes, for the bound.
+_ENTRY = 256
+_BODY = limits.JOURNAL_BODY_BYTES
+_PREFER_CHARS = limits.JOURNAL_PREFER_CHARS
+
 
 class Journal:
     """A bounded, thread-safe list of records; shown with increasing `seq` numbers."""
 
-    def __init__(self, size: int = JOURNAL_SIZE) -> None:
+    def __init__(self, size: int = JOURNAL_SIZE, max_bytes: int = JOURNAL_BYTES) -> None:
         self._entries: deque[Entry] = deque(maxlen=size)
+        #: What each entry is counted as (bytes, about), and their sum.
+        self._sizes: deque[int] = deque(maxlen=size)
+        self._bytes = 0
+        self.max_bytes = max_bytes
         #: Records added since the last clear (the newest one's `seq`).
         self._added = 0
         self._lock = threading.Lock()
 
     def add(self, entry: Entry) -> None:
+        if type(entry) is Record:
+            prefer = entry.prefer
+            if prefer is not None and len(prefer) > _PREFER_CHARS:
+                entry.prefer = prefer = prefer[:_PREFER_CHARS] + "..."
+            cost = _ENTRY + len(entry.path) + (len(prefer) if prefer else 0) + \
+                (_BODY if entry.body is not None else 0)
+        else:
+            assert isinstance(entry, Delivery)
+            cost = _ENTRY + len(entry.url) + len(entry.error or "") + len(entry.reason or "")
         with self._lock:
             self._added += 1
-            self._entries.append(entry)
+            entries, sizes = self._entries, self._sizes
+            if len(entries) == entries.maxlen:
+                self._bytes -= sizes[0]  # the deques drop their oldest on append
+            entries.append(entry)
+            sizes.append(cost)
+            self._bytes += cost
+            while self._bytes > self.max_bytes and len(entries) > 1:
+                entries.popleft()
+                self._bytes -= sizes.popleft()
+
+    @property
+    def bytes(self) -> int:
+        """What the kept entries are counted as, in bytes (about)."""
+        return self._bytes
 
     def entries(self, kind: str | None = None) -> list[dict[str, Any]]:
         """The records as JSON (keys redacted), oldest first; only those of `kind` if given."""
@@ -161,6 +169,8 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._sizes.clear()
+            self._bytes = 0
             self._added = 0
 
     def __len__(self) -> int:

@@ -30,12 +30,12 @@ def test_the_journal_redacts_bodies_when_read_and_every_time() -> None:
 
 
 def test_redacted_keys_are_remembered_but_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mockserver import journal
+    from contracts import redaction
 
-    monkeypatch.setattr(journal, "_REDACTED_SIZE", 3)
-    monkeypatch.setattr(journal, "_redacted", {})
+    monkeypatch.setattr(redaction, "_REDACTED_SIZE", 3)
+    monkeypatch.setattr(redaction, "_redacted", {})
     first = [redact_key(f"key-{i}") for i in range(10)]
-    assert len(journal._redacted) <= 3
+    assert len(redaction._redacted) <= 3
     assert [redact_key(f"key-{i}") for i in range(10)] == first
     assert len(set(first)) == 10
 
