@@ -88,7 +88,7 @@ SETTINGS = tuple(f.name for f in dataclasses.fields(MockConfig) if f.init)
 def _coerce(changes: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(changes) - set(SETTINGS))
     if unknown:
-        raise ValueError(f"unknown setting(s): {', '.join(repr(n)[:40] for n in unknown[:10])}")
+        raise ValueError(f"unknown setting(s): {', '.join(str(n)[:40] for n in unknown[:10])}")
     out = dict(changes)
     for name in ("accepted_keys", "webhook_hosts"):  # checked before they are converted
         if name in out and (reason := validate.problem(name, out[name])) is not None:

@@ -11,7 +11,6 @@ import httpx
 import pytest
 
 from mockserver import LiveServer, MockConfig
-from mockserver.admin_guard import AdminGuard, host_name
 from mockserver.app import create_app
 from mockserver.engine import Engine
 from tests.mockserver._support import V6
@@ -109,6 +108,8 @@ def test_local_tools_keep_working(http: httpx.Client, server: LiveServer) -> Non
 
 
 def test_a_shared_team_mock_with_allowed_hosts_and_a_token() -> None:
+    from mockserver.admin_guard import AdminGuard
+
     engine = Engine(MockConfig())
     app = create_app(engine=engine, guard=AdminGuard.of(["mock.team.lan"], "s3cret-token"))
     transport = httpx.ASGITransport(app=app)
@@ -142,6 +143,8 @@ def test_a_shared_team_mock_with_allowed_hosts_and_a_token() -> None:
     ("127.0.0.1:4010", "127.0.0.1"), ("[::1]:4010", "::1"), ("LOCALHOST", "localhost"),
     ("http://evil.example:80", "evil.example"), ("localhost.", "localhost"), ("", "")])
 def test_host_names_are_read_from_hosts_and_origins(text: str, host: str) -> None:
+    from mockserver.admin_guard import host_name
+
     assert host_name(text) == host
 
 

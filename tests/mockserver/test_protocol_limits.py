@@ -7,11 +7,18 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from mockserver import LiveServer, MockConfig, limits
+from mockserver import LiveServer, MockConfig
 from tests.mockserver._support import V6
+
+
+def _limits() -> Any:
+    from mockserver import limits
+
+    return limits
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +79,7 @@ def test_many_headers_beyond_the_limit_are_431(server: LiveServer) -> None:
 
 
 def test_heads_within_the_limits_are_served(server: LiveServer) -> None:
+    limits = _limits()
     target = b"/__mock/health?" + b"q" * (limits.MAX_URL_BYTES - 100)
     header = b"X-Fill: " + b"a" * (limits.MAX_HEAD_BYTES - limits.MAX_URL_BYTES - 1000)
     answer = _talk(server, b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + header
@@ -82,14 +90,14 @@ def test_heads_within_the_limits_are_served(server: LiveServer) -> None:
 
 def test_a_connection_that_sends_nothing_is_closed(server: LiveServer,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(limits, "REQUEST_SECONDS", 0.2)
+    monkeypatch.setattr(_limits(), "REQUEST_SECONDS", 0.2)
 
     assert _talk(server, b"").startswith(b"HTTP/1.1 408 ")
 
 
 def test_a_head_sent_too_slowly_is_408(server: LiveServer,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(limits, "REQUEST_SECONDS", 0.2)
+    monkeypatch.setattr(_limits(), "REQUEST_SECONDS", 0.2)
 
     assert _talk(server, b"GET /__mock/health HTTP/1.1\r\nHost: 1").startswith(
         b"HTTP/1.1 408 ")
@@ -97,7 +105,7 @@ def test_a_head_sent_too_slowly_is_408(server: LiveServer,
 
 def test_an_idle_kept_alive_connection_is_closed(server: LiveServer,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(limits, "KEEP_ALIVE_SECONDS", 0.2)
+    monkeypatch.setattr(_limits(), "KEEP_ALIVE_SECONDS", 0.2)
     answer = _talk(server, b"GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 
     # One answer, then the server closes the idle connection (the read ends).
