@@ -73,6 +73,10 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
     #: Bytes of the current request's head received so far (None: its head is complete).
     _head: int | None = 0
     _url_bytes = 0
+    #: When the request being received began (loop time; None: none is being received).
+    _started: float | None = None
+    #: One timer per connection, re-armed as it fires (not one per request: that cost a
+    #: timer handle made and cancelled on the hot path).
     _deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -80,32 +84,36 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
         gathering = _Gathering(cast(asyncio.Transport, transport), self.loop)
         super().connection_made(cast(asyncio.Transport, gathering))
         self.timeout_keep_alive = limits.KEEP_ALIVE_SECONDS
-        self._arm()
+        self._seconds = limits.REQUEST_SECONDS
+        self._started = self.loop.time()
+        self._deadline = self.loop.call_later(self._seconds, self._check)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
-
-    def _arm(self) -> None:
-        self._disarm()
-        self._deadline = self.loop.call_later(limits.REQUEST_SECONDS, self._too_slow)
-
-    def _disarm(self) -> None:
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
+        super().connection_lost(exc)
 
-    def _too_slow(self) -> None:
+    def _check(self) -> None:
+        """The connection's timer: has the request being received taken too long?"""
         self._deadline = None
         if self.transport.is_closing():
             return
-        if self._head is not None:
+        started = self._started
+        late = started is not None and self.loop.time() - started >= self._seconds
+        if not late:
+            wait = self._seconds if started is None else \
+                self._seconds - (self.loop.time() - started)
+            self._deadline = self.loop.call_later(max(wait, 0.001), self._check)
+        elif self._head is not None:
             self._refuse(408)
         else:  # the body is late: the app reads a disconnect
             self.transport.close()
 
     def _refuse(self, status: int) -> None:
-        self._disarm()
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
         self.transport.write(b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\n"
                              b"content-length: %d\r\nconnection: close\r\n\r\n%s"
                              % (status, _REASONS[status], len(_BODIES[status]),
@@ -119,8 +127,8 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
             if self._head is None:  # in a body: as uvicorn does
                 self._feed(data)
                 return
-            if self._head == 0 and self._deadline is None:
-                self._arm()  # the first byte of a request on a kept-alive connection
+            if self._started is None:
+                self._started = self.loop.time()  # a request's first byte
             room = limits.MAX_HEAD_BYTES - self._head
             first, rest = (data, b"") if len(data) <= room else (data[:room], data[room:])
             self._head += len(first)
@@ -168,7 +176,7 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self._head = 0
-        self._disarm()
+        self._started = None
 
 
 _BODIES = {status: b'{"status":"error","message":"%s"}' % reason
