@@ -248,18 +248,22 @@ def webhook_storm(url: str, hooks: list[str], stop: threading.Event, tally: Tall
             stop.wait(0.02)
 
 
-def probe(port: int, stop: threading.Event, times: list[float], tally: Tally) -> None:
+def probe(port: int, seconds: float) -> list[float]:
+    """`GET /__mock/health` on a fresh connection every 100 ms for `seconds`: the times.
+    Run in a process of its own (`--probe`), so the bench's other threads never hold the
+    GIL it measures with."""
     request = b"GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    while not stop.is_set():
+    times: list[float] = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
         started = time.perf_counter()
         try:
             status = _raw(port, request, timeout=5)
-        except OSError as exc:
-            tally.error("health", exc)
+        except OSError:
             status = 0
-        times.append(time.perf_counter() - started)
-        tally.add("health", status)
-        stop.wait(0.1)
+        times.append(time.perf_counter() - started if status == 200 else float("inf"))
+        time.sleep(0.1)
+    return times
 
 
 def main() -> int:
@@ -268,8 +272,14 @@ def main() -> int:
     parser.add_argument("--rss-mb", type=float, default=400.0,
                         help="the bound on the mock's peak RSS (default: %(default)g)")
     parser.add_argument("--slow", type=int, default=150, help="slow sockets")
+    parser.add_argument("--traffic", default="bad,slow,storm",
+                        help="which traffic to run (default: all three at once)")
+    parser.add_argument("--probe", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     seconds = min(args.seconds, 600.0)
+    if args.probe is not None:  # the health probe's own process
+        print(json.dumps(probe(args.probe, seconds)))
+        return 0
 
     port = _free_port()
     log = open(os.devnull if False else f"/tmp/soak-mock-{port}.log", "w+")  # noqa: SIM115
@@ -287,15 +297,17 @@ def main() -> int:
     receivers = Receivers()
     tally = Tally()
     stop = threading.Event()
-    times: list[float] = []
     rss: list[float] = [_rss_mb(mock.pid)]
+    kinds = set(args.traffic.split(","))
     threads = [threading.Thread(target=bad_input, args=(url, port, stop, tally, i))
-               for i in range(3)]
+               for i in range(3) if "bad" in kinds]
     threads += [threading.Thread(target=webhook_storm,
                                  args=(url, receivers.urls(), stop, tally, i))
-                for i in range(2)]
-    threads += [threading.Thread(target=slow_clients, args=(port, stop, tally, args.slow)),
-                threading.Thread(target=probe, args=(port, stop, times, tally))]
+                for i in range(2) if "storm" in kinds]
+    threads += [threading.Thread(target=slow_clients, args=(port, stop, tally, args.slow))
+                for _ in range(1) if "slow" in kinds]
+    prober = subprocess.Popen([sys.executable, __file__, "--probe", str(port), "--seconds",
+                               str(seconds)], stdout=subprocess.PIPE, text=True)
     started = time.monotonic()
     for t in threads:
         t.start()
@@ -308,9 +320,13 @@ def main() -> int:
         for t in threads:
             t.join(timeout=30)
     elapsed = time.monotonic() - started
+    times: list[float] = json.loads(prober.communicate(timeout=60)[0])
     journal = httpx.get(url + "/__mock/journal", timeout=10, trust_env=False).json()["entries"]
     hooks = collections.Counter(e["outcome"] for e in journal if e["kind"] == "webhook")
     rss.append(_rss_mb(mock.pid))
+    with open(f"/proc/{mock.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     mock.terminate()
     try:
         mock.wait(timeout=15)
@@ -333,6 +349,7 @@ def main() -> int:
         print(f"  client error {kind}: {n}")
     print(f"  webhooks (journal, last {len(journal)} entries): {dict(hooks)}; "
           f"the good receiver got {receivers.received}")
+    print(f"  mock CPU: {cpu:.1f} s in {elapsed:.0f} s")
     print(f"  5xx answers: {tally.five_xx()}")
     print(f"  tracebacks in the mock's stderr: {tracebacks}")
     print(f"  health: {len(times)} probes, p99 {p99 * 1000:.1f} ms, worst {worst * 1000:.1f} ms"

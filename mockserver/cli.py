@@ -150,11 +150,12 @@ def run(args: argparse.Namespace) -> int:
                     with contextlib.suppress(OSError):
                         os.remove(leftover)
         return 0
-    from mockserver.app import create_app, guard_from_json
+    from mockserver.app import create_app, guard_from_json, settle_heap
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: Any = None) -> None:
             await super().startup(sockets)
+            settle_heap()
             if self.started:
                 port = self.servers[0].sockets[0].getsockname()[1] if self.servers else args.port
                 print(banner(f"http://{host}:{port}", config), flush=True)
