@@ -13,22 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from contracts import redaction
+from contracts.redaction import redact_body
 from mockserver import limits
 
 #: Entries kept, and the bytes they may hold (about): older ones are dropped first.
 JOURNAL_SIZE = limits.JOURNAL_ENTRIES
 JOURNAL_BYTES = limits.JOURNAL_BYTES
-
-# -- redaction: `contracts.redaction`'s (one home), re-exported for the mock's modules ------
-
-redact_key = redaction.redact_key
-redact_body = redaction.redact_body
-
-
-def scrub(text: str, *secrets: object) -> str:
-    """`text` with every occurrence of the secrets replaced by their redacted form."""
-    return redaction.scrub(text, secrets, keyed=True)
 
 # -- records -------------------------------------------------------------------------------
 
