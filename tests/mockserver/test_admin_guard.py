@@ -153,3 +153,17 @@ def test_the_cli_documents_the_switches() -> None:
 
     help_text = build_parser()._subparsers._group_actions[0].choices["mock"].format_help()
     assert "--allow-host" in help_text and "--admin-token" in help_text
+
+
+def test_the_http_control_sends_the_token() -> None:
+    from contracts.control import HttpMockControl, MockRefused
+    from mockserver.admin_guard import AdminGuard
+
+    live = LiveServer(MockConfig())
+    live.app = create_app(engine=live.engine, guard=AdminGuard.of(token="team-token-1"))
+    with live:
+        with pytest.raises(MockRefused):
+            HttpMockControl(live.url).configure(queue="always")
+        control = HttpMockControl(live.url, token="team-token-1")
+        assert control.configure(queue="always")["queue"] == "always"
+        assert "team-token-1" not in repr(control)
