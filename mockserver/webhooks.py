@@ -146,10 +146,12 @@ class ThreadedSender:
 
     def send(self, url: str, payload: dict[str, Any], report: Report) -> None:
         host = _receiver(url)
+        reason = "the mock is shutting down"
         with self._lock:
             if self._closing:
                 dropped = True
             else:
+                reason = "webhook queue full"
                 self._start()
                 waiting = self._waiting.get(host)
                 dropped = self._queued >= self.queue_size or (
@@ -163,7 +165,7 @@ class ThreadedSender:
             loop = self._loop
         if dropped:
             _safely(report, {"kind": "webhook", "url": url, "outcome": "dropped",
-                             "attempts": 0, "reason": "webhook queue full"})
+                             "attempts": 0, "reason": reason})
             return
         assert loop is not None
         with contextlib.suppress(RuntimeError):  # the loop has just closed
