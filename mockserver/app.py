@@ -21,6 +21,7 @@ import spec
 from mockserver.admin_guard import ADMIN, AdminGuard
 from mockserver.config import MockConfig
 from mockserver.engine import Engine
+from mockserver.images import RENDER_PROCESSES
 from mockserver.request import Headers
 from mockserver.response import JSON_HEADERS, dump
 
@@ -159,9 +160,13 @@ def create_app(config: MockConfig | None = None, *, engine: Engine | None = None
     to allow more hosts or require a token on the admin API."""
     owned = engine is None
     core = engine or Engine(config)
+    if owned:  # served: images drawn in low-priority processes, never on the API's CPU
+        core.images.processes = RENDER_PROCESSES
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if owned:
+            await run_in_threadpool(core.images.start)
         yield
         if owned:
             await run_in_threadpool(core.close)

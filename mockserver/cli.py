@@ -110,9 +110,11 @@ def banner(url: str, config: MockConfig, workers: int = 1) -> str:
 
 
 def _to_json(config: MockConfig) -> str:
-    import dataclasses
+    """The settings for `app.config_from_json` (the workers'): settings only, no derived
+    fields (`delay` is parsed from `latency`)."""
+    from mockserver.config import SETTINGS
 
-    data = dataclasses.asdict(config)
+    data = {name: getattr(config, name) for name in SETTINGS}
     data["accepted_keys"] = sorted(config.accepted_keys) if config.accepted_keys else None
     data["webhook_hosts"] = list(config.webhook_hosts)
     return json.dumps(data)
