@@ -16,6 +16,7 @@ import spec
 from contracts import _wire
 from contracts._wire import WireError
 from contracts.model import Violation
+from contracts.redaction import SECRET_FIELDS
 from contracts.rules import FIELD_TYPE, Rule, rule
 
 COERCE: Mapping[str, Callable[[Any], Any]] = MappingProxyType({
@@ -134,6 +135,19 @@ def _range_limiter(f: spec.Field, limits: Limits) -> Limiter:
     return check
 
 
+def _kind(value: Any) -> str:
+    """The JSON type of `value`, in words (what a message may say of a secret)."""
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a value of another type"
+
+
 def field_step(f: spec.Field) -> Step:
     """Coerce and limit one field (see `compiled`)."""
     return compiled(f)[0]
@@ -158,7 +172,9 @@ def compiled(f: spec.Field) -> tuple[Step, Memo | None]:
         try:
             coerced = coerce(raw)
         except WireError as exc:
-            out.append(Violation(FIELD_TYPE, name, str(exc)))
+            # A secret field's value is never shown back, whatever JSON value it is.
+            out.append(Violation(FIELD_TYPE, name, f"expected a string, got {_kind(raw)}"
+                                 if name in SECRET_FIELDS else str(exc)))
             return None
         except (TypeError, ValueError, OverflowError):
             out.append(Violation(FIELD_TYPE, name, "has a value of the wrong form"))

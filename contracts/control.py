@@ -55,9 +55,11 @@ def _jsonable(value: Any) -> Any:
 class HttpMockControl:
     """`MockControl` over HTTP: the admin API of a modelslab-contract mock at `url`."""
 
-    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, *, timeout: float = 10.0, token: str | None = None) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
+        #: The mock's admin token (`mock --admin-token`), sent as a bearer token; never shown.
+        self._token = token
 
     def __repr__(self) -> str:
         return f"<ModelsLab mock control at {self.url}/__mock/>"
@@ -67,8 +69,11 @@ class HttpMockControl:
 
         content = None if body is None else json.dumps(dict(body), default=_jsonable)
         with httpx.Client(timeout=self.timeout, trust_env=False) as http:
+            headers = {"Content-Type": "application/json"}
+            if self._token:
+                headers["Authorization"] = f"Bearer {self._token}"
             answer = http.request(method, f"{self.url}/__mock/{path}", content=content,
-                                  headers={"Content-Type": "application/json"})
+                                  headers=headers)
         if answer.status_code >= 400:
             try:
                 message = answer.json().get("message")

@@ -1,9 +1,16 @@
-"""One socket write per HTTP response.
+"""One socket write per HTTP response, and bounded request heads and read times.
 
 uvicorn writes the status line and headers, then the body, as two transport writes: two
 syscalls and, under load, two wake-ups of the client. Under wrk that was a quarter of the
 served mock's time (bench/README.md). This protocol gathers what one loop iteration writes
 and sends it at once; it is uvicorn's own httptools protocol otherwise, passed as its `http`.
+
+It also holds a client to what gateways promise (numbers in `mockserver.limits`): a request
+target longer than `MAX_URL_BYTES` is answered 414, a head longer than `MAX_HEAD_BYTES` 431,
+both before the parser buffers more than the limit (no head grows without bound, and none
+costs quadratic copying); a request not received whole within `REQUEST_SECONDS` of its first
+byte (or of the connection) is answered 408 if its head is incomplete, and the connection is
+closed either way, so idle and slow sockets do not pile up.
 """
 
 from __future__ import annotations
@@ -11,10 +18,22 @@ from __future__ import annotations
 import asyncio
 from typing import Any, cast
 
+from mockserver import limits
+
 try:
+    import httptools
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 except ImportError:  # pragma: no cover - httptools comes with uvicorn[standard]
     HttpToolsProtocol = None  # type: ignore[assignment,misc]
+
+_REASONS = {408: b"Request Timeout", 414: b"URI Too Long",
+            431: b"Request Header Fields Too Large"}
+
+
+class _TooLarge(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 class _Gathering:
@@ -51,7 +70,114 @@ def http_protocol() -> Any:
 
 
 class OneWriteHttpToolsProtocol(HttpToolsProtocol):
+    #: Bytes of the current request's head received so far (None: its head is complete).
+    _head: int | None = 0
+    _url_bytes = 0
+    #: When the request being received began (loop time; None: none is being received).
+    _started: float | None = None
+    #: One timer per connection, re-armed as it fires (not one per request: that cost a
+    #: timer handle made and cancelled on the hot path).
+    _deadline: asyncio.TimerHandle | None = None
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses: no isinstance check.
         gathering = _Gathering(cast(asyncio.Transport, transport), self.loop)
         super().connection_made(cast(asyncio.Transport, gathering))
+        self.timeout_keep_alive = limits.KEEP_ALIVE_SECONDS
+        self._seconds = limits.REQUEST_SECONDS
+        self._started = self.loop.time()
+        self._deadline = self.loop.call_later(self._seconds, self._check)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        super().connection_lost(exc)
+
+    def _check(self) -> None:
+        """The connection's timer: has the request being received taken too long?"""
+        self._deadline = None
+        if self.transport.is_closing():
+            return
+        started = self._started
+        late = started is not None and self.loop.time() - started >= self._seconds
+        if not late:
+            wait = self._seconds if started is None else \
+                self._seconds - (self.loop.time() - started)
+            self._deadline = self.loop.call_later(max(wait, 0.001), self._check)
+        elif self._head is not None:
+            self._refuse(408)
+        else:  # the body is late: the app reads a disconnect
+            self.transport.close()
+
+    def _refuse(self, status: int) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        self.transport.write(b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\n"
+                             b"content-length: %d\r\nconnection: close\r\n\r\n%s"
+                             % (status, _REASONS[status], len(_BODIES[status]),
+                                _BODIES[status]))
+        self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if self.parser is None:
+            return
+        try:
+            if self._head is None:  # in a body: as uvicorn does
+                self._feed(data)
+                return
+            if self._started is None:
+                self._started = self.loop.time()  # a request's first byte
+            room = limits.MAX_HEAD_BYTES - self._head
+            first, rest = (data, b"") if len(data) <= room else (data[:room], data[room:])
+            self._head += len(first)
+            self._feed(first)
+            if rest:
+                if self._head is not None:  # still in the head, and no room left
+                    raise _TooLarge(431)
+                self._feed(rest)
+        except _TooLarge as exc:
+            self._refuse(exc.status)
+
+    def _feed(self, data: bytes) -> None:
+        """uvicorn's `data_received`, with a refusal raised by a callback passed on."""
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserCallbackError as exc:
+            if isinstance(exc.__context__, _TooLarge):
+                raise exc.__context__ from None
+            self.logger.warning("Invalid HTTP request received.")
+            self.send_400_response("Invalid HTTP request received.")
+        except httptools.HttpParserError:
+            self.logger.warning("Invalid HTTP request received.")
+            self.send_400_response("Invalid HTTP request received.")
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._url_bytes = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._url_bytes += len(url)
+        if self._url_bytes > limits.MAX_URL_BYTES:
+            raise _TooLarge(414)
+        super().on_url(url)
+
+    def on_headers_complete(self) -> None:
+        self._head = None
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._head = 0
+        self._started = None
+
+
+_BODIES = {status: b'{"status":"error","message":"%s"}' % reason
+           for status, reason in _REASONS.items()}

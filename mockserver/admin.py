@@ -78,7 +78,7 @@ def admin(engine: Control, method: str, path: str, body: bytes, query: str = "")
 def _configure(engine: Control, body: bytes) -> MockResponse:
     try:
         changes: Any = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return _problem(422, "the body must be a JSON object of setting -> value")
     if not isinstance(changes, dict):
         return _problem(422, "the body must be a JSON object of setting -> value")

@@ -1,4 +1,5 @@
-"""The ASGI adapter: a Starlette app (CORS open to any origin) over one `Engine`."""
+"""The ASGI adapter: a Starlette app (CORS open to any origin on the API; the admin API
+guarded by `mockserver.admin_guard`) over one `Engine`."""
 
 from __future__ import annotations
 
@@ -17,14 +18,17 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 import spec
+from mockserver.admin_guard import ADMIN, AdminGuard
 from mockserver.config import MockConfig
 from mockserver.engine import Engine
 from mockserver.images import RENDER_PROCESSES
 from mockserver.request import Headers
-from mockserver.response import JSON_HEADERS
+from mockserver.response import JSON_HEADERS, dump
 
 #: Environment variable carrying a JSON `MockConfig` to `app_from_env` (used with --workers).
 CONFIG_ENV = "MODELSLAB_MOCK_CONFIG"
+#: Environment variable carrying the admin guard (`guard_from_json`) to `app_from_env`.
+ADMIN_ENV = "MODELSLAB_MOCK_ADMIN"
 
 
 class _Endpoint:
@@ -92,8 +96,20 @@ class _App(Starlette):
     """
 
     endpoint: _Endpoint
+    guard: AdminGuard
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(ADMIN):
+            # The admin API: guarded, and never behind the open CORS (`mockserver.admin_guard`).
+            headers = _headers(scope)
+            server = scope.get("server")
+            refused = self.guard.refusal(scope["method"], scope["path"], headers,
+                                         server[0] if server else None)
+            if refused is None:
+                await self.endpoint.serve(scope, receive, send, headers, ())
+            else:
+                await _send_json(send, refused[0], {"status": "error", "message": refused[1]})
+            return
         if scope["type"] == "http" and scope["method"] != "OPTIONS":
             headers = _headers(scope)
             if "origin" not in headers:
@@ -101,6 +117,13 @@ class _App(Starlette):
                 await self.endpoint.serve(scope, receive, send, headers, _VARY)
                 return
         await super().__call__(scope, receive, send)
+
+
+async def _send_json(send: Send, status: int, value: Any) -> None:
+    body = dump(value)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [_JSON_TYPE, (b"content-length", b"%d" % len(body))]})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _read_body(receive: Receive, headers: Mapping[str, str], limit: int) -> bytes:
@@ -133,8 +156,10 @@ def _origin(scope: Scope, headers: Mapping[str, str]) -> str:
     return f"{scheme}://{host}"
 
 
-def create_app(config: MockConfig | None = None, *, engine: Engine | None = None) -> Starlette:
-    """The mock as an ASGI app. Pass `engine` to share one with other adapters."""
+def create_app(config: MockConfig | None = None, *, engine: Engine | None = None,
+               guard: AdminGuard | None = None) -> Starlette:
+    """The mock as an ASGI app. Pass `engine` to share one with other adapters, and `guard`
+    to allow more hosts or require a token on the admin API."""
     owned = engine is None
     core = engine or Engine(config)
     if owned:  # served: images drawn in low-priority processes, never on the API's CPU
@@ -160,6 +185,7 @@ def create_app(config: MockConfig | None = None, *, engine: Engine | None = None
     )
     app.state.engine = core
     app.endpoint = endpoint
+    app.guard = guard or AdminGuard()
     return app
 
 
@@ -169,7 +195,29 @@ def config_from_json(text: str) -> MockConfig:
     return MockConfig().replace(**data)
 
 
+def settle_heap() -> None:
+    """For a served mock, once started: move what is alive now (modules, the spec, the
+    engine) out of the cyclic collector's way (`gc.freeze`). A request that allocates many
+    containers (a deeply nested body) triggers full collections; without this each one
+    walked the whole heap, holding every other request for tens of milliseconds."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
+def guard_from_json(text: str) -> AdminGuard:
+    """An `AdminGuard` from {"allow_hosts": [...], "token": ...}."""
+    data: dict[str, Any] = json.loads(text)
+    return AdminGuard.of(data.get("allow_hosts") or (), data.get("token"))
+
+
 def app_from_env() -> Starlette:
-    """Factory for uvicorn workers: the config comes in `MODELSLAB_MOCK_CONFIG`."""
+    """Factory for uvicorn workers: the config comes in `MODELSLAB_MOCK_CONFIG`, the admin
+    guard in `MODELSLAB_MOCK_ADMIN`."""
     text = os.environ.get(CONFIG_ENV)
-    return create_app(config_from_json(text) if text else None)
+    guard = os.environ.get(ADMIN_ENV)
+    app = create_app(config_from_json(text) if text else None,
+                     guard=guard_from_json(guard) if guard else None)
+    settle_heap()
+    return app

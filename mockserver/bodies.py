@@ -144,7 +144,7 @@ def error(name: str, message: str | None = None, *, http: bool = False,
     if model_id is not None and http:
         text = text.replace("{model_id}", model_id)
     out: dict[str, Any] = {"status": status, "message": text}
-    if retry_after is not None:
+    if retry_after is not None and http:  # the catalogue's field; the legacy body has none
         out["retry_after"] = retry_after
     return out
 

@@ -67,6 +67,12 @@ def add_mock_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--models", default=None, metavar="IDS",
                    help="accept only these model ids (comma-separated; 'public' = the "
                         "documented public ids); others get 'Model not found'")
+    p.add_argument("--allow-host", dest="allow_hosts", action="append", default=None,
+                   metavar="HOST", help="also let the admin API (/__mock/) answer to this "
+                   "Host and Origin (loopback and the bound address always are; '*': any)")
+    p.add_argument("--admin-token", default=None, metavar="TOKEN",
+                   help="require 'Authorization: Bearer TOKEN' on the admin API (a shared "
+                        "team mock); default: env MODELSLAB_MOCK_ADMIN_TOKEN, else none")
     p.add_argument("--log-level", default="info",
                    choices=("critical", "error", "warning", "info", "debug"))
     p.set_defaults(handler=run)
@@ -164,10 +170,13 @@ def run(args: argparse.Namespace) -> int:
 
     host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host}:{args.port}"
+    guard = {"allow_hosts": args.allow_hosts or [],
+             "token": args.admin_token or os.environ.get("MODELSLAB_MOCK_ADMIN_TOKEN")}
     if args.workers > 1:
-        from mockserver.app import CONFIG_ENV
+        from mockserver.app import ADMIN_ENV, CONFIG_ENV
 
         os.environ[CONFIG_ENV] = _to_json(config)
+        os.environ[ADMIN_ENV] = json.dumps(guard)
         print(banner(url, config, args.workers, args.scenario), flush=True)
         try:
             uvicorn.run("mockserver.app:app_from_env", factory=True, host=args.host,
@@ -180,17 +189,19 @@ def run(args: argparse.Namespace) -> int:
                     with contextlib.suppress(OSError):
                         os.remove(leftover)
         return 0
-    from mockserver.app import create_app
+    from mockserver.app import create_app, guard_from_json, settle_heap
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: Any = None) -> None:
             await super().startup(sockets)
+            settle_heap()
             if self.started:
                 port = self.servers[0].sockets[0].getsockname()[1] if self.servers else args.port
                 print(banner(f"http://{host}:{port}", config, scenario=args.scenario),
                       flush=True)
 
-    Server(uvicorn.Config(create_app(config), host=args.host, port=args.port,
+    Server(uvicorn.Config(create_app(config, guard=guard_from_json(json.dumps(guard))),
+                          host=args.host, port=args.port,
                           log_level=args.log_level, access_log=False,
                           http=http_protocol())).run()
     return 0

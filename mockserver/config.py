@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import spec
+from mockserver import limits, validate
+from mockserver.validate import ERROR_MODES as ERROR_MODES
+from mockserver.validate import QUEUE_POLICIES as QUEUE_POLICIES
 
-QUEUE_POLICIES = ("never", "always", "workload")
-ERROR_MODES = ("legacy", "http")
 DEFAULT_WEBHOOK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -64,7 +65,7 @@ class MockConfig:
     delay: Latency = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        problems = _problems(self)
+        problems = validate.problems({name: getattr(self, name) for name in SETTINGS})
         try:
             object.__setattr__(self, "delay", Latency.parse(self.latency))
         except ValueError as exc:
@@ -86,29 +87,6 @@ class MockConfig:
         return out
 
 
-def _problems(c: MockConfig) -> list[str]:
-    out = []
-    if c.queue not in QUEUE_POLICIES:
-        out.append(f"queue must be one of {', '.join(QUEUE_POLICIES)}")
-    if c.error_mode not in ERROR_MODES:
-        out.append(f"error_mode must be one of {', '.join(ERROR_MODES)}")
-    if not (isinstance(c.eta, int | float) and math.isfinite(c.eta) and c.eta >= 0):
-        out.append("eta must be a number of seconds, at least 0")
-    if c.rate_limit is not None and (not isinstance(c.rate_limit, int) or c.rate_limit < 1):
-        out.append("rate_limit must be a positive integer or null")
-    if not (isinstance(c.max_jobs, int) and c.max_jobs >= 1):
-        out.append("max_jobs must be a positive integer")
-    if not (isinstance(c.job_ttl, int | float) and c.job_ttl > 0):
-        out.append("job_ttl must be positive")
-    if not (isinstance(c.max_body_bytes, int) and c.max_body_bytes >= 1):
-        out.append("max_body_bytes must be a positive integer")
-    if not (isinstance(c.failure_rate, int | float) and 0 <= c.failure_rate <= 1):
-        out.append("failure_rate must be from 0 to 1")
-    if not (c.store == "memory" or c.store.startswith("sqlite:")):
-        out.append('store must be "memory" or "sqlite:PATH"')
-    return out
-
-
 def model_list(value: str | Any) -> frozenset[str]:
     """Model ids from "a,b", a list, or "public" (the documented public ids) among them."""
     items = value.split(",") if isinstance(value, str) else list(value)
@@ -128,8 +106,11 @@ SETTINGS = tuple(f.name for f in dataclasses.fields(MockConfig) if f.init)
 def _coerce(changes: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(changes) - set(SETTINGS))
     if unknown:
-        raise ValueError(f"unknown setting(s): {', '.join(unknown)}")
+        raise ValueError(f"unknown setting(s): {', '.join(str(n)[:40] for n in unknown[:10])}")
     out = dict(changes)
+    for name in ("accepted_keys", "webhook_hosts"):  # checked before they are converted
+        if name in out and (reason := validate.problem(name, out[name])) is not None:
+            raise ValueError(reason)
     if "accepted_keys" in out and out["accepted_keys"] is not None:
         keys = out["accepted_keys"]
         out["accepted_keys"] = frozenset([keys] if isinstance(keys, str) else keys)
@@ -160,9 +141,12 @@ class Latency:
         if isinstance(value, bool):
             raise ValueError("latency must be milliseconds or a distribution")
         if isinstance(value, int | float):
-            if not (math.isfinite(value) and value >= 0):
-                raise ValueError("latency must be at least 0 ms")
+            if not (math.isfinite(value) and 0 <= value <= limits.MAX_LATENCY_MS):
+                raise ValueError(f"latency must be from 0 to {limits.MAX_LATENCY_MS:g} ms")
             return cls("fixed", float(value), float(value))
+        if not isinstance(value, str) or len(value) > 64:
+            raise ValueError("latency must be null, milliseconds, 'uniform:LOW-HIGH' or "
+                             "'normal:MEAN,SD'")
         text = value.strip().lower()
         try:
             return cls.parse(float(text))
@@ -172,10 +156,15 @@ class Latency:
             low, high = float(m[1]), float(m[2])
             if low > high:
                 raise ValueError("latency uniform:LOW-HIGH needs LOW <= HIGH")
+            if high > limits.MAX_LATENCY_MS:
+                raise ValueError(f"latency must be from 0 to {limits.MAX_LATENCY_MS:g} ms")
             return cls("uniform", low, high)
         if m := _NORMAL.match(text):
+            if float(m[1]) + float(m[2]) > limits.MAX_LATENCY_MS:
+                raise ValueError(f"latency normal:MEAN,SD needs MEAN + SD <= "
+                                 f"{limits.MAX_LATENCY_MS:g} ms (draws are cut there)")
             return cls("normal", float(m[1]), float(m[2]))
-        raise ValueError(f"latency {value!r}: give milliseconds, 'uniform:LOW-HIGH' "
+        raise ValueError("latency: give milliseconds, 'uniform:LOW-HIGH' "
                          "or 'normal:MEAN,SD'")
 
     def draw(self, rng: random.Random) -> float:
@@ -187,7 +176,7 @@ class Latency:
         elif self.kind == "uniform":
             ms = rng.uniform(self.a, self.b)
         else:
-            ms = max(0.0, rng.gauss(self.a, self.b))
+            ms = min(max(0.0, rng.gauss(self.a, self.b)), limits.MAX_LATENCY_MS)
         return ms / 1000.0
 
 

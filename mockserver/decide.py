@@ -190,7 +190,7 @@ def decide(call: Call, config: MockConfig, *, dice: Dice, rate_wait: int | None 
         seed = request.seed if request.seed is not None else dice.seeds.randrange(2 ** 32)
         return Generate(request, seed, config.eta if fails and eta is None else eta, fails)
     raw = request.request_id.strip()
-    if raw.isdigit() and len(raw) <= 18:
+    if raw.isascii() and raw.isdigit() and len(raw) <= 18:  # not "²": a digit, not a number
         return Lookup(int(raw))
     return error("unknown_job", config, counts=True)
 

@@ -13,6 +13,7 @@ clock.
 from __future__ import annotations
 
 import base64
+import math
 import re
 import threading
 import time
@@ -21,7 +22,7 @@ from typing import Any
 
 import spec
 from contracts.redaction import redact_key
-from mockserver import bodies, handler, preferences, request
+from mockserver import bodies, handler, limits, preferences, request
 from mockserver.config import SCENARIOS, SETTINGS, MockConfig
 from mockserver.decide import (
     Decision,
@@ -34,6 +35,7 @@ from mockserver.decide import (
     WrongMethod,
     decide,
     decide_fetch,
+    error,
 )
 from mockserver.images import ImageCache
 from mockserver.jobs import Job, JobStore, open_store
@@ -46,7 +48,7 @@ from mockserver.webhooks import ThreadedSender, WebhookSender, allowed
 Clock = Callable[[], float]
 
 #: Bodies up to this size are kept in the journal (larger ones are not).
-JOURNAL_BODY_BYTES = 4096
+JOURNAL_BODY_BYTES = limits.JOURNAL_BODY_BYTES
 _IMAGE = re.compile(r"^(\d{1,18})-(\d{1,2})-([0-9a-f]{10})\.(png|base64)$")
 
 
@@ -189,6 +191,13 @@ class Engine:
                 response.headers["retry-after"] = str(decision.retry_after)
             return response, None, decision.name
         if type(decision) is Generate:
+            pending = self._pending
+            if len(pending) >= config.max_jobs and pending.count(now) >= config.max_jobs:
+                # The store is full of unfinished jobs: new work is refused, none is evicted.
+                soonest = pending.next() or now
+                return self._answer(error("rate_limit", config,
+                                          retry_after=max(1, math.ceil(soonest - now))),
+                                    config, origin, now)
             job = self._make(decision, origin, now)
             if decision.eta is None:
                 self._finish(job)

@@ -132,8 +132,11 @@ class MemoryStore:
 
     def _evict(self, now: float) -> None:
         while len(self._jobs) > self.max_jobs:
-            job_id, _ = self._jobs.popitem(last=False)
-            self._finished.discard(job_id)
+            # The oldest job that has ended (or is due) goes first; a pending one only when
+            # every job is pending (the engine refuses new work before that happens).
+            victim = next((j.id for j in self._jobs.values() if j.due <= now),
+                          next(iter(self._jobs)))
+            self._drop(victim)
         while self._jobs:
             oldest = next(iter(self._jobs.values()))
             if oldest.created + self.ttl > now:

@@ -17,9 +17,11 @@ from typing import Any
 import orjson
 
 from contracts.redaction import redact_body, scrub, secrets_in
+from mockserver import limits
 
-#: Entries kept; older ones are dropped first.
-JOURNAL_SIZE = 1000
+#: Entries kept, and the bytes they may hold (about): older ones are dropped first.
+JOURNAL_SIZE = limits.JOURNAL_ENTRIES
+JOURNAL_BYTES = limits.JOURNAL_BYTES
 #: Characters of a response body the journal shows; longer ones are cut (and say so).
 RESPONSE_CHARS = 4096
 
@@ -127,20 +129,52 @@ class Delivery:
 
 Entry = Record | Delivery
 
+#: An entry's own cost (its object and fields) and a kept body's, in bytes, for the bound.
+_ENTRY = 256
+_BODY = limits.JOURNAL_BODY_BYTES
+_PREFER_CHARS = limits.JOURNAL_PREFER_CHARS
+
 
 class Journal:
     """A bounded, thread-safe list of records; shown with increasing `seq` numbers."""
 
-    def __init__(self, size: int = JOURNAL_SIZE) -> None:
+    def __init__(self, size: int = JOURNAL_SIZE, max_bytes: int = JOURNAL_BYTES) -> None:
         self._entries: deque[Entry] = deque(maxlen=size)
+        #: What each entry is counted as (bytes, about), and their sum.
+        self._sizes: deque[int] = deque(maxlen=size)
+        self._bytes = 0
+        self.max_bytes = max_bytes
         #: Records added since the last clear (the newest one's `seq`).
         self._added = 0
         self._lock = threading.Lock()
 
     def add(self, entry: Entry) -> None:
+        if type(entry) is Record:
+            prefer = entry.prefer
+            if prefer is not None and len(prefer) > _PREFER_CHARS:
+                entry.prefer = prefer = prefer[:_PREFER_CHARS] + "..."
+            cost = _ENTRY + len(entry.path) + (len(prefer) if prefer else 0) + \
+                (_BODY if entry.body is not None else 0) + \
+                (len(entry.response) if entry.response is not None else 0)
+        else:
+            assert isinstance(entry, Delivery)
+            cost = _ENTRY + len(entry.url) + len(entry.error or "") + len(entry.reason or "")
         with self._lock:
             self._added += 1
-            self._entries.append(entry)
+            entries, sizes = self._entries, self._sizes
+            if len(entries) == entries.maxlen:
+                self._bytes -= sizes[0]  # the deques drop their oldest on append
+            entries.append(entry)
+            sizes.append(cost)
+            self._bytes += cost
+            while self._bytes > self.max_bytes and len(entries) > 1:
+                entries.popleft()
+                self._bytes -= sizes.popleft()
+
+    @property
+    def bytes(self) -> int:
+        """What the kept entries are counted as, in bytes (about)."""
+        return self._bytes
 
     def entries(self, kind: str | None = None) -> list[dict[str, Any]]:
         """The records as JSON (keys redacted), oldest first; only those of `kind` if given."""
@@ -173,6 +207,8 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._sizes.clear()
+            self._bytes = 0
             self._added = 0
 
     def __len__(self) -> int:

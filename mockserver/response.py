@@ -36,9 +36,12 @@ _ENCODE = None if c_make_encoder is None else c_make_encoder(
 
 
 def _dump_stdlib(value: Any) -> bytes:
-    if _ENCODE is None or isinstance(value, str):
-        return _ENCODER.encode(value).encode()
-    return "".join(_ENCODE(value, 0)).encode()
+    try:
+        if _ENCODE is None or isinstance(value, str):
+            return _ENCODER.encode(value).encode()
+        return "".join(_ENCODE(value, 0)).encode()
+    except UnicodeEncodeError:  # a lone surrogate (sent as "\ud800"): sent back escaped
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=True).encode()
 
 
 def dump(value: Any) -> bytes:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import heapq
+import logging
 import threading
 from collections.abc import Callable
+
+log = logging.getLogger("mockserver")
 
 
 class DueTimes:
@@ -81,7 +84,10 @@ class Timers:
 
     def _run(self) -> None:
         while not self._stop:
-            self._run_due()
+            try:
+                self._run_due()
+            except Exception:  # one failing job must not end every later job's webhook
+                log.exception("ending due jobs failed")
             due = self._next_due()
             timeout = None if due is None else max(0.0, due - self._clock())
             self._wake.wait(timeout)

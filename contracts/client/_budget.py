@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 
 class BudgetExhausted(Exception):
@@ -20,17 +21,43 @@ class BudgetExhausted(Exception):
         self.budget = budget
 
 
+class DeadlinePassed(BudgetExhausted):
+    """A request was not sent: the budget's time (`Budget.seconds`) is up."""
+
+    def __init__(self, seconds: float, used: int, what: str = "request", *,
+                 budget: Budget | None = None) -> None:
+        super().__init__(None, used, what, budget=budget)
+        self.args = (f"the deadline of {seconds:g} s has passed ({used} request(s) sent): "
+                     f"{what} not sent",)
+        self.seconds = seconds
+
+
 @dataclass
 class Budget:
     """A cap on the requests sent to one backend (generations, fetches, retries, downloads),
-    shared by everything that sends them. `limit=None` counts without a cap."""
+    shared by everything that sends them. `limit=None` counts without a cap.
+
+    `seconds` is an overall deadline, counted from when the budget is made: past it no
+    request is sent (`DeadlinePassed`, a `BudgetExhausted`), and no single request may run
+    beyond it (the client cuts its timeout to what is left).
+    """
 
     limit: int | None = None
     used: int = 0
+    seconds: float | None = None
+    started: float = field(default_factory=time.monotonic, compare=False, repr=False)
 
     @property
     def exhausted(self) -> bool:
-        return self.limit is not None and self.used >= self.limit
+        return (self.limit is not None and self.used >= self.limit) or \
+            (self.remaining is not None and self.remaining <= 0)
+
+    @property
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (None: no deadline)."""
+        if self.seconds is None:
+            return None
+        return self.seconds - (time.monotonic() - self.started)
 
     @property
     def left(self) -> int | None:
@@ -42,6 +69,8 @@ class Budget:
         they would go past the cap."""
         if self.limit is not None and self.used + n > self.limit:
             raise BudgetExhausted(self.limit, self.used, what, budget=self)
+        if self.seconds is not None and (self.remaining or 0.0) <= 0:
+            raise DeadlinePassed(self.seconds, self.used, what, budget=self)
         self.used += n
 
     def take(self) -> None:

@@ -16,9 +16,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from contracts.client import _read
 from contracts.client._budget import Backoff, Budget
 from contracts.client._follow import Fetch, afollow, follow, plan_fetch
-from contracts.redaction import REDACTED, scrub
+from contracts.redaction import REDACTED, hide, scrub
 from contracts.reply import Reply, error_kind, is_fault, looks_like_error, retry_after
 from contracts.vocabulary import KEY
 
@@ -37,7 +38,10 @@ class Image:
 
 
 def retryable(reply: Reply) -> bool:
-    """A fault another attempt may not meet: no answer, 5xx, 429, a rate-limit body."""
+    """A fault another attempt may not meet: no answer, 5xx, 429, a rate-limit body (not a
+    redirect: it comes back the same)."""
+    if 300 <= reply.status < 400:
+        return False
     if is_fault(reply):
         return True
     return looks_like_error(reply) and error_kind(reply) in ("rate_limit", "server")
@@ -65,6 +69,7 @@ class Target:
         self.server = server
         self._transport = transport
         self._http: httpx.Client | None = None
+        self._aborted = False
 
     @property
     def key(self) -> str:
@@ -127,7 +132,8 @@ class Target:
             self.slept += seconds
 
     def _wire(self, body: Any, prefer: tuple[str, ...]) -> tuple[bytes, dict[str, str]]:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        headers = {"Content-Type": "application/json", "Accept": "application/json",
+                   "Accept-Encoding": _read.ACCEPT_ENCODING}
         if prefer:
             headers["Prefer"] = ", ".join(prefer)
         if isinstance(body, bytes):
@@ -138,12 +144,79 @@ class Target:
             body = {k: (self._key if v == KEY else v) for k, v in body.items()}
         return json.dumps(body).encode("utf-8"), headers
 
-    def _reply(self, response: httpx.Response) -> Reply:
-        return Reply.of(self.scrub(response.text), response.status_code,
-                        {k: self.scrub(v) for k, v in response.headers.items()})
+    def _reply(self, status: int, headers: Any, raw: bytes) -> Reply:
+        """The reply as judged: decoded from the raw bytes, the key hidden where it is the
+        key (`redaction.hide`) and nowhere else; a redirect is a fault (a wrong base URL),
+        not a verdict."""
+        shown = {k: self.scrub(v) for k, v in headers.items()}
+        if 300 <= status < 400:
+            where = shown.get("location", "")[:200]
+            return Reply(status, shown, error=f"HTTP {status} redirect to {where or '?'}: "
+                                              "a wrong base URL?")
+        try:
+            reply = Reply.of(raw, status, shown)
+        except RecursionError:
+            reply = Reply(status, shown, None, "(JSON nested too deeply to read)")
+        return Reply(reply.status, reply.headers, hide(reply.body, self._key),
+                     self.scrub(reply.text), reply.error)
 
     def _failed(self, exc: Exception) -> Reply:
+        if self._aborted:
+            self._aborted = False
+            return Reply(0, error="the answer did not arrive before the deadline")
         return Reply(0, error=self.scrub(f"{type(exc).__name__}: {exc}")[:300])
+
+    def _until(self) -> float:
+        """When the request being sent must be answered by: its timeout, cut to what is left
+        of the budget's deadline."""
+        left = self.budget.remaining
+        total = self.backoff.timeout if left is None else max(0.0, min(self.backoff.timeout,
+                                                                        left))
+        return time.monotonic() + total
+
+    def _abort(self) -> None:
+        """The watchdog: close the connections of a request past its deadline (a backend
+        that trickles bytes keeps every single read within its timeout)."""
+        self._aborted = True
+        http, self._http = self._http, None
+        if http is not None:
+            http.close()
+
+    def _exchange(self, method: str, url: str, cap: int, **kwargs: Any
+                  ) -> tuple[int, Any, bytes]:
+        """Send one request; its status, headers and decoded body, read within bounds."""
+        import threading
+
+        until = self._until()
+        timeout = max(0.001, until - time.monotonic())
+        watchdog = None
+        if self._transport is None:  # a real socket: a trickle is possible
+            watchdog = threading.Timer(timeout, self._abort)
+            watchdog.daemon = True
+            watchdog.start()
+        try:
+            with self.http().stream(method, url, timeout=timeout, **kwargs) as response:
+                return response.status_code, response.headers, _read.read(response, cap,
+                                                                           until)
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+
+    async def _aexchange(self, client: httpx.AsyncClient, method: str, url: str, cap: int,
+                         **kwargs: Any) -> tuple[int, Any, bytes]:
+        import asyncio
+
+        until = self._until()
+        timeout = max(0.001, until - time.monotonic())
+
+        async def go() -> tuple[int, Any, bytes]:
+            async with client.stream(method, url, timeout=timeout, **kwargs) as response:
+                return (response.status_code, response.headers,
+                        await _read.aread(response, cap, until))
+        try:
+            return await asyncio.wait_for(go(), timeout)
+        except TimeoutError:
+            raise _read.ReadRefused("the answer did not arrive before the deadline") from None
 
     def _retry_wait(self, attempt: int, reply: Reply) -> float | None:
         """The pause before `attempt` (None: give up, the budget is spent)."""
@@ -177,9 +250,10 @@ class Target:
                 self.pause(wait)
             self.budget.take()
             try:
-                reply = self._reply(self.http().post(self.url(path), content=content,
-                                                     headers=headers))
-            except httpx.HTTPError as exc:
+                reply = self._reply(*self._exchange("POST", self.url(path),
+                                                    _read.MAX_REPLY_BYTES, content=content,
+                                                    headers=headers))
+            except (httpx.HTTPError, _read.ReadRefused, RuntimeError, OSError) as exc:
                 reply = self._failed(exc)
             if not retryable(reply):
                 break
@@ -202,9 +276,10 @@ class Target:
                 await asyncio.sleep(max(0.0, min(wait, self.backoff.cap)))
             self.budget.take()
             try:
-                reply = self._reply(await client.post(self.url(path), content=content,
-                                                      headers=headers))
-            except httpx.HTTPError as exc:
+                reply = self._reply(*await self._aexchange(
+                    client, "POST", self.url(path), _read.MAX_REPLY_BYTES, content=content,
+                    headers=headers))
+            except (httpx.HTTPError, _read.ReadRefused, RuntimeError, OSError) as exc:
                 reply = self._failed(exc)
             if not retryable(reply):
                 break
@@ -246,12 +321,14 @@ class Target:
 
         self.budget.take()
         try:
-            response = self.http().get(url)
-        except httpx.HTTPError as exc:
-            return Image(url, 0, None, self.scrub(f"{type(exc).__name__}: {exc}")[:300])
-        if response.status_code != 200:
-            return Image(url, response.status_code, None, f"HTTP {response.status_code}")
-        return _image(url, response.content, response.headers.get("content-type", ""))
+            status, headers, content = self._exchange(
+                "GET", url, _read.MAX_DOWNLOAD_BYTES,
+                headers={"Accept-Encoding": _read.ACCEPT_ENCODING})
+        except (httpx.HTTPError, _read.ReadRefused, RuntimeError, OSError) as exc:
+            return Image(url, 0, None, self._failed(exc).error)
+        if status != 200:
+            return Image(url, status, None, f"HTTP {status}")
+        return _image(url, content, headers.get("content-type", ""))
 
 
 def _image(url: str, content: bytes, content_type: str) -> Image:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from contracts.gate import _report
 from contracts.gate._result import EXIT_COULD_NOT_RUN
-from contracts.gate._run import DEFAULT_BUDGET, DEFAULT_EXPLORE, GateConfig, run
+from contracts.gate._run import DEFAULT_BUDGET, DEFAULT_DEADLINE, DEFAULT_EXPLORE, GateConfig, run
 from contracts.vocabulary import MOCK_KEY
 
 DEFAULT_KEY_ENV = "MODELSLAB_API_KEY"
@@ -27,6 +27,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--budget", type=int, default=DEFAULT_BUDGET,
                    help=f"most requests to send, fetches and downloads included "
                    f"(default {DEFAULT_BUDGET})")
+    p.add_argument("--deadline", type=float, default=DEFAULT_DEADLINE, metavar="SECONDS",
+                   help="most seconds the whole run may take (default: %(default)g)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random exploration")
     p.add_argument("--explore", type=int, default=DEFAULT_EXPLORE,
                    help=f"random cases after the boundaries (default {DEFAULT_EXPLORE})")
@@ -48,7 +50,7 @@ def main(args: argparse.Namespace) -> int:
         print("gate: --budget must be at least 1", file=sys.stderr)
         return EXIT_COULD_NOT_RUN
     config = GateConfig(base_url=args.base_url, key=key or MOCK_KEY, budget=args.budget,
-                        seed=args.seed, explore=args.explore,
+                        deadline=args.deadline, seed=args.seed, explore=args.explore,
                         model_ids=tuple(args.model_id or GateConfig.model_ids),
                         progress=False if args.no_progress else None)
     result = run(config)

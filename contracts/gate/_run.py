@@ -25,6 +25,8 @@ from contracts.vocabulary import MOCK_KEY
 IN_PROCESS = "http://mock.modelslab-contract.invalid"
 DEFAULT_BUDGET = 600
 DEFAULT_EXPLORE = 100
+#: Seconds the whole gate may take; past it the client sends nothing more.
+DEFAULT_DEADLINE = 600.0
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class GateConfig:
     #: The API key (never written anywhere; the mock accepts any non-empty key).
     key: str = MOCK_KEY
     budget: int = DEFAULT_BUDGET
+    #: Seconds the run may take (None: no deadline); the client refuses to send past it.
+    deadline: float | None = DEFAULT_DEADLINE
     seed: int = 0
     #: Exploration cases after the boundaries (fewer if the budget runs out).
     explore: int = DEFAULT_EXPLORE
@@ -181,7 +185,7 @@ def run(config: GateConfig) -> GateResult:
         transport = _in_process(config)
     shown = config.base_url or "the in-process mock"
     result = GateResult(shown, config.seed, config.budget)
-    budget = Budget(config.budget)
+    budget = Budget(config.budget, seconds=config.deadline)
     boundaries = strategies.boundary_cases()
     exploring = explore_cases(config.explore, config.seed, config.model_ids)
     progress: AbstractContextManager[Any] = nullcontext()

@@ -20,9 +20,9 @@ function esc(value) {
 
 async function api(method, path, body) {
   const init = { method, headers: { Accept: "application/json" } };
-  if (body !== undefined) {
+  if (method !== "GET") {  // the admin API takes writes as JSON only (no cross-site forms)
     init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
+    init.body = JSON.stringify(body ?? {});
   }
   const response = await fetch(API + path, init);
   const data = await response.json();

@@ -41,3 +41,21 @@ def test_the_timer_thread_runs_what_is_due_and_stops() -> None:
     timers.stop()
     timers.wake()  # a stopped timer starts no thread again
     assert timers._thread is None
+
+
+def test_a_failing_run_does_not_end_the_timer_thread() -> None:
+    calls: list[int] = []
+    second = threading.Event()
+
+    def run_due() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("one bad job")
+        second.set()
+
+    timers = Timers(run_due, lambda: None if second.is_set() else 0.0, lambda: 5.0)
+    timers.wake()
+    try:
+        assert second.wait(5)  # it ran again after the failure
+    finally:
+        timers.stop()

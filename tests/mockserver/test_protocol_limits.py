@@ -1,0 +1,112 @@
+"""Issue 10, High 2 and the idle/slow-connection finding: request heads are bounded (414 for
+a long target, 431 for long headers, answered before the parser buffers more than the limit),
+and a connection that sends nothing, or a head too slowly, or sits idle, is closed."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from mockserver import LiveServer, MockConfig
+from tests.mockserver._support import V6
+
+
+def _limits() -> Any:
+    from mockserver import limits
+
+    return limits
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LiveServer]:
+    with LiveServer(MockConfig()) as live:
+        yield live
+
+
+def _talk(server: LiveServer, data: bytes, *, chunk: int = 1 << 16) -> bytes:
+    """Send `data` (as much as the server takes) and read until the server closes."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as conn:
+        try:
+            for i in range(0, len(data), chunk):
+                conn.sendall(data[i:i + chunk])
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed before the rest was sent
+        out = b""
+        try:
+            while part := conn.recv(65536):
+                out += part
+        except ConnectionResetError:
+            pass
+        return out
+
+
+def _ok(server: LiveServer) -> dict[str, object]:
+    body = json.dumps({"key": "k", "model_id": "m", "prompt": "fox"}).encode()
+    answer = _talk(server, b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                   b"application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
+                   % (V6.encode(), len(body), body))
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:100]
+    result: dict[str, object] = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+    return result
+
+
+def test_a_request_target_beyond_the_limit_is_414(server: LiveServer) -> None:
+    target = b"/" + b"a" * (4 * 1024 * 1024)  # 4 MiB
+    answer = _talk(server, b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+
+    assert answer.startswith(b"HTTP/1.1 414 ")
+    assert _ok(server)["status"] == "success"
+
+
+def test_a_head_beyond_the_limit_is_431(server: LiveServer) -> None:
+    header = b"X-Big: " + b"a" * (16 * 1024 * 1024) + b"\r\n"  # 16 MiB in one header
+    answer = _talk(server, b"GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + header
+                   + b"\r\n")
+
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert _ok(server)["status"] == "success"
+
+
+def test_many_headers_beyond_the_limit_are_431(server: LiveServer) -> None:
+    headers = b"".join(b"X-H%d: %s\r\n" % (i, b"v" * 100) for i in range(2000))
+    answer = _talk(server, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"\r\n")
+
+    assert answer.startswith(b"HTTP/1.1 431 ")
+
+
+def test_heads_within_the_limits_are_served(server: LiveServer) -> None:
+    limits = _limits()
+    target = b"/__mock/health?" + b"q" * (limits.MAX_URL_BYTES - 100)
+    header = b"X-Fill: " + b"a" * (limits.MAX_HEAD_BYTES - limits.MAX_URL_BYTES - 1000)
+    answer = _talk(server, b"GET " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + header
+                   + b"\r\nConnection: close\r\n\r\n")
+
+    assert answer.startswith(b"HTTP/1.1 200 ")
+
+
+def test_a_connection_that_sends_nothing_is_closed(server: LiveServer,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_limits(), "REQUEST_SECONDS", 0.2)
+
+    assert _talk(server, b"").startswith(b"HTTP/1.1 408 ")
+
+
+def test_a_head_sent_too_slowly_is_408(server: LiveServer,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_limits(), "REQUEST_SECONDS", 0.2)
+
+    assert _talk(server, b"GET /__mock/health HTTP/1.1\r\nHost: 1").startswith(
+        b"HTTP/1.1 408 ")
+
+
+def test_an_idle_kept_alive_connection_is_closed(server: LiveServer,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_limits(), "KEEP_ALIVE_SECONDS", 0.2)
+    answer = _talk(server, b"GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+
+    # One answer, then the server closes the idle connection (the read ends).
+    assert answer.startswith(b"HTTP/1.1 200 ") and answer.count(b"HTTP/1.1") == 1
