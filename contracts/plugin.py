@@ -8,7 +8,10 @@ fixture is first used, so projects that install the package but use none of it p
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
+import uuid
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,7 +20,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from contracts.client import Budget, BudgetExhausted
-from contracts.control import NotAMock
+from contracts.client._shared import SharedBudget
+from contracts.control import NotAMock, in_namespace
 from contracts.vocabulary import MOCK_KEY
 
 if TYPE_CHECKING:
@@ -55,7 +59,7 @@ class Options:
         return cls(base_url=base_url.rstrip("/") if base_url else None,
                    key_env=config.getoption("modelslab_key_env"),
                    seed=config.getoption("modelslab_seed"),
-                   budget=Budget(budget))
+                   budget=_budget(config, budget))
 
     @property
     def key(self) -> str | None:
@@ -72,6 +76,32 @@ class Options:
 
 
 _OPTIONS = pytest.StashKey[Options]()
+#: Where pytest-xdist workers find the run's one budget (a `SharedBudget` file).
+_BUDGET_FILE = "modelslab_budget_file"
+#: Names this process's test namespaces on a shared mock apart from other runs' and workers'.
+_RUN = uuid.uuid4().hex[:8]
+
+
+def _budget(config: pytest.Config, limit: int | None) -> Budget:
+    """The run's budget: one file shared by the controller and every xdist worker."""
+    if limit is None:
+        return Budget(None)
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and workerinput.get(_BUDGET_FILE):
+        return SharedBudget(limit, path=workerinput[_BUDGET_FILE])
+    fd, path = tempfile.mkstemp(prefix="modelslab-budget-")
+    os.close(fd)
+    return SharedBudget(limit, path=path)
+
+
+class _XdistHooks:
+    """Registered only when pytest-xdist is: hands the budget file to each worker."""
+
+    @pytest.hookimpl
+    def pytest_configure_node(self, node: Any) -> None:
+        budget = node.config.stash[_OPTIONS].budget
+        if isinstance(budget, SharedBudget):
+            node.workerinput[_BUDGET_FILE] = budget.path
 
 
 def marker_changes(node: pytest.Item) -> dict[str, Any]:
@@ -101,6 +131,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER)
     config.stash[_OPTIONS] = Options.from_config(config)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(), "modelslab-xdist")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    options = config.stash.get(_OPTIONS, None)
+    if options is not None and isinstance(options.budget, SharedBudget) and \
+            getattr(config, "workerinput", None) is None:
+        try:
+            os.remove(options.budget.path)
+        except OSError:
+            pass
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -110,10 +152,12 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
                             config: pytest.Config) -> None:
     budget = config.stash[_OPTIONS].budget
-    if budget.used:
+    used = budget.total() if isinstance(budget, SharedBudget) else budget.used
+    if used:
         cap = "" if budget.limit is None else f" of a budget of {budget.limit}"
-        terminalreporter.write_line(f"modelslab: {budget.used} request(s) sent to the real "
-                                    f"backend{cap}")
+        every = " by all workers" if isinstance(budget, SharedBudget) else ""
+        terminalreporter.write_line(f"modelslab: {used} request(s) sent to the real "
+                                    f"backend{every}{cap}")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -216,8 +260,13 @@ def modelslab_server_session(pytestconfig: pytest.Config,
 @pytest.fixture
 def modelslab_server(request: pytest.FixtureRequest,
                      modelslab_server_session: Server) -> Server:
-    """The session server, reset for this test and set up by its `modelslab` marker."""
+    """The session server, reset for this test and set up by its `modelslab` marker. On a
+    mock given by --modelslab-base-url (shared with other runs and xdist workers), the test
+    gets its own namespace there: its `url` is under `/__ns/{name}`, and its reset, settings,
+    jobs and journal are its own."""
     server = modelslab_server_session
+    if server.is_mock and _options(request).base_url is not None:
+        server = _namespaced(server, request.node.nodeid)
     if server.is_mock:
         server.reset()
         changes = marker_changes(request.node)
@@ -227,6 +276,14 @@ def modelslab_server(request: pytest.FixtureRequest,
             except (TypeError, ValueError) as exc:
                 pytest.fail(f"@pytest.mark.modelslab: {exc}", pytrace=False)
     return server
+
+
+def _namespaced(server: Server, nodeid: str) -> Server:
+    from contracts.control import HttpMockControl, Server
+
+    name = f"pytest-{_RUN}-{hashlib.sha256(nodeid.encode()).hexdigest()[:16]}"
+    url = in_namespace(server.url, name)
+    return Server(url, HttpMockControl(url), engine=server.engine)
 
 
 @pytest.fixture
@@ -261,7 +318,7 @@ def modelslab_target(request: pytest.FixtureRequest) -> Iterator[Target]:
         if options.budget.exhausted:
             pytest.skip(f"--modelslab-budget={options.budget.limit} is spent")
         server = request.getfixturevalue("modelslab_server")  # only now touch the backend
-        target = Target(options.base_url, key, options.budget, is_mock=server.is_mock,
+        target = Target(server.url, key, options.budget, is_mock=server.is_mock,
                         server=server)
     with target:
         yield target

@@ -80,6 +80,8 @@ class Record:
     rules: tuple[str, ...] | None = None
     #: The job it made or fetched.
     job: int | None = None
+    #: The namespace it was sent in ("" none).
+    scope: str = ""
 
     kind = "request"
 
@@ -114,14 +116,16 @@ class Delivery:
     status: int | None = None
     error: str | None = None
     reason: str | None = None
+    #: The namespace of its job ("" none).
+    scope: str = ""
 
     kind = "webhook"
 
     @classmethod
-    def of(cls, job: int, report: Mapping[str, Any]) -> Delivery:
+    def of(cls, job: int, report: Mapping[str, Any], scope: str = "") -> Delivery:
         """From what a `WebhookSender` reports."""
         return cls(job, report["url"], report["outcome"], report.get("attempts"),
-                   report.get("status"), report.get("error"), report.get("reason"))
+                   report.get("status"), report.get("error"), report.get("reason"), scope)
 
     def to_json(self, seq: int) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": "webhook", "job": self.job, "url": self.url,
@@ -151,12 +155,18 @@ class Journal:
             self._added += 1
             self._entries.append(entry)
 
-    def entries(self, kind: str | None = None) -> list[dict[str, Any]]:
-        """The records as JSON (keys redacted), oldest first; only those of `kind` if given."""
+    def entries(self, kind: str | None = None, scope: str | None = None,
+                after: int = 0) -> list[dict[str, Any]]:
+        """The records as JSON (keys redacted), oldest first; only those of `kind`, of the
+        namespace `scope` and with a seq past `after` if given."""
         with self._lock:
             first = self._added - len(self._entries) + 1
             return [e.to_json(first + i) for i, e in enumerate(self._entries)
-                    if kind is None or e.kind == kind]
+                    if (kind is None or e.kind == kind)
+                    and (scope is None or e.scope == scope) and first + i > after]
+
+    def last_seq(self) -> int:
+        return self._added
 
     def clear(self) -> None:
         with self._lock:
