@@ -8,6 +8,7 @@ fixture is first used, so projects that install the package but use none of it p
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -76,6 +77,9 @@ class Options:
 
 
 _OPTIONS = pytest.StashKey[Options]()
+#: The forwarder that counts `modelslab_server.url`'s requests (a budget and a remote backend).
+_METER = pytest.StashKey[Any]()
+_REFUSED = pytest.StashKey[int]()
 #: Where pytest-xdist workers find the run's one budget (a `SharedBudget` file).
 _BUDGET_FILE = "modelslab_budget_file"
 #: Names this process's test namespaces on a shared mock apart from other runs' and workers'.
@@ -139,10 +143,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     options = config.stash.get(_OPTIONS, None)
     if options is not None and isinstance(options.budget, SharedBudget) and \
             getattr(config, "workerinput", None) is None:
-        try:
+        with contextlib.suppress(OSError):
             os.remove(options.budget.path)
-        except OSError:
-            pass
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -172,10 +174,19 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     __tracebackhide__ = True
+    meter = item.config.stash.get(_METER, None)
+    refused = meter.refused if meter is not None else 0
     try:
         return (yield)
     except (BudgetExhausted, NotAMock) as exc:
         _outcome(item, exc)
+    except Exception:
+        if meter is not None and meter.refused > refused:
+            budget = item.config.stash[_OPTIONS].budget
+            pytest.fail(f"--modelslab-budget={budget.limit} is spent: "
+                        f"{meter.refused - refused} request(s) to modelslab_server.url "
+                        "not sent", pytrace=False)
+        raise
 
 
 def _outcome(item: pytest.Item, exc: BudgetExhausted | NotAMock) -> None:
@@ -247,9 +258,22 @@ def modelslab_server_session(pytestconfig: pytest.Config,
     given by --modelslab-base-url (controlled over `/__mock/` when it is a mock)."""
     from contracts.control import HttpMockControl, Server, probe
 
-    base_url = pytestconfig.stash[_OPTIONS].base_url
+    options = pytestconfig.stash[_OPTIONS]
+    base_url = options.base_url
     if base_url is not None:
-        yield Server(base_url, probe(base_url))
+        control = probe(base_url)
+        if options.budget.limit is None:
+            yield Server(base_url, control)
+            return
+        from contracts.client._meter import BudgetMeter
+
+        # Tests may call `modelslab_server.url` with any client: count them on the way.
+        meter = BudgetMeter(base_url, options.budget, keep_host=control is not None)
+        pytestconfig.stash[_METER] = meter
+        try:
+            yield Server(meter.url, control)
+        finally:
+            meter.close()
         return
     from mockserver import LiveServer
 
@@ -282,8 +306,10 @@ def _namespaced(server: Server, nodeid: str) -> Server:
     from contracts.control import HttpMockControl, Server
 
     name = f"pytest-{_RUN}-{hashlib.sha256(nodeid.encode()).hexdigest()[:16]}"
-    url = in_namespace(server.url, name)
-    return Server(url, HttpMockControl(url), engine=server.engine)
+    control = server.control
+    admin = control.url if isinstance(control, HttpMockControl) else server.url
+    return Server(in_namespace(server.url, name), HttpMockControl(in_namespace(admin, name)),
+                  engine=server.engine)
 
 
 @pytest.fixture

@@ -23,11 +23,11 @@ if TYPE_CHECKING:
     from mockserver.jobs import JobStore as JobStore
     from mockserver.jobs import MemoryStore as MemoryStore
     from mockserver.jobs import Store as Store
-    from mockserver.redis_store import RedisStore as RedisStore
-    from mockserver.sqlite_store import SqliteStore as SqliteStore
     from mockserver.live import LiveServer as LiveServer
+    from mockserver.redis_store import RedisStore as RedisStore
     from mockserver.request import Prefer as Prefer
     from mockserver.response import MockResponse as MockResponse
+    from mockserver.sqlite_store import SqliteStore as SqliteStore
     from mockserver.webhooks import WebhookSender as WebhookSender
 
 _HOME = {

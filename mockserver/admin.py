@@ -19,8 +19,8 @@ import json
 from typing import Any, Protocol
 
 from mockserver.config import SCENARIOS, MockConfig
-from mockserver.journal import Journal
 from mockserver.response import MockResponse, json_response
+from mockserver.scopes import JournalView
 
 
 class Control(Protocol):
@@ -30,7 +30,7 @@ class Control(Protocol):
     def config(self) -> MockConfig: ...
 
     @property
-    def journal(self) -> Journal: ...
+    def journal(self) -> JournalView: ...
 
     def configure(self, **changes: Any) -> MockConfig: ...
 

@@ -134,11 +134,22 @@ class Store(Protocol):
     ttl: float
     #: The state is shared with other processes (settings are re-read, due jobs polled).
     shared: bool
-    journal: JournalLike
-    limiter: LimiterLike
-    #: Queued jobs (for `queue="workload"`), and queued jobs with a webhook.
-    pending: DueLike
-    scheduled: DueLike
+
+    @property
+    def journal(self) -> JournalLike: ...
+
+    @property
+    def limiter(self) -> LimiterLike: ...
+
+    @property
+    def pending(self) -> DueLike:
+        """Queued jobs (for `queue="workload"`)."""
+        ...
+
+    @property
+    def scheduled(self) -> DueLike:
+        """Queued jobs with a webhook."""
+        ...
 
     def new_id(self, now: float) -> int:
         """A fresh job id, never handed out before by this store (or its other workers)."""
@@ -190,12 +201,11 @@ STORE_BYTES = 256 * 1024 * 1024
 
 
 def job_bytes(job: Job) -> int:
-    """A cheap estimate of what a job holds: its text fields dominate."""
-    size = 512 + len(job.prompt) + len(job.webhook or "")
-    for value in job.meta.values():
-        if type(value) is str:
-            size += len(value)
-    return size
+    """A cheap estimate of what a job holds: its client-sized text dominates (the prompts;
+    everything else in a job is small or bounded by the body limit along with them)."""
+    negative = job.meta.get("negative_prompt")
+    return 1024 + len(job.prompt) + len(job.webhook or "") + \
+        (len(negative) if type(negative) is str else 0)
 
 
 class MemoryStore:

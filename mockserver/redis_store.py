@@ -90,7 +90,7 @@ class RedisLimiter:
         pipe.zrange(key, 0, 0, withscores=True)
         _, count, first = pipe.execute()
         if count >= limit and first:
-            return max(1, math.ceil(first[0][1] + WINDOW - now))
+            return max(1, math.ceil(float(first[0][1]) + WINDOW - now))
         return None
 
     def count(self, name: str, now: float) -> None:

@@ -135,7 +135,7 @@ class SqliteLimiter:
             "SELECT COUNT(*), MIN(time) FROM (SELECT time FROM hits WHERE name = ? AND "
             "time > ? ORDER BY time LIMIT ?)", (name, now - WINDOW, limit))
         if count >= limit:
-            return max(1, math.ceil(first + WINDOW - now))
+            return max(1, math.ceil(float(first) + WINDOW - now))
         return None
 
     def count(self, name: str, now: float) -> None:

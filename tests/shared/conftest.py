@@ -76,12 +76,19 @@ class Mock:
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> Mock:
+    def spawn(self) -> Mock:
         code = "import sys; from contracts.cli import main; sys.exit(main(sys.argv[1:]))"
         self.process = subprocess.Popen(
             [sys.executable, "-c", code, "mock", "--port", str(self.port), "--log-level",
              "warning", *self.args], cwd=self.cwd, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True)
+        return self
+
+    def start(self) -> Mock:
+        return self.spawn().ready()
+
+    def ready(self) -> Mock:
+        assert self.process is not None
         wait_for(lambda: _answers(self.url) or self._died(), f"the mock on {self.port}")
         assert self.process.poll() is None, f"the mock on {self.port} exited"
         return self

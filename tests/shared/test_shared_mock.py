@@ -44,11 +44,14 @@ def pair(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Mock,
         args: tuple[str, ...] = ("--store", request.getfixturevalue("redis_db"))
     else:
         args = ("--store", f"sqlite:{tmp_path / 'shared.sqlite'}", "--workers", "2")
-    mocks = [Mock(free_port(), "--queue", "always", "--eta", "1", *args, cwd=tmp_path)
+    mocks = [Mock(free_port(), "--queue", "always", "--eta", "1", "--shutdown-grace", "1",
+                  *args, cwd=tmp_path)
              for _ in range(2)]
     try:
         for mock in mocks:
-            mock.start()
+            mock.spawn()
+        for mock in mocks:
+            mock.ready()
         yield mocks[0], mocks[1]
     finally:
         for mock in mocks:
@@ -114,7 +117,8 @@ def test_kill_9_of_either_mock_loses_no_job_and_no_webhook(
         workers = victim.children()
         victim.kill()  # kill -9: the master only, when it has workers
         for job in jobs:
-            wait_for(lambda job=job: _fetched(survivor, job), f"job {job['id']} after kill -9")
+            wait_for(lambda job=job, mock=survivor: _fetched(mock, job),
+                     f"job {job['id']} after kill -9")
         wait_for(lambda: len(receiver.ids()) >= 4, "every webhook after kill -9")
         assert receiver.ids() == sorted(job["id"] for job in jobs)
         # The master's death stopped its workers, so a restart binds the port cleanly.
