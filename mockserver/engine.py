@@ -211,6 +211,13 @@ class Engine:
     def api(self, route: handler.Route, method: str, headers: Mapping[str, str], body: bytes,
             origin: str) -> MockResponse:
         """Read, decide, apply, record: one request to a generation or fetch endpoint."""
+        if self._shared:  # one transaction for the request's writes (SQLite: one commit)
+            with self.store.batch():
+                return self._api(route, method, headers, body, origin)
+        return self._api(route, method, headers, body, origin)
+
+    def _api(self, route: handler.Route, method: str, headers: Mapping[str, str], body: bytes,
+             origin: str) -> MockResponse:
         scope = current.get()
         record = self._scopes.get(scope) if scope else None
         config = self.config if record is None or record.config is None else record.config

@@ -11,8 +11,11 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
+
+import orjson
 
 import spec
 
@@ -70,13 +73,17 @@ class Job:
         return tuple([f"{IMAGES}{self.id}-{i}-{digest}{ext}" for i in range(self.samples)])
 
     def to_json(self) -> str:
-        data = asdict(self)
-        del data["finished"]
-        return json.dumps(data, separators=(",", ":"))
+        try:
+            return orjson.dumps(self).decode()
+        except TypeError:  # what orjson refuses (an integer past 64 bits): the stdlib's
+            data = dataclasses.asdict(self)
+            return json.dumps(data, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, text: str, *, finished: bool = False) -> Job:
-        return cls(**json.loads(text), finished=finished)
+    def from_json(cls, text: str | bytes, *, finished: bool = False) -> Job:
+        data = orjson.loads(text)
+        data.pop("finished", None)
+        return cls(**data, finished=finished)
 
 
 class JournalLike(Protocol):
@@ -191,7 +198,12 @@ class Store(Protocol):
 
     def close(self) -> None: ...
 
+    def batch(self) -> AbstractContextManager[object]:
+        """Group the writes made inside into one (SQLite: one transaction, one commit)."""
+        ...
 
+
+_NO_BATCH = nullcontext()
 #: Kept for callers of the jobs-only name.
 JobStore = Store
 #: Namespaces whose settings a store keeps (the oldest forgotten first).
@@ -318,6 +330,9 @@ class MemoryStore:
 
     def close(self) -> None:
         pass
+
+    def batch(self) -> AbstractContextManager[object]:
+        return _NO_BATCH
 
 
 def _finished(job: Job) -> Job:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import orjson
@@ -235,3 +236,6 @@ class RedisStore:
 
     def close(self) -> None:
         self._db.close()
+
+    def batch(self) -> AbstractContextManager[object]:
+        return nullcontext()  # each write is its own command (or script): nothing to group

@@ -9,9 +9,12 @@ Ids come from an atomic counter row (`UPDATE ... RETURNING`), never reset. Due-j
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +51,8 @@ class _Db:
     """One connection, one lock: every part of the store goes through it."""
 
     def __init__(self, path: str) -> None:
-        self.lock = threading.Lock()
+        #: Re-entrant: a batch holds it while the writes inside take it again.
+        self.lock = threading.RLock()
         self.conn = sqlite3.connect(path, timeout=10.0, check_same_thread=False,
                                     isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
@@ -67,6 +71,19 @@ class _Db:
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """One write transaction around what runs inside (one commit, at its end)."""
+        with self.lock:
+            if self.conn.in_transaction:  # nested: the outer one commits
+                yield
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            finally:
+                self.conn.execute("COMMIT")
 
     def one(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
         with self.lock:
@@ -290,3 +307,6 @@ class SqliteStore:
     def close(self) -> None:
         with self._db.lock:
             self._db.conn.close()
+
+    def batch(self) -> AbstractContextManager[None]:
+        return self._db.batch()
