@@ -157,9 +157,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
     used = budget.total() if isinstance(budget, SharedBudget) else budget.used
     if used:
         cap = "" if budget.limit is None else f" of a budget of {budget.limit}"
-        every = " by all workers" if isinstance(budget, SharedBudget) else ""
+        # (With pytest-xdist: the total of every worker, read from the shared budget.)
         terminalreporter.write_line(f"modelslab: {used} request(s) sent to the real "
-                                    f"backend{every}{cap}")
+                                    f"backend{cap}")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -344,7 +344,10 @@ def modelslab_target(request: pytest.FixtureRequest) -> Iterator[Target]:
         if options.budget.exhausted:
             pytest.skip(f"--modelslab-budget={options.budget.limit} is spent")
         server = request.getfixturevalue("modelslab_server")  # only now touch the backend
-        target = Target(server.url, key, options.budget, is_mock=server.is_mock,
-                        server=server)
+        url = server.url
+        meter = request.config.stash.get(_METER, None)
+        if meter is not None and url.startswith(meter.url):  # the target counts on its own
+            url = options.base_url + url[len(meter.url):]
+        target = Target(url, key, options.budget, is_mock=server.is_mock, server=server)
     with target:
         yield target
