@@ -21,6 +21,7 @@ from typing import Any
 
 import spec
 from contracts.control import NAMESPACE_HEADER, NAMESPACE_PATH
+from contracts.redaction import redact_key
 from mockserver import bodies, handler, request
 from mockserver.config import SCENARIOS, SETTINGS, MockConfig
 from mockserver.decide import (
@@ -37,7 +38,7 @@ from mockserver.decide import (
 )
 from mockserver.images import ImageCache
 from mockserver.jobs import Job, Store, open_store
-from mockserver.journal import Delivery, Record, redact_key
+from mockserver.journal import Delivery, Record
 from mockserver.response import JSON_HEADERS, MockResponse, dump, json_response
 from mockserver.scopes import JournalView, Scope, current, namespace_of
 from mockserver.timers import Timers

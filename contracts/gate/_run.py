@@ -12,10 +12,11 @@ from typing import Any
 import httpx
 
 from contracts import checks, strategies
-from contracts.checks import FAULT, Exchange, Outcome, Reply, classify, key_is_ours
+from contracts.checks import Exchange, Outcome, Reply, key_is_ours
 from contracts.client import Backoff, Budget, BudgetExhausted, Target
 from contracts.gate._exchange import execute
 from contracts.gate._result import Fault, GateResult
+from contracts.reply import FAULT, classify
 from contracts.rules import RULES, Rule
 from contracts.strategies import Case
 from contracts.vocabulary import MOCK_KEY
