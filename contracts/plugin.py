@@ -20,8 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from contracts.client import Budget, BudgetExhausted
-from contracts.client._shared import SharedBudget
+from contracts.client import Budget, BudgetExhausted, SharedBudget
 from contracts.control import NotAMock, in_namespace
 from contracts.vocabulary import MOCK_KEY
 
@@ -265,7 +264,7 @@ def modelslab_server_session(pytestconfig: pytest.Config,
         if options.budget.limit is None:
             yield Server(base_url, control)
             return
-        from contracts.client._meter import BudgetMeter
+        from contracts.client import BudgetMeter
 
         # Tests may call `modelslab_server.url` with any client: count them on the way.
         meter = BudgetMeter(base_url, options.budget, keep_host=control is not None)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from contracts.client._follow import fetch_endpoint as fetch_endpoint
     from contracts.client._follow import follow as follow
     from contracts.client._follow import plan_fetch as plan_fetch
+    from contracts.client._meter import BudgetMeter as BudgetMeter
     from contracts.client._shared import SharedBudget as SharedBudget
     from contracts.client._target import Image as Image
     from contracts.client._target import Target as Target
@@ -37,6 +38,7 @@ _HOME = {
     "Backoff": "contracts.client._budget",
     "Budget": "contracts.client._budget",
     "BudgetExhausted": "contracts.client._budget",
+    "BudgetMeter": "contracts.client._meter",
     "Fetch": "contracts.client._follow",
     "FetchPlan": "contracts.client._follow",
     "Image": "contracts.client._target",
