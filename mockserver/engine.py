@@ -83,6 +83,8 @@ class Engine:
         self._pending = self.store.pending
         self._scheduled = self.store.scheduled
         self._shared = self.store.shared
+        if self._shared:
+            self.api = self._batched  # type: ignore[method-assign]
         #: Namespace -> its record (settings, reset marks), as of the store's `_stamp`.
         self._scopes: dict[str, Scope] = {}
         self._records: dict[str, str] = {}
@@ -212,10 +214,14 @@ class Engine:
     def api(self, route: handler.Route, method: str, headers: Mapping[str, str], body: bytes,
             origin: str) -> MockResponse:
         """Read, decide, apply, record: one request to a generation or fetch endpoint."""
-        if self._shared:  # one transaction for the request's writes (SQLite: one commit)
-            with self.store.batch():
-                return self._api(route, method, headers, body, origin)
         return self._api(route, method, headers, body, origin)
+
+    def _batched(self, route: handler.Route, method: str, headers: Mapping[str, str],
+                 body: bytes, origin: str) -> MockResponse:
+        """`api` in one transaction (a shared store: SQLite commits the request's writes
+        once). Installed as `api` by `__init__` for shared stores only."""
+        with self.store.batch():
+            return self._api(route, method, headers, body, origin)
 
     def _api(self, route: handler.Route, method: str, headers: Mapping[str, str], body: bytes,
              origin: str) -> MockResponse:

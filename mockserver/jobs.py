@@ -240,7 +240,6 @@ class MemoryStore:
         self.pending: DueTimes = DueTimes()
         self.scheduled: DueTimes = DueTimes()
         self._jobs: OrderedDict[int, Job] = OrderedDict()
-        self._sizes: dict[int, int] = {}
         self._bytes = 0
         self._finished: set[int] = set()
         self._next = 1
@@ -261,9 +260,10 @@ class MemoryStore:
         size = job_bytes(job)
         with self._lock:
             self._jobs[job.id] = job
-            self._sizes[job.id] = size
             self._bytes += size
-            self._evict(now)
+            if self._bytes > self.max_bytes or len(self._jobs) > self.max_jobs or \
+                    next(iter(self._jobs.values())).created + self.ttl <= now:
+                self._evict(now)
 
     def _evict(self, now: float) -> None:
         jobs = self._jobs
@@ -276,8 +276,7 @@ class MemoryStore:
             self._drop(oldest.id)
 
     def _drop(self, job_id: int) -> None:
-        del self._jobs[job_id]
-        self._bytes -= self._sizes.pop(job_id, 0)
+        self._bytes -= job_bytes(self._jobs.pop(job_id))
         self._finished.discard(job_id)
 
     def get(self, job_id: int, now: float) -> Job | None:
@@ -315,7 +314,6 @@ class MemoryStore:
     def clear(self) -> None:
         with self._lock:
             self._jobs.clear()
-            self._sizes.clear()
             self._bytes = 0
             self._finished.clear()
             self._settings.clear()
