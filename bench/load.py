@@ -49,16 +49,11 @@ DEFAULT_PRISM = Path("/tmp/prism/node_modules/.bin/prism")
 MOCK_PATH = "/api/v6/images/text2img"
 PRISM_PATH = "/text2img"  # Prism serves the document's paths without the server's base path
 
+sys.path.append(str(HERE))
+from bodies import BODIES, TYPED  # noqa: E402  (bench/bodies.py: the bodies, stated once)
+
 #: Valid for the vendor's schema (Prism) and for ours (the mock): JSON-typed values only.
-BODY: dict[str, Any] = {
-    "key": "bench-key", "model_id": "midjourney",
-    "prompt": "ultra realistic close up portrait of a lighthouse at dusk",
-    "negative_prompt": "blurry, low quality", "width": 512, "height": 512, "samples": 1,
-    "num_inference_steps": 20, "safety_checker": False, "seed": 12345,
-    "guidance_scale": 7.5, "scheduler": "UniPCMultistepScheduler",
-    "lora_model": "contrast-fix,yae-miko-genshin", "clip_skip": 2, "base64": False,
-    "temp": False, "enhance_prompt": False, "multi_lingual": False, "upscale": False,
-}
+BODY: dict[str, Any] = TYPED
 
 _LUA = r"""
 local f = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
@@ -146,7 +141,7 @@ def wait_ready(target: Target, body: bytes, limit: float = 60.0) -> tuple[int, b
             time.sleep(0.25)
 
 
-def check_answer(target: Target, status: int, raw: bytes) -> None:
+def check_answer(target: Target, status: int, raw: bytes, sent: dict[str, Any]) -> None:
     """The first answer must be a 200 success; the mock's must be the faithful body."""
     if status != 200:
         raise RuntimeError(f"{target.name} answered {status}: {raw[:300]!r}")
@@ -156,7 +151,7 @@ def check_answer(target: Target, status: int, raw: bytes) -> None:
     if target.name in ("mock", "baseline"):
         meta = data["meta"]
         problems = [k for k, v in (("seed", 12345), ("W", 512), ("H", 512), ("steps", 20),
-                                   ("n_samples", 1), ("lora", BODY["lora_model"]))
+                                   ("n_samples", 1), ("lora", sent["lora_model"]))
                     if meta.get(k) != v]
         if problems or len(data["output"]) != 1 or not data["output"][0].startswith("http://"):
             raise RuntimeError(f"the mock's body is not faithful ({problems}): {raw[:400]!r}")
@@ -185,19 +180,37 @@ class _suppress:
         return exc[0] is not None and issubclass(exc[0], ProcessLookupError)  # type: ignore[arg-type]
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (0 when it cannot be read)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
 def run_wrk(target: Target, args: argparse.Namespace, script: Path, body_file: Path,
             duration: float) -> dict[str, Any]:
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration:g}s",
                "--timeout", "5s", "--latency", "-s", str(script), target.url]
     if args.pin:
         command = ["taskset", "-c", args.wrk_cpus, *command]
+    pid = target.process.pid if target.process is not None else 0
+    cpu_before = cpu_seconds(pid)
     out = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60,
                          env={**os.environ, "BENCH_BODY": str(body_file)}, check=False)
+    cpu = cpu_seconds(pid) - cpu_before
     line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH ")), None)
     if out.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed on {target.name}: {out.stdout}\n{out.stderr}")
     data: dict[str, Any] = json.loads(line[len("BENCH "):])
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    # Server CPU per request (user + system, the server's own process): what the answer
+    # costs, whatever else the shared machine runs (Prism's node: its main process only).
+    data["cpu_us"] = cpu / max(data["requests"], 1) * 1e6
     data["non2xx"] = sum(data[k] for k in ("status_errors", "connect", "read", "write",
                                            "timeout"))
     return data
@@ -221,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds per target")
     parser.add_argument("--targets", default="mock,prism,ceiling")
+    parser.add_argument("--body", choices=sorted(BODIES), default="typed",
+                        help="typed: JSON-typed values (Prism accepts it); realistic: numbers "
+                             "and flags as strings, three LoRAs (Prism rejects it: skipped)")
     parser.add_argument("--loop", default="auto", help="uvicorn --loop for mock and ceiling")
     parser.add_argument("--http", default="mockserver._protocol:OneWriteHttpToolsProtocol",
                         help="uvicorn --http for mock and ceiling (default: the one-write "
@@ -244,6 +260,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     wanted = [t.strip() for t in args.targets.split(",") if t.strip()]
+    sent = BODIES[args.body]
+    if args.body != "typed" and "prism" in wanted:
+        print(f"prism: rejects the {args.body} body (its schema types the numbers), skipped")
+        wanted.remove("prism")
     if args.baseline is not None and "baseline" not in wanted:
         wanted.insert(1 if wanted[:1] == ["mock"] else 0, "baseline")
     prism = args.prism or (DEFAULT_PRISM if DEFAULT_PRISM.exists() else None)
@@ -254,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     uv = ["--loop", args.loop, "--http", args.http]
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         work = Path(tmp)
-        body = json.dumps(BODY, separators=(",", ":")).encode()
+        body = json.dumps(sent, separators=(",", ":")).encode()
         body_file = work / "body.json"
         body_file.write_bytes(body)
         script = work / "post.lua"
@@ -271,6 +291,14 @@ def main(argv: list[str] | None = None) -> int:
                 tree = args.baseline.resolve()
                 targets.append(Target(name, [PYTHON, str(tree / "bench" / "_serve.py"), "mock",
                                              str(port), *uv], MOCK_PATH, port, cpus, tree))
+            elif name in ("mock-w2", "baseline-w2"):
+                # `modelslab-contract mock --workers 2` (with its default store for workers),
+                # from this tree or from the --baseline one
+                tree = ROOT if name == "mock-w2" else (args.baseline or ROOT).resolve()
+                targets.append(Target(name, [PYTHON, "-c", "from contracts.cli import main; "
+                                             "raise SystemExit(main())", "mock", "--port",
+                                             str(port), "--workers", "2"], MOCK_PATH, port,
+                                      cpus, tree))
             elif name == "mock-2writes":  # plain httptools: headers and body written apart
                 targets.append(Target(name, [*serve, "mock", str(port), "--loop", args.loop,
                                              "--http", "httptools"], MOCK_PATH, port, cpus))
@@ -295,8 +323,9 @@ def main(argv: list[str] | None = None) -> int:
             for target in targets:
                 start(target, work)
             for target in targets:
-                check_answer(target, *wait_ready(target, body))
-            print(f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s, "
+                check_answer(target, *wait_ready(target, body), sent)
+            print(f"{args.body} body ({len(body)} bytes); "
+                  f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s, "
                   f"{args.rounds} round(s), warmup {args.warmup:g}s, "
                   f"{'pinned: servers on CPU ' + args.server_cpus + ', wrk on CPU ' + args.wrk_cpus if args.pin else 'not pinned'}; "  # noqa: E501
                   f"uvicorn loop={args.loop} http={args.http}; {os.cpu_count()} CPUs")
@@ -308,9 +337,10 @@ def main(argv: list[str] | None = None) -> int:
                     target.results.append(result)
                     print(f"  round {round_no} {target.name:8} {result['rps']:9.0f} req/s  "
                           f"p50 {_ms(result['p50'])} ms  p99 {_ms(result['p99'])} ms  "
-                          f"non-2xx {result['non2xx']}", flush=True)
+                          f"non-2xx {result['non2xx']}  cpu {result['cpu_us']:.0f} us/req",
+                          flush=True)
             for target in targets:  # still healthy after the load
-                check_answer(target, *post(target.url, body))
+                check_answer(target, *post(target.url, body), sent)
         except RuntimeError as exc:
             print(f"could not run: {exc}", file=sys.stderr)
             return 2
@@ -319,20 +349,27 @@ def main(argv: list[str] | None = None) -> int:
                 stop(target)
 
     print(f"\n{'target':8} {'req/s':>9} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
-          f"{'max ms':>7} {'non-2xx':>8}")
+          f"{'max ms':>7} {'non-2xx':>8} {'cpu us/req':>10}")
     summary = {t.name: summarise(t) for t in targets}
     for name, r in summary.items():
         print(f"{name:8} {r['rps']:9.0f} {_ms(r['p50']):>7} {_ms(r['p90']):>7} "
-              f"{_ms(r['p99']):>7} {_ms(r['max']):>7} {r['non2xx']:>8}")
+              f"{_ms(r['p99']):>7} {_ms(r['max']):>7} {r['non2xx']:>8} "
+              f"{statistics.median([x['cpu_us'] for x in next(t for t in targets if t.name == name).results]):10.1f}")  # noqa: E501
     ratios: dict[str, float] = {}
     mock = summary.get("mock")
-    for other in ("baseline", "prism", "ceiling"):
+    for other in ("baseline", "mock-w2", "baseline-w2", "prism", "ceiling"):
         if mock and other in summary:
             per_round = [m["rps"] / o["rps"] for m, o in
                          zip(next(t for t in targets if t.name == "mock").results,
                              next(t for t in targets if t.name == other).results, strict=True)]
             ratios[other] = statistics.median(per_round)
-            print(f"mock/{other}: {ratios[other]:.2f}x (median of {len(per_round)} round(s))")
+            cpu = [o["cpu_us"] / m["cpu_us"] for m, o in
+                   zip(next(t for t in targets if t.name == "mock").results,
+                       next(t for t in targets if t.name == other).results, strict=True)
+                   if m["cpu_us"]]
+            print(f"mock/{other}: {ratios[other]:.2f}x req/s; {other} CPU/mock CPU per request "
+                  f"{statistics.median(cpu) if cpu else float('nan'):.2f}x "
+                  f"(medians of {len(per_round)} round(s))")
     if mock and "prism" in ratios:
         met = ratios["prism"] >= 2 and mock["p99"] < 10_000 and mock["non2xx"] == 0
         print(f"target (>= 2x Prism, p99 < 10 ms, no non-2xx): {'met' if met else 'NOT met'}")

@@ -135,11 +135,19 @@ def _range_limiter(f: spec.Field, limits: Limits) -> Limiter:
 
 
 def field_step(f: spec.Field) -> Step:
-    """Coerce and limit one field, with a fast path for the value's plain JSON form.
+    """Coerce and limit one field (see `compiled`)."""
+    return compiled(f)[0]
+
+
+def compiled(f: spec.Field) -> tuple[Step, Memo | None]:
+    """One field's step, with a fast path for the value's plain JSON form, and the memo of
+    the strings it accepted (None for the kinds that keep none).
 
     The fast path only accepts what the general path would return unchanged (a `str` for a
     string, an `int` for an integer, a `bool` for a flag, a finite `float` for a number) and
-    within the limits; anything else takes the general path, messages and all.
+    within the limits; anything else takes the general path, messages and all. A string a
+    number, flag, upscale or list field accepted is remembered (`_remembered`): the memo maps
+    it to the value the step returned for it, so a caller may look it up before calling.
     """
     name, kind, coerce = f.name, f.kind, COERCE[f.kind]
     limits = Limits.of(f)
@@ -160,11 +168,7 @@ def field_step(f: spec.Field) -> Step:
     if kind in ("string", "url"):
         def string(raw: Any, out: list[Violation]) -> Any:
             return raw if type(raw) is str else general(raw, out)
-        return string
-    if kind == "flag":
-        def flag(raw: Any, out: list[Violation]) -> Any:
-            return raw if raw is True or raw is False else general(raw, out)
-        return flag
+        return string, None
     if kind == "enum":
         allowed = frozenset(f.enum or ())
         aliases = dict(f.aliases)
@@ -175,7 +179,17 @@ def field_step(f: spec.Field) -> Step:
                 if canonical in allowed:
                     return canonical
             return general(raw, out)
-        return enum
+        return enum, None
+    if kind not in ("flag", "integer", "seed", "number", "upscale", "id_list", "strength_list"):
+        return general, None
+    memo: Memo = {}
+    text = _remembered(general, memo)
+    if kind == "flag":
+        def flag(raw: Any, out: list[Violation]) -> Any:
+            if raw is True or raw is False:
+                return raw
+            return text(raw, out) if type(raw) is str else general(raw, out)
+        return flag, memo
     if kind in ("integer", "seed", "number"):
         low, high = (limits.low, limits.high) if limits else (-_INF, _INF)
         if kind == "number":
@@ -185,14 +199,57 @@ def field_step(f: spec.Field) -> Step:
             wanted = int
         multiple = limits.multiple if limits else None
 
-        def number(raw: Any, out: list[Violation]) -> Any:
-            if type(raw) is wanted and low <= raw <= high:
-                return raw
+        def digits(raw: Any, out: list[Violation]) -> Any:
+            # Decimal digits: what the integer pattern reads, and `int` reads alike.
+            if raw.isdigit() and raw.isascii() and len(raw) <= 30:
+                value = int(raw)
+                if low <= value <= high and not (multiple and value % multiple):
+                    return value
             return general(raw, out)
 
-        def multiple_of(raw: Any, out: list[Violation]) -> Any:
-            if type(raw) is wanted and low <= raw <= high and not raw % multiple:
+        if wanted is int:
+            text = _remembered(digits, memo)
+
+        def number(raw: Any, out: list[Violation]) -> Any:
+            if type(raw) is wanted and low <= raw <= high and not (multiple and raw % multiple):
                 return raw
-            return general(raw, out)
-        return multiple_of if multiple else number
-    return general
+            return text(raw, out) if type(raw) is str else general(raw, out)
+        return number, memo
+
+    def listed(raw: Any, out: list[Violation]) -> Any:
+        return text(raw, out) if type(raw) is str else general(raw, out)
+    return listed, memo
+
+
+#: A field remembers the values of this many distinct strings it parsed without a violation
+#: (then forgets them all and starts again) ...
+MEMO_ENTRIES = 256
+#: ... each at most this long.
+MEMO_CHARS = 64
+_MISSING = object()
+#: A string as sent -> the value a step made of it.
+Memo = dict[str, Any]
+
+
+def _remembered(general: Step, memo: Memo) -> Step:
+    """`general` for strings, remembering what it made of the short strings it accepted.
+
+    Clients send numbers and flags as strings ("512", "7.5", "yes", "0.6,0.7") and the same
+    few strings again and again: each is coerced and limit-checked once. Only values without
+    a violation are remembered (a rejected string takes the general path every time, message
+    and all), and every remembered value is immutable (a number, flag, string or tuple).
+    """
+
+    def text(raw: str, out: list[Violation]) -> Any:
+        value = memo.get(raw, _MISSING)
+        if value is not _MISSING:
+            return value
+        before = len(out)
+        value = general(raw, out)
+        if len(out) == before and len(raw) <= MEMO_CHARS:
+            if len(memo) >= MEMO_ENTRIES:
+                memo.clear()
+            memo[raw] = value
+        return value
+
+    return text

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 import spec
-from contracts._limits import COERCE, Step, field_step
+from contracts._limits import COERCE, Memo, Step, compiled
 from contracts.model import (
     ContractViolation,
     FetchRequest,
@@ -53,6 +53,9 @@ class _Plan:
 
     #: name -> the field's step (coerce and limit; a capped field is capped afterwards)
     steps: dict[str, Step]
+    #: name -> the strings the field's step accepted and what it made of them (looked up
+    #: before calling the step: clients send the same few "512", "7.5", "yes" again and again)
+    memos: dict[str, Memo]
     #: Every field's default, coerced (defaults are stated in wire form: "no", 512). A plain
     #: dict, copied per request and never mutated: copying a mappingproxy costs 15x more.
     defaults: dict[str, Any]
@@ -67,8 +70,10 @@ class _Plan:
 @cache
 def _plan(endpoint: str) -> _Plan:
     fields = spec.contract().generation[endpoint]
+    steps = {f.name: compiled(f) for f in fields}
     return _Plan(
-        steps={f.name: field_step(f) for f in fields},
+        steps={name: step for name, (step, _) in steps.items()},
+        memos={name: memo for name, (_, memo) in steps.items() if memo is not None},
         defaults={f.name: None if f.default is None else COERCE[f.kind](f.default)
                   for f in fields},
         required=tuple(f.name for f in fields if f.required),
@@ -86,8 +91,15 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
     for name in plan.required:
         if body.get(name) is None:
             out.append(Violation(FIELD_REQUIRED, name, "is required"))
-    steps = plan.steps
+    steps, memos = plan.steps, plan.memos
     for name, raw in body.items():
+        if type(raw) is str:
+            memo = memos.get(name)
+            if memo is not None:
+                value = memo.get(raw, _MISSING)
+                if value is not _MISSING:
+                    values[name] = value
+                    continue
         step = steps.get(name)
         if step is not None and raw is not None:
             values[name] = step(raw, out)
@@ -99,10 +111,23 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
         requested[name] = value = values[name]
         if body.get(name) is not None and value > cap:
             values[name] = type(value)(cap)
-    loras = _loras(values.get("lora_model") or (), values.get("lora_strength") or (), out)
-    if out:
-        return Parsed(None, tuple(out))
-    return Parsed(_build(endpoint, body, values, requested, loras, plan))
+    ids, strengths = values.get("lora_model") or (), values.get("lora_strength") or ()
+    loras = _LORAS.get((ids, strengths)) if ids or strengths else ()
+    if loras is None:
+        loras = _loras(ids, strengths, out)
+        if out:
+            return Parsed(None, tuple(out))
+        if len(_LORAS) >= LORA_SETS:
+            _LORAS.clear()
+        _LORAS[ids, strengths] = loras
+    return _new(Parsed, {"request": _build(endpoint, body, values, requested, loras, plan),
+                         "violations": ()})
+
+
+#: The LoRAs of the last (ids, strengths) pairs parsed (immutable, so shared): clients name the
+#: same few LoRAs again and again. Emptied when it holds `LORA_SETS`.
+_LORAS: dict[tuple[tuple[str, ...], tuple[float, ...]], tuple[Lora, ...]] = {}
+LORA_SETS = 256
 
 
 def _loras(ids: tuple[str, ...], strengths: tuple[float, ...],
@@ -118,6 +143,8 @@ def _loras(ids: tuple[str, ...], strengths: tuple[float, ...],
     return tuple([_new(Lora, {"id": i, "strength": s, "strength_given": True})
                   for i, s in zip(ids, strengths, strict=True)])
 
+
+_MISSING = object()
 
 _TYPED = {"key", "model_id", "prompt", "negative_prompt", "width", "height", "samples",
           "num_inference_steps", "guidance_scale", "seed", "lora_model", "lora_strength",

@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 import spec
 from mockserver.config import MockConfig
 from mockserver.engine import Engine
+from mockserver.images import RENDER_PROCESSES
 from mockserver.request import Headers
 from mockserver.response import JSON_HEADERS
 
@@ -134,9 +135,13 @@ def create_app(config: MockConfig | None = None, *, engine: Engine | None = None
     """The mock as an ASGI app. Pass `engine` to share one with other adapters."""
     owned = engine is None
     core = engine or Engine(config)
+    if owned:  # served: images drawn in low-priority processes, never on the API's CPU
+        core.images.processes = RENDER_PROCESSES
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if owned:
+            await run_in_threadpool(core.images.start)
         yield
         if owned:
             await run_in_threadpool(core.close)

@@ -109,9 +109,14 @@ def banner(url: str, config: MockConfig, workers: int = 1) -> str:
 
 
 def _to_json(config: MockConfig) -> str:
-    from mockserver.scopes import settings_json
+    """The settings for `app.config_from_json` (the workers'): settings only, no derived
+    fields (`delay` is parsed from `latency`)."""
+    from mockserver.config import SETTINGS
 
-    return json.dumps(settings_json(config))  # the settings only (not the parsed `delay`)
+    data = {name: getattr(config, name) for name in SETTINGS}
+    data["accepted_keys"] = sorted(config.accepted_keys) if config.accepted_keys else None
+    data["webhook_hosts"] = list(config.webhook_hosts)
+    return json.dumps(data)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -191,6 +191,7 @@ class Engine:
             self._timers.stop()
         self.webhooks.close()
         self.store.close()
+        self.images.close()
 
     # -- requests -----------------------------------------------------------------------
 
@@ -357,8 +358,8 @@ class Engine:
         if now < job.due or (job.expires is not None and now >= job.expires):
             why = "not ready yet" if now < job.due else "this temporary link has expired"
             return json_response(404, {"status": "error", "message": why})
-        png = self.images.png(job.seed, job.prompt, int(match[2]), job.width * job.upscale,
-                              job.height * job.upscale)
+        png = self.images.png(job.seed, job.prompt, int(match[2]), job.width, job.height,
+                              job.upscale)
         if job.base64:
             data, kind = base64.b64encode(png), "text/plain; charset=us-ascii"
         else:

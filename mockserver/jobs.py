@@ -26,9 +26,11 @@ if TYPE_CHECKING:
 IMAGES = spec.IMAGES_PREFIX
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Job:
-    """One generation: what its answers and images are made from."""
+    """One generation: what its answers and images are made from. Never changed once stored
+    (`dataclasses.replace` makes the finished copy); not `frozen` only because a frozen
+    dataclass's __init__ costs a call per field (4x the time), and one is made per request."""
 
     #: The generation endpoint it was sent to.
     endpoint: str

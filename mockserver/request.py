@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 #: Most seconds a `Prefer: eta=N` may ask for.
 MAX_ETA = 3600.0
 
@@ -40,6 +42,16 @@ def decode(body: bytes) -> Any:
     """The body as JSON, as `json.loads` reads it, or None when it is not JSON."""
     if not body:  # (a GET's): not JSON, and json.loads would say so by raising
         return None
+    if body[:1] == b"{" and body[1:2] != b"\0":
+        # orjson reads what `json.loads` reads, alike, ~3x faster; what it refuses (NaN,
+        # Infinity, invalid JSON, nesting past 1024) or reads otherwise (an integer beyond 64
+        # bits becomes a float) goes to the stdlib below.
+        try:
+            value = orjson.loads(body)
+            if not _beyond_int64(value):
+                return value
+        except (orjson.JSONDecodeError, RecursionError):
+            pass
     try:
         if body[:1] == b"{" and body[1:2] != b"\0":
             # What `json.loads` does with UTF-8 bytes (it checks the first bytes for UTF-16 and
@@ -48,6 +60,19 @@ def decode(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, RecursionError):
         return None
+
+
+def _beyond_int64(value: Any) -> bool:
+    """Holds a float too large for a 64-bit integer (what orjson makes of a huge integer)."""
+    v: Any
+    for v in value.values() if type(value) is dict else value:
+        kind = type(v)
+        if kind is float:
+            if not -9.2e18 < v < 9.2e18:
+                return True
+        elif (kind is dict or kind is list) and _beyond_int64(v):
+            return True
+    return False
 
 
 def key_of(body: bytes) -> object:

@@ -77,3 +77,49 @@ def test_the_request_built_is_the_one_the_constructor_builds() -> None:
         pass
     else:
         raise AssertionError("the request must stay frozen")
+
+
+_STRINGS = st.one_of(
+    st.integers(-10, 5000).map(str), st.integers(0, 2**40).map(str),
+    st.floats(-1, 30, allow_nan=False).map(repr), st.sampled_from(
+        ["yes", "no", "YES", " no", "true", "1", "2", "3", "4", "0.5,1", "0.6, 0.7,", "a,b",
+         "a,,b", "", " ", "١٢", "512.0", "1e2", "x", "UniPCMultistepScheduler"]))
+
+
+@given(st.sampled_from([f.name for f in spec.contract().generation[V6]
+                        if f.kind not in ("string", "url", "enum", "track_id")]), _STRINGS)
+def test_string_forms_parse_alike_the_first_time_again_and_spaced(name: str, raw: str) -> None:
+    """A string is coerced by the general path the first time, from the remembered value the
+    next (or the digits fast path): both agree with the same string with spaces around it,
+    which neither the memo (a new string) nor the digits path takes the same way."""
+    first = parse(V6, {**BASE, name: raw})
+    again = parse(V6, {**BASE, name: raw})
+    spaced = parse(V6, {**BASE, name: f" {raw} "}) if raw.strip() == raw and raw else first
+    for other in (again, spaced):
+        assert other.rule_ids == first.rule_ids
+        assert [v.message for v in other.violations] == [v.message for v in first.violations] \
+            or other is spaced  # messages quote the value as sent
+        assert other.request == first.request
+
+
+def test_a_rejected_string_is_not_remembered() -> None:
+    from contracts._limits import field_step
+    width = next(f for f in spec.contract().generation[V6] if f.name == "width")
+    step = field_step(width)
+    for _ in range(2):
+        out: list[Any] = []
+        step("5000", out)
+        assert [v.rule.id for v in out] == [r for r in width.rules if r.endswith(".range")]
+
+
+def test_remembered_loras_are_the_ones_each_body_names() -> None:
+    def loras(**fields: Any) -> Any:
+        parsed = parse(V6, {**BASE, **fields})
+        return parsed.request.loras if parsed.request else parsed.rule_ids  # type: ignore[union-attr]
+
+    for _ in range(2):  # the second time from what was remembered
+        assert loras(lora_model="a,b") == (Lora("a", 1.0, False), Lora("b", 1.0, False))
+        assert loras(lora_model="a,b", lora_strength="0.5,1") == (Lora("a", 0.5), Lora("b", 1.0))
+        assert loras(lora_model="a,b", lora_strength="0.5") == ("lora.count",)
+        assert loras(lora_strength="0.5") == ("lora.count",)
+        assert loras() == ()

@@ -106,3 +106,15 @@ def test_the_module_imports_only_the_standard_library() -> None:
                          check=True).stdout
 
     assert out.strip() == "[]"
+
+
+def test_the_workers_config_reads_back_as_the_config() -> None:
+    """`--workers N` hands the config to each worker as JSON: it must read back (a derived
+    field in it once made every worker fail to start)."""
+    from mockserver.app import config_from_json
+    from mockserver.cli import _to_json
+
+    config = config_from_args(_args("--workers", "2", "--latency", "uniform:5-10", "--key",  # type: ignore[arg-type]
+                                    "a"))
+
+    assert config_from_json(_to_json(config)) == config

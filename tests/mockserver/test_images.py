@@ -136,3 +136,111 @@ def test_the_cache_is_bounded() -> None:
         cache.png(seed, "p", 0, 256, 256)
 
     assert len(cache) == 1 and cache.renders == 3
+
+
+def test_an_upscaled_image_is_its_base_drawing_enlarged() -> None:
+    from mockserver.images import _draw
+
+    data = render_png(5, "a fox", 1, 256, 192, 3)
+    image = Image.open(io.BytesIO(data))
+
+    assert image.size == (768, 576) and data == render_png(5, "a fox", 1, 256, 192, 3)
+    base = _draw(5, "a fox", 1, 256, 192, 768, 576)  # its caption names the final size
+    assert image.convert("RGB").resize((256, 192), Image.Resampling.NEAREST).tobytes() == \
+        base.tobytes()
+
+
+def test_render_processes_make_the_same_bytes_and_stop() -> None:
+    cache = ImageCache(processes=1)
+    try:
+        cache.start()
+        assert cache.png(7, "a fox", 0, 512, 256, 2) == render_png(7, "a fox", 0, 512, 256, 2)
+        assert cache.processes == 1 and cache.renders == 1
+    finally:
+        cache.close()
+
+
+def test_a_broken_render_pool_falls_back_to_rendering_in_the_thread(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import concurrent.futures
+
+    from mockserver import images
+
+    class Broken:
+        def __init__(self, *args: object, **kwargs: object) -> None: ...
+
+        def submit(self, *args: object) -> concurrent.futures.Future[bytes]:
+            future: concurrent.futures.Future[bytes] = concurrent.futures.Future()
+            future.set_exception(concurrent.futures.process.BrokenProcessPool("gone"))
+            return future
+
+        def shutdown(self, **kwargs: object) -> None: ...
+
+    monkeypatch.setattr(images.concurrent.futures, "ProcessPoolExecutor", Broken)
+    cache = ImageCache(processes=1)
+
+    assert cache.png(1, "p", 0, 1024, 512) == render_png(1, "p", 0, 1024, 512)
+    assert cache.processes == 0
+
+
+def test_one_image_asked_for_at_once_is_rendered_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import threading
+
+    from mockserver import images
+
+    entered, go = threading.Event(), threading.Event()
+    calls: list[tuple[Any, ...]] = []
+
+    def slow(*key: Any) -> bytes:
+        calls.append(key)
+        entered.set()
+        go.wait(10)
+        return b"png"
+
+    monkeypatch.setattr(images, "render_png", slow)
+    cache = ImageCache()
+    got: list[bytes] = []
+    first = threading.Thread(target=lambda: got.append(cache.png(1, "p", 0, 8, 8)))
+    second = threading.Thread(target=lambda: got.append(cache.png(1, "p", 0, 8, 8)))
+    first.start()
+    assert entered.wait(10)
+    second.start()
+    # Until the second request waits for the first one's render (or renders itself).
+    waiting = threading.Event()
+    for _ in range(1000):
+        frame = sys._current_frames().get(second.ident or 0)
+        names = set()
+        while frame is not None:
+            names.add(frame.f_code.co_name)
+            frame = frame.f_back
+        if "result" in names or "slow" in names or not second.is_alive():
+            break
+        waiting.wait(0.005)
+    go.set()
+    first.join(10)
+    second.join(10)
+
+    assert got == [b"png", b"png"] and len(calls) == 1 and cache.renders == 1
+
+
+def test_small_images_are_rendered_in_the_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver import images
+
+    class NoPool:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise AssertionError("a small image must not start render processes")
+
+    monkeypatch.setattr(images.concurrent.futures, "ProcessPoolExecutor", NoPool)
+    cache = ImageCache(processes=1)
+
+    assert cache.png(1, "p", 0, 512, 512) == render_png(1, "p", 0, 512, 512)
+
+
+def test_a_served_mock_renders_in_processes() -> None:
+    from mockserver import MockConfig, create_app
+    from mockserver.images import RENDER_PROCESSES
+
+    app = create_app(MockConfig())
+
+    assert app.state.engine.images.processes == RENDER_PROCESSES >= 1

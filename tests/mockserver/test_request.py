@@ -70,3 +70,20 @@ def test_a_body_over_the_limit_is_not_decoded() -> None:
 def test_the_key_is_found_for_scrubbing() -> None:
     assert key_of(b'{"key": "sk-1"}') == "sk-1"
     assert key_of(b"[1]") is None and key_of(b"{") is None
+
+
+@pytest.mark.parametrize("body", [
+    b'{"a": 123456789012345678901234567890}', b'{"a": [{"b": -98765432109876543210}]}',
+    b'{"a": 9223372036854775807, "b": -9223372036854775808, "c": 18446744073709551616}',
+    b'{"a": NaN, "b": Infinity}', b'{"a": 1e400, "b": -0.0, "c": -0, "d": 1E5, "e": 1e-400}',
+    b'{"a": 1, "a": 2}', b'{"a": "\\ud800\\udfff\\ud800"}', b'{"a" : [] } ', b'{"a": 1}x',
+    b'{"a": ' + b"[" * 1100 + b"]" * 1100 + b"}", b'{"a": ' + b"[" * 990 + b"]" * 990 + b"}",
+])
+def test_orjson_decodes_as_json_loads_does_or_leaves_it_to_the_stdlib(body: bytes) -> None:
+    """orjson reads integers beyond 64 bits as floats and refuses NaN and deep nesting:
+    those bodies must still decode exactly as `json.loads` reads them (types included)."""
+    try:
+        expected = json.loads(body)
+    except (ValueError, RecursionError):
+        expected = None
+    assert repr(decode(body)) == repr(expected)
