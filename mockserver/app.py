@@ -170,6 +170,10 @@ def config_from_json(text: str) -> MockConfig:
 
 
 def app_from_env() -> Starlette:
-    """Factory for uvicorn workers: the config comes in `MODELSLAB_MOCK_CONFIG`."""
+    """Factory for uvicorn workers: the config comes in `MODELSLAB_MOCK_CONFIG`; the worker
+    stops when its master dies (`mockserver.supervise`)."""
+    from mockserver.supervise import watch_parent
+
+    watch_parent()
     text = os.environ.get(CONFIG_ENV)
     return create_app(config_from_json(text) if text else None)

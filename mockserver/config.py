@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import spec
+from mockserver.jobs import STORE_FORMS, valid_store
 
 QUEUE_POLICIES = ("never", "always", "workload")
 ERROR_MODES = ("legacy", "http")
@@ -46,7 +47,7 @@ class MockConfig:
     rate_limit: int | None = None
     #: Hosts webhooks may be sent to (the mock is no open relay).
     webhook_hosts: tuple[str, ...] = DEFAULT_WEBHOOK_HOSTS
-    #: "memory", or "sqlite:PATH" to share jobs between workers and restarts.
+    #: "memory", "sqlite:PATH" (workers, restarts) or "redis://HOST:PORT/DB" (several hosts).
     store: str = "memory"
     #: Most jobs kept; the oldest are evicted first.
     max_jobs: int = 10_000
@@ -104,8 +105,8 @@ def _problems(c: MockConfig) -> list[str]:
         out.append("max_body_bytes must be a positive integer")
     if not (isinstance(c.failure_rate, int | float) and 0 <= c.failure_rate <= 1):
         out.append("failure_rate must be from 0 to 1")
-    if not (c.store == "memory" or c.store.startswith("sqlite:")):
-        out.append('store must be "memory" or "sqlite:PATH"')
+    if not (isinstance(c.store, str) and valid_store(c.store)):
+        out.append(f"store must be {STORE_FORMS}")
     return out
 
 

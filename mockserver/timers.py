@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import logging
 import threading
 from collections.abc import Callable
 
@@ -62,7 +63,9 @@ class Timers:
     """
 
     def __init__(self, run_due: Callable[[], object], next_due: Callable[[], float | None],
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], poll: float | None = None) -> None:
+        #: Longest wait between two looks (a shared store: other mocks add due jobs too).
+        self.poll = poll
         self._run_due = run_due
         self._next_due = next_due
         self._clock = clock
@@ -81,9 +84,15 @@ class Timers:
 
     def _run(self) -> None:
         while not self._stop:
-            self._run_due()
-            due = self._next_due()
+            try:
+                self._run_due()
+                due = self._next_due()
+            except Exception as exc:  # a shared store out of reach: try again later
+                logging.getLogger("mockserver").error("due jobs: %s", type(exc).__name__)
+                due = self._clock() + 1.0
             timeout = None if due is None else max(0.0, due - self._clock())
+            if self.poll is not None:
+                timeout = self.poll if timeout is None else min(timeout, self.poll)
             self._wake.wait(timeout)
             self._wake.clear()
 
