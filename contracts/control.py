@@ -9,8 +9,24 @@ control of its mock when it is one: what the pytest plugin's `modelslab_server` 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
+
+#: A request to a shared mock is in a namespace (its own jobs, journal view, settings and
+#: resets) when it carries this header, or when its path starts with `NAMESPACE_PATH` and the
+#: name (`/__ns/{name}/api/...`: any client that takes a base URL can be put in one).
+NAMESPACE_HEADER = "x-modelslab-namespace"
+NAMESPACE_PATH = "/__ns/"
+#: What a namespace name may be.
+NAMESPACE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+
+def in_namespace(url: str, name: str) -> str:
+    """The base URL that puts every request made under it in namespace `name`."""
+    if not NAMESPACE_NAME.match(name):
+        raise ValueError(f"a namespace is 1-128 of A-Z a-z 0-9 . _ -, not {name!r}")
+    return url.rstrip("/") + NAMESPACE_PATH + name
 
 
 @runtime_checkable
@@ -157,4 +173,5 @@ class Server:
         return self._mock().config
 
 
-__all__ = ["HttpMockControl", "MockControl", "MockRefused", "NotAMock", "Server", "probe"]
+__all__ = ["NAMESPACE_HEADER", "NAMESPACE_NAME", "NAMESPACE_PATH", "HttpMockControl",
+           "MockControl", "MockRefused", "NotAMock", "Server", "in_namespace", "probe"]

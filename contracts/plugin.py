@@ -8,7 +8,11 @@ fixture is first used, so projects that install the package but use none of it p
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
+import tempfile
+import uuid
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -16,8 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from contracts.client import Budget, BudgetExhausted
-from contracts.control import NotAMock
+from contracts.client import Budget, BudgetExhausted, SharedBudget
+from contracts.control import NotAMock, in_namespace
 from contracts.vocabulary import MOCK_KEY
 
 if TYPE_CHECKING:
@@ -55,7 +59,7 @@ class Options:
         return cls(base_url=base_url.rstrip("/") if base_url else None,
                    key_env=config.getoption("modelslab_key_env"),
                    seed=config.getoption("modelslab_seed"),
-                   budget=Budget(budget))
+                   budget=_budget(config, budget))
 
     @property
     def key(self) -> str | None:
@@ -72,6 +76,35 @@ class Options:
 
 
 _OPTIONS = pytest.StashKey[Options]()
+#: The forwarder that counts `modelslab_server.url`'s requests (a budget and a remote backend).
+_METER = pytest.StashKey[Any]()
+_REFUSED = pytest.StashKey[int]()
+#: Where pytest-xdist workers find the run's one budget (a `SharedBudget` file).
+_BUDGET_FILE = "modelslab_budget_file"
+#: Names this process's test namespaces on a shared mock apart from other runs' and workers'.
+_RUN = uuid.uuid4().hex[:8]
+
+
+def _budget(config: pytest.Config, limit: int | None) -> Budget:
+    """The run's budget: one file shared by the controller and every xdist worker."""
+    if limit is None:
+        return Budget(None)
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and workerinput.get(_BUDGET_FILE):
+        return SharedBudget(limit, path=workerinput[_BUDGET_FILE])
+    fd, path = tempfile.mkstemp(prefix="modelslab-budget-")
+    os.close(fd)
+    return SharedBudget(limit, path=path)
+
+
+class _XdistHooks:
+    """Registered only when pytest-xdist is: hands the budget file to each worker."""
+
+    @pytest.hookimpl
+    def pytest_configure_node(self, node: Any) -> None:
+        budget = node.config.stash[_OPTIONS].budget
+        if isinstance(budget, SharedBudget):
+            node.workerinput[_BUDGET_FILE] = budget.path
 
 
 def marker_changes(node: pytest.Item) -> dict[str, Any]:
@@ -101,6 +134,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER)
     config.stash[_OPTIONS] = Options.from_config(config)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(), "modelslab-xdist")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    options = config.stash.get(_OPTIONS, None)
+    if options is not None and isinstance(options.budget, SharedBudget) and \
+            getattr(config, "workerinput", None) is None:
+        with contextlib.suppress(OSError):
+            os.remove(options.budget.path)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -110,9 +153,11 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
                             config: pytest.Config) -> None:
     budget = config.stash[_OPTIONS].budget
-    if budget.used:
+    used = budget.total() if isinstance(budget, SharedBudget) else budget.used
+    if used:
         cap = "" if budget.limit is None else f" of a budget of {budget.limit}"
-        terminalreporter.write_line(f"modelslab: {budget.used} request(s) sent to the real "
+        # (With pytest-xdist: the total of every worker, read from the shared budget.)
+        terminalreporter.write_line(f"modelslab: {used} request(s) sent to the real "
                                     f"backend{cap}")
 
 
@@ -128,10 +173,19 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     __tracebackhide__ = True
+    meter = item.config.stash.get(_METER, None)
+    refused = meter.refused if meter is not None else 0
     try:
         return (yield)
     except (BudgetExhausted, NotAMock) as exc:
         _outcome(item, exc)
+    except Exception:
+        if meter is not None and meter.refused > refused:
+            budget = item.config.stash[_OPTIONS].budget
+            pytest.fail(f"--modelslab-budget={budget.limit} is spent: "
+                        f"{meter.refused - refused} request(s) to modelslab_server.url "
+                        "not sent", pytrace=False)
+        raise
 
 
 def _outcome(item: pytest.Item, exc: BudgetExhausted | NotAMock) -> None:
@@ -203,9 +257,22 @@ def modelslab_server_session(pytestconfig: pytest.Config,
     given by --modelslab-base-url (controlled over `/__mock/` when it is a mock)."""
     from contracts.control import HttpMockControl, Server, probe
 
-    base_url = pytestconfig.stash[_OPTIONS].base_url
+    options = pytestconfig.stash[_OPTIONS]
+    base_url = options.base_url
     if base_url is not None:
-        yield Server(base_url, probe(base_url))
+        control = probe(base_url)
+        if options.budget.limit is None:
+            yield Server(base_url, control)
+            return
+        from contracts.client import BudgetMeter
+
+        # Tests may call `modelslab_server.url` with any client: count them on the way.
+        meter = BudgetMeter(base_url, options.budget, keep_host=control is not None)
+        pytestconfig.stash[_METER] = meter
+        try:
+            yield Server(meter.url, control)
+        finally:
+            meter.close()
         return
     from mockserver import LiveServer
 
@@ -216,8 +283,13 @@ def modelslab_server_session(pytestconfig: pytest.Config,
 @pytest.fixture
 def modelslab_server(request: pytest.FixtureRequest,
                      modelslab_server_session: Server) -> Server:
-    """The session server, reset for this test and set up by its `modelslab` marker."""
+    """The session server, reset for this test and set up by its `modelslab` marker. On a
+    mock given by --modelslab-base-url (shared with other runs and xdist workers), the test
+    gets its own namespace there: its `url` is under `/__ns/{name}`, and its reset, settings,
+    jobs and journal are its own."""
     server = modelslab_server_session
+    if server.is_mock and _options(request).base_url is not None:
+        server = _namespaced(server, request.node.nodeid)
     if server.is_mock:
         server.reset()
         changes = marker_changes(request.node)
@@ -227,6 +299,16 @@ def modelslab_server(request: pytest.FixtureRequest,
             except (TypeError, ValueError) as exc:
                 pytest.fail(f"@pytest.mark.modelslab: {exc}", pytrace=False)
     return server
+
+
+def _namespaced(server: Server, nodeid: str) -> Server:
+    from contracts.control import HttpMockControl, Server
+
+    name = f"pytest-{_RUN}-{hashlib.sha256(nodeid.encode()).hexdigest()[:16]}"
+    control = server.control
+    admin = control.url if isinstance(control, HttpMockControl) else server.url
+    return Server(in_namespace(server.url, name), HttpMockControl(in_namespace(admin, name)),
+                  engine=server.engine)
 
 
 @pytest.fixture
@@ -261,7 +343,10 @@ def modelslab_target(request: pytest.FixtureRequest) -> Iterator[Target]:
         if options.budget.exhausted:
             pytest.skip(f"--modelslab-budget={options.budget.limit} is spent")
         server = request.getfixturevalue("modelslab_server")  # only now touch the backend
-        target = Target(options.base_url, key, options.budget, is_mock=server.is_mock,
-                        server=server)
+        url = server.url
+        meter = request.config.stash.get(_METER, None)
+        if meter is not None and url.startswith(meter.url):  # the target counts on its own
+            url = options.base_url + url[len(meter.url):]
+        target = Target(url, key, options.budget, is_mock=server.is_mock, server=server)
     with target:
         yield target

@@ -22,10 +22,12 @@ if TYPE_CHECKING:
     from mockserver.jobs import Job as Job
     from mockserver.jobs import JobStore as JobStore
     from mockserver.jobs import MemoryStore as MemoryStore
-    from mockserver.jobs import SqliteStore as SqliteStore
+    from mockserver.jobs import Store as Store
     from mockserver.live import LiveServer as LiveServer
+    from mockserver.redis_store import RedisStore as RedisStore
     from mockserver.request import Prefer as Prefer
     from mockserver.response import MockResponse as MockResponse
+    from mockserver.sqlite_store import SqliteStore as SqliteStore
     from mockserver.webhooks import WebhookSender as WebhookSender
 
 _HOME = {
@@ -40,7 +42,9 @@ _HOME = {
     "MockHandle": "mockserver.inprocess",
     "MockResponse": "mockserver.response",
     "Prefer": "mockserver.request",
-    "SqliteStore": "mockserver.jobs",
+    "RedisStore": "mockserver.redis_store",
+    "SqliteStore": "mockserver.sqlite_store",
+    "Store": "mockserver.jobs",
     "WebhookSender": "mockserver.webhooks",
     "create_app": "mockserver.app",
     "respx_routes": "mockserver.inprocess",

@@ -214,7 +214,11 @@ def guard_from_json(text: str) -> AdminGuard:
 
 def app_from_env() -> Starlette:
     """Factory for uvicorn workers: the config comes in `MODELSLAB_MOCK_CONFIG`, the admin
-    guard in `MODELSLAB_MOCK_ADMIN`."""
+    guard in `MODELSLAB_MOCK_ADMIN`; the worker stops when its master dies
+    (`mockserver.supervise`)."""
+    from mockserver.supervise import watch_parent
+
+    watch_parent()
     text = os.environ.get(CONFIG_ENV)
     guard = os.environ.get(ADMIN_ENV)
     app = create_app(config_from_json(text) if text else None,

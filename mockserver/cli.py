@@ -59,8 +59,10 @@ def add_mock_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
                    help="requests per key per minute (default: unlimited)")
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="worker processes; more than 1 implies a SQLite job store")
-    p.add_argument("--store", default=None, metavar="sqlite:PATH",
-                   help="job store: memory (default) or sqlite:PATH (shared, survives restarts)")
+    p.add_argument("--store", default=None, metavar="STORE",
+                   help="where the state lives: memory (default), sqlite:PATH (workers on one "
+                        "host, survives restarts) or redis://HOST:PORT/DB (mocks on several "
+                        "hosts share one state)")
     p.add_argument("--webhook-host", dest="webhook_hosts", action="append", default=None,
                    metavar="HOST", help="also allow webhooks to this host (loopback always is)")
     p.add_argument("--max-jobs", type=int, default=None, help="most jobs kept (default: 10000)")
@@ -73,6 +75,9 @@ def add_mock_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.add_argument("--admin-token", default=None, metavar="TOKEN",
                    help="require 'Authorization: Bearer TOKEN' on the admin API (a shared "
                         "team mock); default: env MODELSLAB_MOCK_ADMIN_TOKEN, else none")
+    p.add_argument("--shutdown-grace", type=float, default=None, metavar="SECONDS",
+                   help="on SIGTERM, wait at most this long for requests in flight "
+                        "(default: 5)")
     p.add_argument("--log-level", default="info",
                    choices=("critical", "error", "warning", "info", "debug"))
     p.set_defaults(handler=run)
@@ -167,6 +172,9 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mockserver._protocol import http_protocol
+    from mockserver.supervise import SHUTDOWN_GRACE
+
+    grace = SHUTDOWN_GRACE if args.shutdown_grace is None else args.shutdown_grace
 
     host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host}:{args.port}"
@@ -181,7 +189,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             uvicorn.run("mockserver.app:app_from_env", factory=True, host=args.host,
                         port=args.port, workers=args.workers, log_level=args.log_level,
-                        access_log=False, http=http_protocol())
+                        access_log=False, http=http_protocol(),
+                        timeout_graceful_shutdown=max(0, round(grace)))
         finally:
             if args.store is None:  # the temporary store we chose goes with the mock
                 path = config.store.removeprefix("sqlite:")
@@ -203,5 +212,6 @@ def run(args: argparse.Namespace) -> int:
     Server(uvicorn.Config(create_app(config, guard=guard_from_json(json.dumps(guard))),
                           host=args.host, port=args.port,
                           log_level=args.log_level, access_log=False,
-                          http=http_protocol())).run()
+                          http=http_protocol(),
+                          timeout_graceful_shutdown=max(0, round(grace)))).run()
     return 0

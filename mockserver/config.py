@@ -47,7 +47,7 @@ class MockConfig:
     rate_limit: int | None = None
     #: Hosts webhooks may be sent to (the mock is no open relay).
     webhook_hosts: tuple[str, ...] = DEFAULT_WEBHOOK_HOSTS
-    #: "memory", or "sqlite:PATH" to share jobs between workers and restarts.
+    #: "memory", "sqlite:PATH" (workers, restarts) or "redis://HOST:PORT/DB" (several hosts).
     store: str = "memory"
     #: Most jobs kept; the oldest are evicted first.
     max_jobs: int = 10_000

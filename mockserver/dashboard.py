@@ -83,7 +83,7 @@ def _journal_page(mock: jobview.Mock, query: str) -> MockResponse:
     except ValueError:
         return _problem(422, "since and limit must be integers")
     limit = max(1, min(limit, PAGE_LIMIT))
-    last = mock.journal.last_seq
+    last = mock.journal.last_seq()
     return json_response(200, {"entries": mock.journal.since(since, limit), "last_seq": last})
 
 

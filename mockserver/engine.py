@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import spec
+from contracts.control import NAMESPACE_HEADER, NAMESPACE_PATH
 from contracts.redaction import redact_key
 from mockserver import bodies, handler, limits, preferences, request
 from mockserver.config import SCENARIOS, SETTINGS, MockConfig
@@ -38,17 +39,20 @@ from mockserver.decide import (
     error,
 )
 from mockserver.images import ImageCache
-from mockserver.jobs import Job, JobStore, open_store
-from mockserver.journal import Delivery, Journal, Record
-from mockserver.ratelimit import RateLimiter
+from mockserver.jobs import Job, Store, open_store
+from mockserver.journal import Delivery, Record
 from mockserver.response import JSON_HEADERS, MockResponse, dump, json_response
-from mockserver.timers import DueTimes, Timers
+from mockserver.scopes import JournalView, Scope, current, namespace_of
+from mockserver.timers import Timers
 from mockserver.webhooks import ThreadedSender, WebhookSender, allowed
 
 Clock = Callable[[], float]
 
 #: Bodies up to this size are kept in the journal (larger ones are not).
 JOURNAL_BODY_BYTES = limits.JOURNAL_BODY_BYTES
+#: Seconds between two looks for due jobs in a shared store (other mocks add them too, and
+#: a mock that died leaves its due jobs to the others).
+SHARED_POLL = 0.5
 _IMAGE = re.compile(r"^(\d{1,18})-(\d{1,2})-([0-9a-f]{10})\.(png|base64)$")
 
 
@@ -65,23 +69,82 @@ class Engine:
     """
 
     def __init__(self, config: MockConfig | None = None, *, clock: Clock | None = None,
-                 store: JobStore | None = None, webhooks: WebhookSender | None = None,
+                 store: Store | None = None, webhooks: WebhookSender | None = None,
                  timers: bool | None = None) -> None:
         self.initial_config = config or MockConfig()
         self.config = self.initial_config
         self.clock: Clock = clock or time.time
-        self.store: JobStore = store or open_store(self.config.store, self.config.max_jobs,
-                                                   self.config.job_ttl)
+        # (`is None`: an empty store is falsy, and must still be the one used.)
+        self.store: Store = store if store is not None else open_store(
+            self.config.store, self.config.max_jobs, self.config.job_ttl)
         self.webhooks: WebhookSender = webhooks or ThreadedSender()
-        self.journal = Journal()
         self.images = ImageCache()
         self._lock = threading.Lock()
-        self._limiter = RateLimiter()
-        self._pending = DueTimes()
-        self._scheduled = DueTimes()
+        self._journal = self.store.journal
+        self._limiter = self.store.limiter
+        self._pending = self.store.pending
+        self._scheduled = self.store.scheduled
+        self._shared = self.store.shared
+        if self._shared:
+            self.api = self._batched  # type: ignore[method-assign]
+        #: Namespace -> its record (settings, reset marks), as of the store's `_stamp`.
+        self._scopes: dict[str, Scope] = {}
+        self._records: dict[str, str] = {}
+        self._stamp = -1
         self._dice = Dice.seeded(self.config.seed)
-        self._timers = Timers(self.run_due, self.next_due, self.clock) \
+        self._refresh()
+        self._timers = Timers(self.run_due, self.next_due, self.clock,
+                              SHARED_POLL if self._shared else None) \
             if (clock is None if timers is None else timers) else None
+        if self._timers is not None and self._shared:
+            self._timers.wake()  # due jobs left by a restart or by another mock
+
+    # -- namespaces and shared settings -------------------------------------------------
+
+    def _refresh(self) -> None:
+        """Read the settings of every namespace from the store (when they changed)."""
+        stamp, records = self.store.settings()
+        scopes = {}
+        for name, text in records.items():
+            old = self._scopes.get(name)
+            scopes[name] = old if old is not None and self._records.get(name) == text \
+                else Scope.loads(text)
+        self._records = records
+        shared = scopes.pop("", None)
+        config = shared.config if shared is not None and shared.config is not None \
+            else self.initial_config
+        if config != self.config:
+            reseed = config.seed != self.config.seed
+            self._apply(config)
+            if reseed:
+                self._dice = Dice.seeded(config.seed)
+        self._scopes = scopes
+        self._stamp = stamp
+
+    def _config_for(self, scope: str) -> MockConfig:
+        record = self._scopes.get(scope) if scope else None
+        return self.config if record is None or record.config is None else record.config
+
+    def _save(self, scope: str, record: Scope) -> None:
+        self.store.set_settings(scope, record.dumps())
+        self._refresh()
+
+    @property
+    def journal(self) -> JournalView:
+        """The journal as the current request's namespace sees it."""
+        scope = current.get()
+        record = self._scopes.get(scope) if scope else None
+        return JournalView(self._journal, scope, record.journal_after if record else 0,
+                           lambda: self._mark(scope, journal_only=True))
+
+    def _mark(self, scope: str, *, journal_only: bool = False) -> None:
+        """Forget a namespace's entries (and, unless `journal_only`, its jobs and settings)."""
+        with self._lock:
+            old = self._scopes.get(scope, Scope())
+            self._save(scope, Scope(
+                old.config if journal_only else None,
+                old.jobs_after if journal_only else self.store.last_id(),
+                self._journal.last_seq()))
 
     # -- control ------------------------------------------------------------------------
 
@@ -89,12 +152,11 @@ class Engine:
         """Change settings while running (`store` cannot change; bounds apply from now on)."""
         if "store" in changes and changes["store"] != self.config.store:
             raise ValueError("store cannot change while the mock runs")
-        new = self.config.replace(**changes)
+        scope = current.get()
         with self._lock:
-            reseed = new.seed != self.config.seed
-            self._apply(new)
-            if reseed:
-                self._dice = Dice.seeded(new.seed)
+            new = self._config_for(scope).replace(**changes)
+            old = self._scopes.get(scope, Scope()) if scope else Scope()
+            self._save(scope, old._replace(config=new))
         return new
 
     def _apply(self, config: MockConfig) -> None:
@@ -109,19 +171,21 @@ class Engine:
         return self.configure(**{**current, **SCENARIOS[name]})
 
     def reset(self) -> None:
-        """Forget jobs, journal, rate counts and images; restore the starting configuration."""
+        """Forget jobs, journal, rate counts and images; restore the starting configuration.
+        In a namespace: forget its jobs, entries and settings only."""
+        scope = current.get()
+        if scope:
+            self._mark(scope)
+            return
         with self._lock:
-            self._apply(self.initial_config)
             self.store.clear()
-            self.journal.clear()
             self.images.clear()
-            self._limiter.clear()
-            self._pending.clear()
-            self._scheduled.clear()
+            self._refresh()
+            self._apply(self.initial_config)
             self._dice = Dice.seeded(self.config.seed)
 
     def health(self) -> dict[str, int]:
-        return {"jobs": len(self.store), "journal": len(self.journal),
+        return {"jobs": len(self.store), "journal": len(self._journal),
                 "images_cached": len(self.images)}
 
     def close(self) -> None:
@@ -136,13 +200,38 @@ class Engine:
     def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes,
                origin: str) -> MockResponse:
         """Answer one HTTP request. Never raises; an unexpected failure is a 500 error body."""
-        return handler.dispatch(self, method, path, headers, body, origin)
+        if self._shared and self.store.stamp() != self._stamp:
+            self._refresh()
+        if not path.startswith(NAMESPACE_PATH) and NAMESPACE_HEADER not in headers:
+            return handler.dispatch(self, method, path, headers, body, origin)
+        scope, path, origin = namespace_of(path, headers, origin)
+        if scope == "!":
+            return json_response(400, {"status": "error", "message": "a namespace is 1-128 "
+                                       "of A-Z a-z 0-9 . _ -"})
+        token = current.set(scope)
+        try:
+            return handler.dispatch(self, method, path, headers, body, origin)
+        finally:
+            current.reset(token)
 
     def api(self, route: handler.Route, method: str, headers: Mapping[str, str], body: bytes,
             origin: str, query: str = "") -> MockResponse:
         """Read, decide, apply, record: one request to a generation or fetch endpoint."""
-        config = self.config
+        return self._api(route, method, headers, body, origin, query)
+
+    def _batched(self, route: handler.Route, method: str, headers: Mapping[str, str],
+                 body: bytes, origin: str, query: str = "") -> MockResponse:
+        """`api` in one transaction (a shared store: SQLite commits the request's writes
+        once). Installed as `api` by `__init__` for shared stores only."""
+        with self.store.batch():
+            return self._api(route, method, headers, body, origin, query)
+
+    def _api(self, route: handler.Route, method: str, headers: Mapping[str, str], body: bytes,
+             origin: str, query: str = "") -> MockResponse:
         started = time.perf_counter()
+        scope = current.get()
+        record = self._scopes.get(scope) if scope else None
+        config = self.config if record is None or record.config is None else record.config
         now = self.clock()
         call = request.read(method, route.template, route.generation or route.template,
                             route.path_id, headers, body, config.max_body_bytes, query)
@@ -160,25 +249,28 @@ class Engine:
         if rated is not None and decision.counts:
             self._limiter.count(rated, now)
         if type(decision) is Lookup:
-            decision = decide_fetch(self.store.get(decision.job_id, now), call.generation, now,
-                                    config)
-        response, job, outcome = self._answer(decision, config, origin, now)
+            found = self.store.get(decision.job_id, now)
+            if found is not None and (found.scope != scope or (
+                    record is not None and found.id <= record.jobs_after)):
+                found = None  # another namespace's job, or one its reset forgot
+            decision = decide_fetch(found, call.generation, now, config)
+        response, job, outcome = self._answer(decision, config, origin, now, scope)
         if call.prefer_text is not None and call.prefer_refused is None:
             preferences.mark_applied(response, call.prefer_text, outcome,
                                      generation=route.kind == "generation")
         delay = config.delay.draw(self._dice.latency) if config.delay.kind != "none" else 0.0
         # Positional (time, method, path, status, outcome, json_body, key, body, prefer, rules,
-        # job, response, latency_ms): keywords would triple the cost of building it.
-        self.journal.add(Record(
+        # job, response, latency_ms, scope): keywords would triple the cost of building it.
+        self._journal.add(Record(
             now, method, call.path, response.status, outcome, call.is_object, name,
             call.decoded if call.is_object and call.size <= JOURNAL_BODY_BYTES else None,
             call.prefer_text, decision.rules or None if type(decision) is Error else None, job,
-            response.body, round((delay + time.perf_counter() - started) * 1000, 3)))
+            response.body, round((delay + time.perf_counter() - started) * 1000, 3), scope))
         return response if not delay else MockResponse(response.status, response.headers,
                                                        response.body, delay)
 
     def _answer(self, decision: Decision, config: MockConfig, origin: str,
-                now: float) -> tuple[MockResponse, int | None, str]:
+                now: float, scope: str = "") -> tuple[MockResponse, int | None, str]:
         """The response a decision makes, the job it made or fetched, and the outcome."""
         if type(decision) is Error:
             http = config.error_mode == "http"
@@ -197,8 +289,8 @@ class Engine:
                 soonest = pending.next() or now
                 return self._answer(error("rate_limit", config,
                                           retry_after=max(1, math.ceil(soonest - now))),
-                                    config, origin, now)
-            job = self._make(decision, origin, now)
+                                    config, origin, now, scope)
+            job = self._make(decision, origin, now, scope)
             if decision.eta is None:
                 self._finish(job)
                 return json_response(200, bodies.success(job, origin)), job.id, "success"
@@ -217,7 +309,7 @@ class Engine:
         outcome, body = bodies.ended(decision.job, origin)
         return json_response(200, body), decision.job.id, outcome
 
-    def _make(self, decision: Generate, origin: str, now: float) -> Job:
+    def _make(self, decision: Generate, origin: str, now: float, scope: str = "") -> Job:
         """Store the job a `Generate` decision asks for."""
         r, eta = decision.request, decision.eta
         job = Job(
@@ -230,7 +322,8 @@ class Engine:
             if r.flags.get("temp") else None,
             webhook=r.webhook, track_id=r.track_id, warning=bodies.flux_warning(r),
             queued=eta is not None,
-            failure=spec.contract().errors["failed"]["message"] if decision.fails else None)
+            failure=spec.contract().errors["failed"]["message"] if decision.fails else None,
+            scope=scope)
         self.store.put(job, now)
         return job
 
@@ -242,14 +335,14 @@ class Engine:
             return
         if not job.webhook:
             return
-        if not allowed(job.webhook, self.config.webhook_hosts):
-            self.journal.add(Delivery(job.id, job.webhook, "refused",
-                                      reason="host not in webhook_hosts"))
+        if not allowed(job.webhook, self._config_for(job.scope).webhook_hosts):
+            self._journal.add(Delivery(job.id, job.webhook, "refused",
+                                       reason="host not in webhook_hosts", scope=job.scope))
             return
         payload = bodies.webhook(job)
 
         def report(outcome: dict[str, Any]) -> None:
-            self.journal.add(Delivery.of(job.id, outcome))
+            self._journal.add(Delivery.of(job.id, outcome, job.scope))
 
         self.webhooks.send(job.webhook, payload, report)
 

@@ -105,7 +105,10 @@ Key = tuple[int, str, int, int, int, int]
 
 
 def _lower_priority() -> None:
-    """Runs first in each render process."""
+    """Runs first in each render process (which stops when the mock that started it dies)."""
+    from mockserver.supervise import watch_parent
+
+    watch_parent()
     with contextlib.suppress(OSError):  # not permitted: it renders at normal priority
         os.nice(RENDER_NICE)
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from mockserver.config import MockConfig
 from mockserver.jobs import Job, JobStore
-from mockserver.journal import Journal
+from mockserver.scopes import JournalView
 
 #: The most images the gallery lists, and jobs the jobs view lists (newest first).
 GALLERY_SIZE = 200
@@ -29,7 +29,7 @@ class Mock(Protocol):
     def store(self) -> JobStore: ...
 
     @property
-    def journal(self) -> Journal: ...
+    def journal(self) -> JournalView: ...
 
     @property
     def config(self) -> MockConfig: ...
@@ -98,7 +98,8 @@ def end(mock: Mock, job_id: int, failure: str | None) -> tuple[int, dict[str, An
     """Finish (`failure` None) or fail a job that has not ended: (HTTP status, answer)."""
     now = mock.clock()
     job = mock.store.get(job_id, now)
-    if job is None:
+    scope = mock.journal.scope
+    if job is None or (scope and job.scope != scope):  # a namespace ends only its own jobs
         return 404, {"status": "error", "message": f"no job {job_id}"}
     if job.finished:
         return 409, {"status": "error",

@@ -56,6 +56,8 @@ class Record:
     response: bytes | None = None
     #: Milliseconds from reading the request to the answer, the simulated latency included.
     latency_ms: float | None = None
+    #: The namespace it was sent in ("" none).
+    scope: str = ""
 
     kind = "request"
 
@@ -107,14 +109,16 @@ class Delivery:
     status: int | None = None
     error: str | None = None
     reason: str | None = None
+    #: The namespace of its job ("" none).
+    scope: str = ""
 
     kind = "webhook"
 
     @classmethod
-    def of(cls, job: int, report: Mapping[str, Any]) -> Delivery:
+    def of(cls, job: int, report: Mapping[str, Any], scope: str = "") -> Delivery:
         """From what a `WebhookSender` reports."""
         return cls(job, report["url"], report["outcome"], report.get("attempts"),
-                   report.get("status"), report.get("error"), report.get("reason"))
+                   report.get("status"), report.get("error"), report.get("reason"), scope)
 
     def to_json(self, seq: int) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": "webhook", "job": self.job, "url": self.url,
@@ -176,12 +180,15 @@ class Journal:
         """What the kept entries are counted as, in bytes (about)."""
         return self._bytes
 
-    def entries(self, kind: str | None = None) -> list[dict[str, Any]]:
-        """The records as JSON (keys redacted), oldest first; only those of `kind` if given."""
+    def entries(self, kind: str | None = None, scope: str | None = None,
+                after: int = 0) -> list[dict[str, Any]]:
+        """The records as JSON (keys redacted), oldest first; only those of `kind`, of the
+        namespace `scope` and with a seq past `after` if given."""
         with self._lock:
             first = self._added - len(self._entries) + 1
             return [e.to_json(first + i) for i, e in enumerate(self._entries)
-                    if kind is None or e.kind == kind]
+                    if (kind is None or e.kind == kind)
+                    and (scope is None or e.scope == scope) and first + i > after]
 
     def since(self, seq: int, limit: int) -> list[dict[str, Any]]:
         """The first `limit` entries after number `seq`, oldest first (the dashboard's poll)."""
@@ -192,7 +199,6 @@ class Journal:
                                    first + start))
         return [e.to_json(n) for n, e in newer]
 
-    @property
     def last_seq(self) -> int:
         """The newest entry's number, 0 when empty (drops below a poller's mark on clear)."""
         with self._lock:

@@ -65,7 +65,9 @@ class Timers:
     """
 
     def __init__(self, run_due: Callable[[], object], next_due: Callable[[], float | None],
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], poll: float | None = None) -> None:
+        #: Longest wait between two looks (a shared store: other mocks add due jobs too).
+        self.poll = poll
         self._run_due = run_due
         self._next_due = next_due
         self._clock = clock
@@ -86,10 +88,14 @@ class Timers:
         while not self._stop:
             try:
                 self._run_due()
-            except Exception:  # one failing job must not end every later job's webhook
-                log.exception("ending due jobs failed")
-            due = self._next_due()
+                due = self._next_due()
+            except Exception as exc:  # a failing job, or a shared store out of reach: the
+                # thread goes on (one failure must not end every later job's webhook)
+                log.error("ending due jobs failed: %s", type(exc).__name__)
+                due = self._clock() + 1.0
             timeout = None if due is None else max(0.0, due - self._clock())
+            if self.poll is not None:
+                timeout = self.poll if timeout is None else min(timeout, self.poll)
             self._wake.wait(timeout)
             self._wake.clear()
 

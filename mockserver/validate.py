@@ -111,9 +111,10 @@ def _hosts(v: Any) -> str | None:
 
 
 def _store(v: Any) -> str | None:
-    if not (isinstance(v, str) and (v == "memory" or (v.startswith("sqlite:")
-                                                      and _text(v, 4096)))):
-        return 'store must be "memory" or "sqlite:PATH"'
+    from mockserver.jobs import STORE_FORMS, valid_store  # jobs is heavy; checked rarely
+
+    if not (isinstance(v, str) and _text(v, 4096) and valid_store(v)):
+        return f"store must be {STORE_FORMS}"
     return None
 
 

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from contracts.client._follow import fetch_endpoint as fetch_endpoint
     from contracts.client._follow import follow as follow
     from contracts.client._follow import plan_fetch as plan_fetch
+    from contracts.client._meter import BudgetMeter as BudgetMeter
+    from contracts.client._shared import SharedBudget as SharedBudget
     from contracts.client._target import Image as Image
     from contracts.client._target import Target as Target
     from contracts.client._target import retryable as retryable
@@ -36,9 +38,11 @@ _HOME = {
     "Backoff": "contracts.client._budget",
     "Budget": "contracts.client._budget",
     "BudgetExhausted": "contracts.client._budget",
+    "BudgetMeter": "contracts.client._meter",
     "Fetch": "contracts.client._follow",
     "FetchPlan": "contracts.client._follow",
     "Image": "contracts.client._target",
+    "SharedBudget": "contracts.client._shared",
     "Target": "contracts.client._target",
     "afollow": "contracts.client._follow",
     "fetch_endpoint": "contracts.client._follow",

@@ -2,7 +2,8 @@
 // No build step, no dependencies. Polls the journal incrementally (?since=SEQ).
 "use strict";
 
-const API = "/__mock/";
+// Opened under a namespace (/__ns/NAME/__mock/), it reads and changes only that namespace.
+const API = location.pathname.replace(/\/__mock(\/.*)?$/, "") + "/__mock/";
 const JOURNAL_POLL_MS = 250;
 const SLOW_POLL_MS = 1500;
 const $ = (sel) => document.querySelector(sel);

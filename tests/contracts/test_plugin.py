@@ -429,8 +429,9 @@ def test_a_base_url_runs_the_same_tests_against_another_backend(
     local.assert_outcomes(passed=3, failed=1)
     assert backend.url not in local.stdout.str()
     remote.assert_outcomes(passed=2, failed=1, skipped=1)
-    remote.stdout.fnmatch_lines([f"*server at {backend.url}",
-                                 f"*ran against {backend.url} mock: True",
+    # On a mock given by base URL, each test has its own namespace there (issue 11).
+    remote.stdout.fnmatch_lines([f"*server at {backend.url}/__ns/pytest-*",
+                                 f"*ran against {backend.url}/__ns/pytest-* mock: True",
                                  "SKIPPED*modelslab_mock intercepts httpx in process and "
                                  "cannot redirect*"], consecutive=False)
     sent = [e for e in _journal(backend) if e["kind"] == "request"]  # test_generate's
@@ -651,3 +652,32 @@ def test_collecting_a_project_that_uses_no_fixture_loads_nothing_heavy(
     result = pytester.runpytest_subprocess("--co", "-s", *(f"-pno:{n}" for n in others))
 
     result.stdout.fnmatch_lines(["HEAVY []", "PLUGIN True"])
+
+
+# -- one budget for every pytest-xdist worker (issue 11) -----------------------------------------
+
+def test_one_budget_is_shared_by_every_xdist_worker(pytester: pytest.Pytester,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    backend: Any) -> None:
+    monkeypatch.setenv("MODELSLAB_API_KEY", SECRET)
+    pytester.makepyfile("""
+        import httpx, pytest
+
+        @pytest.mark.parametrize("n", range(4))
+        def test_one_request(modelslab_server, n):
+            body = {"key": "k", "model_id": "midjourney", "prompt": "a red fox"}
+            answer = httpx.post(modelslab_server.url + "/api/v6/images/text2img", json=body,
+                                trust_env=False)
+            assert answer.json()["status"] == "success"
+    """)
+
+    result = pytester.runpytest_subprocess("-n", "2", "-p", "xdist",
+                                           f"--modelslab-base-url={backend.url}",
+                                           "--modelslab-budget=2")
+
+    sent = [e for e in _journal(backend) if e["kind"] == "request"]
+    assert len(sent) == 2  # per worker, it was 2 each: 4 in all
+    result.assert_outcomes(passed=2, failed=2)
+    result.stdout.fnmatch_lines(["*--modelslab-budget=2 is spent*not sent*",
+                                 "modelslab: 2 request(s) sent to the real backend of a "
+                                 "budget of 2"])

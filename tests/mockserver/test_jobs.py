@@ -149,4 +149,4 @@ def test_open_store_understands_the_config_forms(tmp_path: Path) -> None:
     assert isinstance(sqlite, SqliteStore)
     sqlite.close()
     with pytest.raises(ValueError, match="store"):
-        open_store("redis://x")
+        open_store("nosql://x")

@@ -1,0 +1,198 @@
+"""The one store interface: every part of the mock's state, in memory and in SQLite (the
+Redis store runs the same engine-level checks in tests/shared, against a real redis-server).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from contracts.client import BudgetExhausted, SharedBudget
+from contracts.control import NAMESPACE_HEADER
+from mockserver import Engine, MemoryStore, MockConfig, SqliteStore
+from mockserver.jobs import Store
+from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body
+from tests.mockserver.test_jobs import _job
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    made: Store = MemoryStore() if request.param == "memory" \
+        else SqliteStore(tmp_path / "state.sqlite")
+    yield made
+    made.close()
+
+
+def _engine(store: Store, clock: FakeClock | None = None, **changes: object) -> Engine:
+    return Engine(MockConfig().replace(**changes), clock=clock or FakeClock(), store=store,
+                  webhooks=RecordingSender())
+
+
+def _post(engine: Engine, path: str, payload: object, **headers: str) -> dict[str, object]:
+    answer = engine.handle("POST", path, {"content-type": "application/json", **headers},
+                           json.dumps(payload).encode(), ORIGIN)
+    result: dict[str, object] = answer.json()
+    return result
+
+
+def test_the_engine_uses_the_empty_store_it_is_given(store: Store) -> None:
+    engine = _engine(store)  # an empty store is falsy: it used to be replaced silently
+
+    _post(engine, V6, body())
+
+    assert engine.store is store and len(store) == 1
+
+
+def test_ids_never_repeat_in_a_store_life_reset_included(store: Store) -> None:
+    engine = _engine(store)
+    first = _post(engine, V6, body())["id"]
+    engine.reset()
+    again = _post(engine, V6, body())["id"]
+
+    assert isinstance(first, int) and isinstance(again, int) and again > first
+
+
+def test_queued_webhooks_fire_after_a_restart_exactly_once(tmp_path: Path) -> None:
+    where = tmp_path / "state.sqlite"
+    clock = FakeClock()
+    before = Engine(MockConfig(queue="always", eta=5.0), clock=clock,
+                    store=SqliteStore(where), webhooks=RecordingSender())
+    for i in range(20):
+        _post(before, V6, body(webhook="http://127.0.0.1:9/hook", track_id=i))
+    before.close()  # the restart: due times lived only in memory, 0 of 20 were sent
+
+    clock.advance(5.0)
+    senders = [RecordingSender(), RecordingSender()]
+    after = [Engine(MockConfig(queue="always"), clock=clock, store=SqliteStore(where),
+                    webhooks=sender) for sender in senders]
+    try:
+        done = [threading.Thread(target=engine.run_due) for engine in after]
+        for thread in done:
+            thread.start()
+        for thread in done:
+            thread.join()
+    finally:
+        for engine in after:
+            engine.close()
+
+    tracks = sorted(p["track_id"] for s in senders for _, p in s.sent)
+    assert tracks == list(range(20))  # all of them, each once across the two workers
+
+
+def test_a_sqlite_store_is_bounded_in_bytes(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.sqlite", max_jobs=10_000, max_bytes=200_000)
+    try:
+        for _ in range(2 * SqliteStore.BYTES_EVERY):
+            store.put(_job(store.new_id(0.0), prompt="x" * 1000), 0.0)
+        stored = store._db.one("SELECT SUM(size), COUNT(*) FROM jobs")
+    finally:
+        store.close()
+
+    assert stored[0] <= 200_000 + SqliteStore.BYTES_EVERY * 1200 and stored[1] < 2048
+
+
+def test_a_memory_store_is_bounded_in_bytes() -> None:
+    store = MemoryStore(max_jobs=10_000, max_bytes=100_000)
+    for _ in range(1000):
+        store.put(_job(store.new_id(0.0), prompt="x" * 10_000), 0.0)
+
+    assert store._bytes <= 100_000 and 1 <= len(store) <= 10
+
+
+# -- namespaces ------------------------------------------------------------------------------
+
+
+def test_namespaces_keep_jobs_journal_settings_and_resets_apart(store: Store) -> None:
+    engine = _engine(store)
+    a, b = {NAMESPACE_HEADER: "team-a"}, {NAMESPACE_HEADER: "team-b"}
+    admin = {"content-type": "application/json"}
+
+    job = _post(engine, V6, body(), **a)
+    engine.handle("POST", "/__mock/config", {**admin, **b}, b'{"queue": "always"}', ORIGIN)
+    queued = _post(engine, V6, body(), **b)
+    fetch = f"/api/v6/images/fetch/{job['id']}"
+
+    assert job["status"] == "success" and queued["status"] == "processing"
+    assert _post(engine, fetch, {"key": "k"}, **a)["status"] == "success"
+    assert _post(engine, fetch, {"key": "k"}, **b)["status"] == "error"  # not b's job
+    assert _post(engine, fetch, {"key": "k"})["status"] == "error"  # nor the shared one's
+    seen = json.loads(engine.handle("GET", "/__mock/journal", b, b"", ORIGIN).body)
+    assert [(e["path"], e.get("job")) for e in seen["entries"]] == \
+        [(V6, queued["id"]), (fetch, None)]
+    assert engine.config.queue == "never"  # b's settings are b's
+
+    engine.handle("POST", "/__mock/reset", b, b"", ORIGIN)
+    assert _post(engine, fetch, {"key": "k"}, **a)["status"] == "success"  # a runs on
+    assert json.loads(engine.handle("GET", "/__mock/journal", b, b"", ORIGIN).body) == \
+        {"entries": []}
+    assert _post(engine, V6, body(), **b)["status"] == "success"  # b's settings reset
+
+
+def test_the_dashboards_journal_and_jobs_views_are_a_namespaces_own(store: Store) -> None:
+    engine = _engine(store)
+    a, b = {NAMESPACE_HEADER: "team-a"}, {NAMESPACE_HEADER: "team-b"}
+    mine = _post(engine, V6, body(), **a)
+    theirs = _post(engine, V6, body(), **b)
+
+    def view(path: str, **headers: str) -> dict[str, object]:
+        answer = engine.handle("GET", f"/__mock/{path}", headers, b"", ORIGIN)
+        assert answer.status == 200, answer.body
+        data: dict[str, object] = json.loads(answer.body)
+        return data
+
+    page = view("journal?since=0", **a)
+    jobs = view("jobs", **a)
+    under_path = json.loads(engine.handle("GET", "/__ns/team-a/__mock/jobs", {}, b"",
+                                          ORIGIN).body)
+    everything = view("jobs")
+
+    assert [e["job"] for e in page["entries"]] == [mine["id"]]  # type: ignore[index,union-attr]
+    assert [j["id"] for j in jobs["jobs"]] == [mine["id"]]  # type: ignore[index,union-attr]
+    assert under_path == jobs
+    refused = engine.handle("POST", f"/__mock/jobs/{theirs['id']}/finish", a, b"", ORIGIN)
+    assert refused.status == 404  # a namespace ends only its own jobs
+    assert {j["id"] for j in everything["jobs"]} == \
+        {mine["id"], theirs["id"]}  # type: ignore[index,union-attr]
+
+
+def test_a_namespace_in_the_path_carries_into_the_links() -> None:
+    engine = _engine(MemoryStore(), queue="always")
+    answer = _post(engine, "/__ns/run-1/api/v6/images/text2img", body())
+    fetch = str(answer["fetch_result"])
+
+    assert fetch.startswith(ORIGIN + "/__ns/run-1/")
+    assert _post(engine, fetch.removeprefix(ORIGIN), {"key": "k"})["status"] == "processing"
+    assert _post(engine, fetch.removeprefix(ORIGIN + "/__ns/run-1"),
+                 {"key": "k"})["status"] == "error"
+    refused = engine.handle("POST", "/__ns/bad%20name/api/v6/images/text2img", {}, b"{}",
+                            ORIGIN)
+    assert refused.status == 400
+
+
+# -- the budget shared by xdist workers ------------------------------------------------------
+
+
+def test_a_shared_budget_is_never_exceeded_by_several_holders(tmp_path: Path) -> None:
+    path = str(tmp_path / "budget")
+    holders = [SharedBudget(5, path=path) for _ in range(3)]
+    refused = []
+
+    def spend(budget: SharedBudget) -> None:
+        for _ in range(10):
+            try:
+                budget.spend()
+            except BudgetExhausted:
+                refused.append(1)
+
+    threads = [threading.Thread(target=spend, args=(h,)) for h in holders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert holders[0].total() == 5 == sum(h.used for h in holders)
+    assert len(refused) == 25 and all(h.exhausted for h in holders)
