@@ -201,6 +201,11 @@ FLUX_WARNING = _define("flux.warning", "flux models ignore unsupported parameter
                        "about them", "flux", "response", "model_id")
 IMAGES_SIZE = _define("images.size", "output images load and are (W x H) times upscale",
                       "upscale", "response", "upscale")
+IMAGES_BASE64 = _define("images.base64", "with base64 yes, every link serves the image as "
+                        "base64 text (not raw bytes)", "v6-openapi", "response", "base64")
+INVALID_REFUSED = _define("invalid.refused", "an invalid body is refused with an error, never "
+                          "a server crash (5xx) that recurs while valid bodies succeed",
+                          "error-status", "response", endpoints=_ANY)
 
 RULES: Mapping[str, Rule] = MappingProxyType(_REGISTRY)
 

@@ -15,7 +15,7 @@ it: `function(rule, exchange) -> Outcome`. Guard decorators (`only_generation`,
 spec/modelslab.yaml with openapi-core).
 """
 
-from contracts.checks import _echoes, _requests, _responses
+from contracts.checks import _echoes, _requests, _responses, _robustness
 from contracts.checks._guards import (
     guard,
     key_is_ours,
@@ -43,7 +43,7 @@ from contracts.checks._schema import iter_errors as iter_schema_errors
 from contracts.checks._schema import validate as validate_schema
 from contracts.reply import ACCEPTED, FAULT, REJECTED, UNCLEAR, classify, error_kind
 
-del _echoes, _requests, _responses  # imported for their registrations
+del _echoes, _requests, _responses, _robustness  # imported for their registrations
 
 __all__ = [
     "ACCEPTED",

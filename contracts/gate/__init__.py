@@ -9,6 +9,7 @@ With no `base_url` it runs against the mock in process (imported only then).
 
 from contracts.client import Backoff, Budget, BudgetExhausted, Target
 from contracts.gate._cli import add_parser
+from contracts.gate._coverage import required_requests
 from contracts.gate._exchange import execute
 from contracts.gate._report import print_summary, to_html, to_json, to_junit, to_markdown
 from contracts.gate._report import write as write_reports
@@ -19,6 +20,7 @@ from contracts.gate._result import (
     EXIT_VIOLATIONS,
     FAULTED,
     NOT_EXERCISED,
+    PARTIAL,
     VIOLATED,
     Fault,
     GateResult,
@@ -42,6 +44,7 @@ __all__ = [
     "EXIT_VIOLATIONS",
     "FAULTED",
     "NOT_EXERCISED",
+    "PARTIAL",
     "REDACTED",
     "VIOLATED",
     "Backoff",
@@ -56,6 +59,7 @@ __all__ = [
     "execute",
     "explore_cases",
     "print_summary",
+    "required_requests",
     "run",
     "to_html",
     "to_json",

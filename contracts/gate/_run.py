@@ -14,8 +14,12 @@ import httpx
 from contracts import checks, strategies
 from contracts.checks import FAULT, Exchange, Outcome, Reply, classify, key_is_ours
 from contracts.client import Backoff, Budget, BudgetExhausted, Target
+from contracts.gate._coverage import required_requests
+from contracts.gate._crash import Crashes
 from contracts.gate._exchange import execute
-from contracts.gate._result import Fault, GateResult
+from contracts.gate._preflight import preflight, redirect
+from contracts.gate._progress import Lines
+from contracts.gate._result import DEFAULT_FAULT_THRESHOLD, Fault, GateResult
 from contracts.rules import RULES, Rule
 from contracts.strategies import Case
 from contracts.vocabulary import MOCK_KEY
@@ -46,6 +50,10 @@ class GateConfig:
     sleep: Callable[[float], None] = time.sleep
     #: Mock settings for the in-process default (a `mockserver.MockConfig`'s field values).
     mock: tuple[tuple[str, Any], ...] = ()
+    #: Most faults, as a share of the exchanges, before the run is "could not run" (exit 2).
+    fault_threshold: float = DEFAULT_FAULT_THRESHOLD
+    #: Send one request first to tell whether the target is this API at all.
+    preflight: bool = True
 
 
 def _in_process(config: GateConfig) -> httpx.BaseTransport:
@@ -113,6 +121,7 @@ class _Run:
         self.tick = tick
         self.sent: set[int] = set()
         self.transport_errors = 0
+        self.crashes = Crashes(target)
 
     def covered(self, rule: Rule, side: str) -> bool:
         tally = self.result.tallies.get(rule.id)
@@ -120,7 +129,10 @@ class _Run:
 
     def send(self, case: Case) -> Exchange:
         self.sent.add(id(case))
+        started = time.monotonic()
         ex = execute(self.target, case)
+        if case.rule is not None:
+            self.result.tallies[case.rule.id].seconds += time.monotonic() - started
         self.result.exchanges += 1
         self.record(case, ex)
         self.tick()
@@ -128,6 +140,15 @@ class _Run:
 
     def record(self, case: Case, ex: Exchange) -> None:
         replies = [ex.reply, *(f.reply for f in ex.fetches)]
+        for r in replies:
+            moved = redirect(r)
+            if moved:  # no verdict on a redirected request: the run stops (exit 2)
+                self.result.aborted = self.result.aborted or moved
+                return
+        crash = self.crashes.confirm(ex)
+        if crash is not None:
+            self.result.tallies[crash.rule.id].add(crash)
+            return
         faulty = [r for r in replies if _faulty(ex, r)] + \
             [r for r in replies if r.status_field == "processing" and r is replies[-1]]
         if faulty:
@@ -163,6 +184,8 @@ class _Run:
             if self.transport_errors >= 3 and self.result.exchanges == self.transport_errors:
                 self.result.aborted = "the backend is unreachable"
                 return False
+            if self.result.aborted:
+                return False
         return True
 
     def _rest(self, boundaries: list[Case], exploring: list[Case]) -> list[Case]:
@@ -179,17 +202,22 @@ def run(config: GateConfig) -> GateResult:
     if transport is None and config.base_url is None:
         transport = _in_process(config)
     shown = config.base_url or "the in-process mock"
-    result = GateResult(shown, config.seed, config.budget)
+    result = GateResult(shown, config.seed, config.budget,
+                        fault_threshold=config.fault_threshold)
     budget = Budget(config.budget)
     boundaries = strategies.boundary_cases()
     exploring = explore_cases(config.explore, config.seed, config.model_ids)
+    result.required = required_requests(boundaries)
     progress: AbstractContextManager[Any] = nullcontext()
     bar = None
-    if config.progress is not False:
+    lines = None
+    if config.progress is True or (config.progress is None and _tty()):
         from rich.progress import Progress
 
-        bar = Progress(transient=True, disable=config.progress is None and not _tty())
+        bar = Progress(transient=True)
         progress = bar
+    elif config.progress is None:
+        lines = Lines(config.budget, result)
     with progress, Target(origin, config.key, budget, transport=transport,
                           backoff=config.backoff, sleep=config.sleep) as target:
         task = bar.add_task("gate", total=config.budget) if bar else None
@@ -197,9 +225,14 @@ def run(config: GateConfig) -> GateResult:
         def tick() -> None:
             if bar is not None and task is not None:
                 bar.update(task, completed=budget.used)
+            if lines is not None:
+                lines.tick(budget.used)
         loop = _Run(config, target, result, tick)
         with suppress(BudgetExhausted):
-            loop.run(boundaries, exploring)
+            if config.preflight:
+                result.aborted = preflight(target)
+            if not result.aborted:
+                loop.run(boundaries, exploring)
     result.requests = budget.used
     result.seconds = time.monotonic() - started
     return result
@@ -208,4 +241,4 @@ def run(config: GateConfig) -> GateResult:
 def _tty() -> bool:
     import sys
 
-    return sys.stderr.isatty()
+    return sys.stdout.isatty()

@@ -20,7 +20,7 @@ key goes: substitute yours before sending.
 """
 
 from contracts.rules import V4, V6
-from contracts.strategies import _request_cases, _response_cases
+from contracts.strategies import _coverage_cases, _request_cases, _response_cases
 from contracts.strategies._boundaries import (
     Case,
     boundary,
@@ -43,7 +43,8 @@ from contracts.strategies._requests import (
 )
 from contracts.vocabulary import INSIDE, INVALID_KEY, KEY, OUTSIDE, QUEUE, SIDES, UNKNOWN_ID
 
-del _request_cases, _response_cases  # imported for their registrations, in this order
+# imported for their registrations (_coverage_cases after the other two, which it imports)
+del _coverage_cases, _request_cases, _response_cases
 
 __all__ = [
     "INSIDE",
