@@ -51,6 +51,11 @@ class WebhookReceiver:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}{path}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
+    def arrived(self, count: int, timeout: float) -> bool:
+        """Whether `count` bodies have arrived, waiting up to `timeout` s for them."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.bodies) >= count, timeout)
+
     def wait(self, count: int = 1, timeout: float = 10.0) -> Any:
         """The `count`-th body received (the first by default), waiting up to `timeout` s."""
         with self._arrived:

@@ -144,6 +144,9 @@ def _rows(result: GateResult) -> list[tuple[str, str, str, str]]:
         if tally.violations:
             first = tally.minimal(1)[0]
             note = f"expected {first.expected}; saw {first.seen}"
+        elif tally.missing and rule_id in result.excluded:
+            note = ("not judged here: the backend cannot reach the gate's webhook receiver "
+                    "(it listens on 127.0.0.1 when the target is on this machine)")
         elif tally.missing:
             note = f"not exercised: {_missing(tally)}" + _QUEUED_NOTE.get(rule_id, "")
             if tally.faults:

@@ -16,13 +16,14 @@ from contracts.checks import FAULT, Exchange, Outcome, Reply, classify, key_is_o
 from contracts.client import Backoff, Budget, BudgetExhausted, Target
 from contracts.gate._coverage import required_requests
 from contracts.gate._crash import Crashes
-from contracts.gate._exchange import execute
+from contracts.gate._exchange import WEBHOOK_WAIT, execute, needs_webhook
 from contracts.gate._preflight import preflight, redirect
 from contracts.gate._progress import Lines
 from contracts.gate._result import DEFAULT_FAULT_THRESHOLD, Fault, GateResult
-from contracts.rules import RULES, Rule
+from contracts.rules import RULES, WEBHOOK_DELIVERY, WEBHOOK_TRACK_ID, Rule
 from contracts.strategies import Case
 from contracts.vocabulary import MOCK_KEY
+from contracts.webhooks import WebhookReceiver
 
 #: The origin used for the in-process mock (no socket: any host reaches the transport).
 IN_PROCESS = "http://mock.modelslab-contract.invalid"
@@ -114,7 +115,9 @@ def _round_robin(cases: list[Case]) -> list[Case]:
 
 class _Run:
     def __init__(self, config: GateConfig, target: Target, result: GateResult,
-                 tick: Callable[[], None]) -> None:
+                 tick: Callable[[], None], receiver: WebhookReceiver | None = None) -> None:
+        self.receiver = receiver
+        self.webhook_missed = False
         self.config = config
         self.target = target
         self.result = result
@@ -130,7 +133,11 @@ class _Run:
     def send(self, case: Case) -> Exchange:
         self.sent.add(id(case))
         started = time.monotonic()
-        ex = execute(self.target, case)
+        # Once a webhook went missing, later ones are waited for briefly (the verdict stands).
+        ex = execute(self.target, case, receiver=self.receiver,
+                     wait=0.2 if self.webhook_missed else WEBHOOK_WAIT)
+        if ex.webhooks == ():
+            self.webhook_missed = True
         if case.rule is not None:
             self.result.tallies[case.rule.id].seconds += time.monotonic() - started
         self.result.exchanges += 1
@@ -178,6 +185,8 @@ class _Run:
             if id(case) in self.sent or (skip_covered and case.rule is not None
                                          and self.covered(case.rule, case.side)):
                 continue
+            if self.receiver is None and needs_webhook(case):
+                continue  # no receiver the backend can reach: the webhook rules are excluded
             self.send(case)
             phase = "explore" if id(case) in explored else name
             phases[phase] = phases.get(phase, 0) + 1
@@ -218,8 +227,12 @@ def run(config: GateConfig) -> GateResult:
         progress = bar
     elif config.progress is None:
         lines = Lines(config.budget, result)
-    with progress, Target(origin, config.key, budget, transport=transport,
-                          backoff=config.backoff, sleep=config.sleep) as target:
+    receiver = WebhookReceiver() if _local(config.base_url) else None
+    if receiver is None:
+        result.excluded = tuple(r.id for r in (WEBHOOK_DELIVERY, WEBHOOK_TRACK_ID))
+    with progress, receiver or nullcontext(), \
+            Target(origin, config.key, budget, transport=transport, backoff=config.backoff,
+                   sleep=config.sleep) as target:
         task = bar.add_task("gate", total=config.budget) if bar else None
 
         def tick() -> None:
@@ -227,7 +240,7 @@ def run(config: GateConfig) -> GateResult:
                 bar.update(task, completed=budget.used)
             if lines is not None:
                 lines.tick(budget.used)
-        loop = _Run(config, target, result, tick)
+        loop = _Run(config, target, result, tick, receiver)
         with suppress(BudgetExhausted):
             if config.preflight:
                 result.aborted = preflight(target)
@@ -236,6 +249,15 @@ def run(config: GateConfig) -> GateResult:
     result.requests = budget.used
     result.seconds = time.monotonic() - started
     return result
+
+
+def _local(base_url: str | None) -> bool:
+    """The target can reach a receiver on 127.0.0.1 (in process, or on this machine)."""
+    if base_url is None:
+        return True
+    from urllib.parse import urlsplit
+
+    return urlsplit(base_url).hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def _tty() -> bool:

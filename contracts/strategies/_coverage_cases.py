@@ -20,6 +20,7 @@ from contracts.rules import (
     SAMPLES_RANGE,
     SIZE_RANGE,
     STEPS_MIN,
+    WEBHOOK_DELIVERY,
     Rule,
 )
 from contracts.strategies import _response_cases  # noqa: F401  (its producers come first)
@@ -27,7 +28,7 @@ from contracts.strategies._boundaries import Case, boundary, judged
 from contracts.strategies._forms import plain
 from contracts.strategies._request_cases import _candidates, _fields_for
 from contracts.strategies._requests import base
-from contracts.vocabulary import INSIDE, OUTSIDE
+from contracts.vocabulary import INSIDE, OUTSIDE, WEBHOOK
 
 
 @boundary(STEPS_MIN, SAMPLES_RANGE, SIZE_RANGE, GUIDANCE_SCALE_RANGE, CLIP_SKIP_RANGE)
@@ -83,3 +84,11 @@ def _invalid(r: Rule, endpoint: str) -> Iterator[Case]:
                         ("width", int(width.maximum or 1024) + 1), ("samples", "many")):
         yield Case(r, OUTSIDE, endpoint, {**base(endpoint), name: value},
                    f"{name}={value!r} (invalid)")
+
+
+@WEBHOOK_DELIVERY.boundary()
+def _webhook(r: Rule, endpoint: str) -> Iterator[Case]:
+    """A job with a webhook (the gate's receiver) and a track_id (judged by webhook.track_id
+    on the same exchange)."""
+    yield Case(r, INSIDE, endpoint, {**base(endpoint), "webhook": WEBHOOK,
+                                     "track_id": "mc-track-7"}, "webhook with track_id")

@@ -214,6 +214,8 @@ RESPONSE_MUTANTS: dict[Rule, dict[str, Any]] = {
     rules.IMAGES_SIZE: {"image": _wrong_size},
     rules.IMAGES_BASE64: {"image": lambda content: _base64_served_raw(content)},
     rules.INVALID_REFUSED: {"answer": lambda path, body: _crash_on_invalid(path, body)},
+    rules.WEBHOOK_DELIVERY: {"request": lambda path, body: _webhook_dropped(path, body)},
+    rules.WEBHOOK_TRACK_ID: {"request": lambda path, body: _track_id_dropped(path, body)},
 }
 
 
@@ -277,6 +279,18 @@ def _no_key_accepted(path: str, body: Json) -> Json:
     return body
 
 
+def _webhook_dropped(path: str, body: Json) -> Json:
+    if isinstance(body, dict) and "webhook" in body:
+        return {k: v for k, v in body.items() if k != "webhook"}
+    return body
+
+
+def _track_id_dropped(path: str, body: Json) -> Json:
+    if isinstance(body, dict) and "track_id" in body:
+        return {k: v for k, v in body.items() if k != "track_id"}
+    return body
+
+
 #: Name -> (the rule the gate must name, the mutant's rewrites).
 BLIND_SPOTS: dict[str, tuple[Rule, dict[str, Any]]] = {
     "crash (500, HTML) on an invalid body": (rules.INVALID_REFUSED,
@@ -286,6 +300,9 @@ BLIND_SPOTS: dict[str, tuple[Rule, dict[str, Any]]] = {
     'samples "4" answered with 3 links': (rules.OUTPUT_COUNT,
                                           {"response": _string_samples_short}),
     "a body without key accepted": (rules.FIELD_REQUIRED, {"request": _no_key_accepted}),
+    "webhooks never fired": (rules.WEBHOOK_DELIVERY, {"request": _webhook_dropped}),
+    "webhooks fired without track_id": (rules.WEBHOOK_TRACK_ID,
+                                        {"request": _track_id_dropped}),
 }
 
 
