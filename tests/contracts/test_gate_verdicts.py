@@ -298,3 +298,32 @@ def test_the_html_report_is_styled_self_contained_and_summary_first(tmp_path: Pa
                           "--dump-dom", path.as_uri()], capture_output=True, text=True,
                          timeout=120).stdout
     assert "VIOLATIONS (exit 1)" in dom and "invalid.refused" in dom
+
+
+# -- webhooks and the mock's documented invalid key --------------------------------------------
+
+def test_a_remote_target_leaves_the_webhook_rules_out_and_says_so() -> None:
+    # A non-loopback origin served by the in-process mock (no socket): no receiver it can reach.
+    result = _run(_mock(), base_url="http://backend.example.invalid", budget=200)
+    assert set(result.excluded) == {"webhook.delivery", "webhook.track_id"}
+    assert result.tallies["webhook.delivery"].sides == {}
+    assert result.uncovered == {} and result.exit_code == gate.EXIT_OK
+    assert "cannot reach the gate's webhook receiver" in gate.to_markdown(result)
+
+
+def test_a_local_target_has_its_webhooks_judged() -> None:
+    result = _run(_mock(), budget=gate.required_requests())
+    assert result.excluded == ()
+    for rule_id in ("webhook.delivery", "webhook.track_id"):
+        assert result.tallies[rule_id].verdict == gate.CONFORMS
+
+
+def test_the_default_mock_refuses_the_documented_invalid_key() -> None:
+    from contracts.vocabulary import INVALID_KEY
+
+    client = httpx.Client(transport=mockserver.transport(mockserver.MockConfig()),
+                          base_url="https://modelslab.com")
+    body = {"model_id": "sdxl", "prompt": "a fox"}
+    refused = client.post("/api/v6/images/text2img", json={**body, "key": INVALID_KEY}).json()
+    accepted = client.post("/api/v6/images/text2img", json={**body, "key": "any"}).json()
+    assert refused["status"] == "error" and accepted["status"] == "success"
