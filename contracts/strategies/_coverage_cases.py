@@ -21,6 +21,7 @@ from contracts.rules import (
     SIZE_RANGE,
     STEPS_MIN,
     WEBHOOK_DELIVERY,
+    WEBHOOK_TRACK_ID,
     Rule,
 )
 from contracts.strategies import _response_cases  # noqa: F401  (its producers come first)
@@ -86,9 +87,8 @@ def _invalid(r: Rule, endpoint: str) -> Iterator[Case]:
                    f"{name}={value!r} (invalid)")
 
 
-@WEBHOOK_DELIVERY.boundary()
+@boundary(WEBHOOK_DELIVERY, WEBHOOK_TRACK_ID)
 def _webhook(r: Rule, endpoint: str) -> Iterator[Case]:
-    """A job with a webhook (the gate's receiver) and a track_id (judged by webhook.track_id
-    on the same exchange)."""
+    """A job with a webhook (the gate's receiver) and a track_id."""
     yield Case(r, INSIDE, endpoint, {**base(endpoint), "webhook": WEBHOOK,
                                      "track_id": "mc-track-7"}, "webhook with track_id")
