@@ -160,10 +160,16 @@ def test_a_refused_key_could_not_run() -> None:
     assert result.violated == []
 
 
-def test_the_cli_needs_a_key_for_a_url(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_key_the_cli_sends_the_mock_s_and_says_so_when_it_fails(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.contracts.test_plugin_verdicts import not_a_mock
+
     monkeypatch.delenv("NO_SUCH_KEY_VAR", raising=False)
-    assert main(["gate", "--base-url", "http://127.0.0.1:9", "--key-env",
-                 "NO_SUCH_KEY_VAR"]) == 2
+    with not_a_mock() as url:
+        assert main(["gate", "--base-url", url, "--key-env", "NO_SUCH_KEY_VAR",
+                     "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "$NO_SUCH_KEY_VAR is empty, so the mock's test key was sent" in err
 
 
 def test_a_key_echoed_by_the_backend_is_scrubbed() -> None:

@@ -125,11 +125,11 @@ def test_a_fault_injecting_proxy_yields_no_violation(seed: int) -> None:
 
 def test_faults_past_the_threshold_give_exit_2_and_it_can_be_set() -> None:
     backoff = gate.Backoff(retries=0, base=0)
-    strict = _run(Troubled(_mock(), 1, rate=0.3), budget=300, backoff=backoff,
+    strict = _run(Troubled(_mock(), 1, rate=0.3), budget=150, explore=10, backoff=backoff,
                   fault_threshold=0.05)
     assert strict.exit_code == gate.EXIT_COULD_NOT_RUN and strict.too_many_faults
     assert "past the threshold of 5%" in gate.to_markdown(strict)
-    lenient = _run(Troubled(_mock(), 1, rate=0.3), budget=300, backoff=backoff,
+    lenient = _run(Troubled(_mock(), 1, rate=0.3), budget=150, explore=10, backoff=backoff,
                    fault_threshold=1.0)
     assert not lenient.too_many_faults
 
