@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import spec
+from contracts.redaction import redact_key
 from mockserver import bodies, handler, request
 from mockserver.config import SCENARIOS, SETTINGS, MockConfig
 from mockserver.decide import (
@@ -36,7 +37,7 @@ from mockserver.decide import (
 )
 from mockserver.images import ImageCache
 from mockserver.jobs import Job, JobStore, open_store
-from mockserver.journal import Delivery, Journal, Record, redact_key
+from mockserver.journal import Delivery, Journal, Record
 from mockserver.ratelimit import RateLimiter
 from mockserver.response import JSON_HEADERS, MockResponse, dump, json_response
 from mockserver.timers import DueTimes, Timers

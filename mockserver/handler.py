@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from typing import Protocol
 
 import spec
+from contracts.redaction import scrub
 from mockserver import bodies
 from mockserver.admin import Control, admin
-from mockserver.journal import scrub
 from mockserver.request import key_of
 from mockserver.response import MockResponse, json_response
 
@@ -77,6 +77,6 @@ def dispatch(backend: Backend, method: str, path: str, headers: Mapping[str, str
         return json_response(404, {"status": "error", "message": f"no endpoint {method} {path}"})
     except Exception as exc:
         log.error("mock failed on %s %s: %s", method, path,
-                  scrub(f"{type(exc).__name__}: {exc}", key_of(body)))
+                  scrub(f"{type(exc).__name__}: {exc}", (key_of(body),), keyed=True))
         return json_response(bodies.http_status("server", backend.config.error_mode),
                              bodies.error("server"))

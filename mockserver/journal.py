@@ -7,51 +7,16 @@ writes it, so bodies are redacted then, not on every request.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from contracts.redaction import redact_body
+
 #: Entries kept; older ones are dropped first.
 JOURNAL_SIZE = 1000
-
-# -- redaction (to become `contracts.redaction` once it exists: redact_key, redact_body, scrub) --
-
-_SECRET_FIELDS = frozenset({"key", "api_key", "apikey", "authorization", "x-api-key"})
-#: Keys redacted so far -> their redacted form (clients send the same few keys again and
-#: again); emptied when it holds this many.
-_REDACTED_SIZE = 4096
-_redacted: dict[str, str] = {}
-
-
-def redact_key(key: object) -> str | None:
-    """"***" and a short hash: tells keys apart in a journal without revealing any."""
-    if key is None:
-        return None
-    if not isinstance(key, str) or key == "":
-        return "***"
-    redacted = _redacted.get(key)
-    if redacted is None:
-        redacted = "***" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:6]
-        if len(_redacted) >= _REDACTED_SIZE:
-            _redacted.clear()
-        _redacted[key] = redacted
-    return redacted
-
-
-def redact_body(body: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of a JSON body with every secret-looking field redacted."""
-    return {k: (redact_key(v) if k.lower() in _SECRET_FIELDS else v) for k, v in body.items()}
-
-
-def scrub(text: str, *secrets: object) -> str:
-    """`text` with every occurrence of the secrets replaced by their redacted form."""
-    for secret in secrets:
-        if isinstance(secret, str) and secret:
-            text = text.replace(secret, redact_key(secret) or "***")
-    return text
 
 # -- records -------------------------------------------------------------------------------
 

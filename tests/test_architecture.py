@@ -59,3 +59,52 @@ def test_the_rule_can_fail(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import mockserver\n\ndef f():\n    from mockserver import x\n")
     assert list(_imports(bad)) == [("mockserver", True), ("mockserver", False)]
+
+
+def _private_imports(path: Path) -> Iterator[str]:
+    """Every module path the file imports that has a `_private` part (`a.b._c`, or `_c` taken
+    from `a.b` by `from a.b import _c`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module, *(f"{node.module}.{a.name}" for a in node.names
+                                    if a.name.startswith("_") and not a.name.startswith("__"))]
+        else:
+            continue
+        for name in names:
+            if _top(name) in PACKAGES and any(p.startswith("_") and not p.startswith("__")
+                                             for p in name.split(".")):
+                yield name
+
+
+def _owner(private: str) -> str:
+    """The package a private module belongs to: everything before its first `_` part."""
+    parts = private.split(".")
+    first = next(i for i, p in enumerate(parts) if p.startswith("_"))
+    return ".".join(parts[:first])
+
+
+def _inside(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+@pytest.mark.parametrize(("module", "path"),
+                         [m for p in PACKAGES for m in _modules(p)])
+def test_private_modules_stay_private_to_their_package(module: str, path: Path) -> None:
+    """`a.b._c` may be imported from inside `a.b` only: other packages and sibling
+    subpackages use what `a.b` exports."""
+    bad = [name for name in _private_imports(path) if not _inside(module, _owner(name))]
+    assert not bad, f"{module} imports private {bad}"
+
+
+def test_the_private_rule_can_fail(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("from contracts.checks._guards import x\nfrom contracts import _wire\n")
+    found = list(_private_imports(bad))
+    assert found == ["contracts.checks._guards", "contracts._wire"]
+    assert not _inside("contracts.gate._run", _owner(found[0]))
+    assert _inside("contracts.checks._requests", _owner(found[0]))
+    assert _inside("contracts.parse", _owner(found[1]))
+    assert not _inside("mockserver.engine", _owner(found[1]))

@@ -38,22 +38,16 @@ from contracts.checks._model import (
     passed,
     violated,
 )
-from contracts.checks._registry import Check, check, check_exchange, checks, run_checks, sides
+from contracts.checks._registry import check, check_exchange, run_checks
 from contracts.checks._schema import iter_errors as iter_schema_errors
 from contracts.checks._schema import validate as validate_schema
-from contracts.reply import ACCEPTED, FAULT, REJECTED, UNCLEAR, classify, error_kind
 
 del _echoes, _requests, _responses, _robustness  # imported for their registrations
 
 __all__ = [
-    "ACCEPTED",
-    "FAULT",
     "NOT_APPLICABLE",
     "PASS",
-    "REJECTED",
-    "UNCLEAR",
     "VIOLATION",
-    "Check",
     "Exchange",
     "Fetch",
     "Image",
@@ -61,9 +55,6 @@ __all__ = [
     "Reply",
     "check",
     "check_exchange",
-    "checks",
-    "classify",
-    "error_kind",
     "guard",
     "iter_schema_errors",
     "key_is_ours",
@@ -75,7 +66,6 @@ __all__ = [
     "only_with_images",
     "passed",
     "run_checks",
-    "sides",
     "validate_schema",
     "violated",
 ]

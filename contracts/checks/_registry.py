@@ -78,11 +78,6 @@ def checks() -> Mapping[str, tuple[Check, ...]]:
     return MappingProxyType({k: tuple(v) for k, v in out.items()})
 
 
-def sides(ref: Rule | str) -> tuple[Side, ...]:
-    """Every side some check of a rule can judge."""
-    return rule(ref).sides
-
-
 def _in_rule_order(found: tuple[Hook, ...]) -> tuple[Hook, ...]:
     """Checks run in the registry's rule order, whichever module registered them first."""
     order = {r: i for i, r in enumerate(RULES.values())}

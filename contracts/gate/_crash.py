@@ -8,10 +8,10 @@ answers to invalid bodies count as violations without another confirmation.
 
 from __future__ import annotations
 
-from contracts.checks import ACCEPTED, Exchange, Outcome, classify, key_is_ours, violated
+from contracts.checks import Exchange, Outcome, key_is_ours, violated
 from contracts.client import Target
 from contracts.parse import parse
-from contracts.reply import Reply
+from contracts.reply import ACCEPTED, Reply, classify
 from contracts.rules import GENERATION, INVALID_REFUSED
 from contracts.strategies import base
 from contracts.vocabulary import OUTSIDE

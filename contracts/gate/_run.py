@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from contracts import checks, strategies
-from contracts.checks import FAULT, Exchange, Outcome, Reply, classify, key_is_ours
+from contracts.checks import Exchange, Outcome, Reply, key_is_ours
 from contracts.client import Backoff, Budget, BudgetExhausted, Target
 from contracts.gate._coverage import required_requests
 from contracts.gate._crash import Crashes
@@ -20,6 +20,7 @@ from contracts.gate._exchange import WEBHOOK_WAIT, execute, needs_webhook
 from contracts.gate._preflight import preflight, redirect
 from contracts.gate._progress import Lines
 from contracts.gate._result import DEFAULT_FAULT_THRESHOLD, Fault, GateResult
+from contracts.reply import FAULT, classify
 from contracts.rules import RULES, WEBHOOK_DELIVERY, WEBHOOK_TRACK_ID, Rule
 from contracts.strategies import Case
 from contracts.vocabulary import MOCK_KEY

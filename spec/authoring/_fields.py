@@ -7,8 +7,12 @@ from dataclasses import replace
 from types import MappingProxyType
 
 from spec._field import Field
-from spec.authoring.sources import v6_text2img_page
-from spec.authoring.sources._shared import IP_ADAPTER_IDS, SAFETY_CHECKER_TYPES, SCHEDULERS
+from spec.authoring.sources import (
+    IP_ADAPTER_IDS,
+    SAFETY_CHECKER_TYPES,
+    SCHEDULERS,
+    v6_text2img_page,
+)
 from spec.endpoints import V4, V6
 
 FLAG_DEFAULTS = {

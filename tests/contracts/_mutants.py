@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 import spec
-from contracts import parse, rules, strategies
+from contracts import parse, rules, strategies, vocabulary
 from contracts.rules import GENERATION, Rule
 from contracts.vocabulary import MOCK_KEY as KEY
 
@@ -86,7 +86,7 @@ class Mutant(httpx.BaseTransport):
 # -- request rules: repair what parse rejects for that rule, so the mock accepts it ---------
 
 _FILL = {"key": KEY, "model_id": strategies.MODEL_ID, "prompt": "repaired",
-         "request_id": strategies.UNKNOWN_ID}
+         "request_id": vocabulary.UNKNOWN_ID}
 
 
 def repairing(rule: Rule) -> RequestRewrite:
@@ -99,7 +99,7 @@ def repairing(rule: Rule) -> RequestRewrite:
         if not broken:
             return body
         if rule is rules.BODY_JSON:
-            return ({"key": KEY, "request_id": strategies.UNKNOWN_ID}
+            return ({"key": KEY, "request_id": vocabulary.UNKNOWN_ID}
                     if endpoint not in GENERATION else strategies.base(endpoint, key=KEY))
         out = dict(body)
         for v in broken:
@@ -169,7 +169,7 @@ def _unknown_found(path: str, body: Json, answer: Json) -> Json:
     message = spec.contract().errors["unknown_job"]["message"]
     if path not in GENERATION and isinstance(answer, dict) \
             and answer.get("message") == message:
-        return {"status": "success", "id": strategies.UNKNOWN_ID, "output": []}
+        return {"status": "success", "id": vocabulary.UNKNOWN_ID, "output": []}
     return answer
 
 
@@ -180,7 +180,7 @@ def _no_warning(path: str, body: Json, answer: Json) -> Json:
 
 
 def _accept_any_key(path: str, body: Json) -> Json:
-    if isinstance(body, dict) and body.get("key") == strategies.INVALID_KEY:
+    if isinstance(body, dict) and body.get("key") == vocabulary.INVALID_KEY:
         return {**body, "key": KEY}
     return body
 

@@ -6,11 +6,13 @@ from typing import Any
 
 import pytest
 
-from contracts import RULES, Rule, checks
+import spec
+from contracts import RULES, Rule, checks, vocabulary
 from contracts import strategies as ms
-from contracts.checks import Exchange, Fetch, Image, Reply
+from contracts.checks import Exchange, Fetch, Image, Reply, _registry
+from contracts.rules import rule
 
-V6, V4 = ms.V6, ms.V4
+V6, V4 = spec.V6, spec.V4
 BASE = ms.base(V6)
 
 
@@ -32,11 +34,11 @@ def outcome(rule: str, body: Any, answer: Any, status: int = 200, **kw: Any) -> 
 
 
 def test_every_rule_has_a_documented_check() -> None:
-    registry = checks.checks()
+    registry = _registry.checks()
     assert set(registry) == set(RULES)
     for rule_id, found in registry.items():
         assert all(c.doc for c in found), rule_id
-        assert checks.sides(rule_id)
+        assert rule(rule_id).sides
 
 
 def test_request_rules_outside_must_be_rejected() -> None:
@@ -120,7 +122,7 @@ def test_meta_and_seed_echo() -> None:
 def test_output_count_and_auth_key() -> None:
     assert outcome("output.count", {**BASE, "samples": 2}, success(2)).verdict == "pass"
     assert outcome("output.count", {**BASE, "samples": 2}, success(3)).verdict == "violation"
-    invalid = ms.base(V6, key=ms.INVALID_KEY)
+    invalid = ms.base(V6, key=vocabulary.INVALID_KEY)
     assert outcome("auth.key", invalid, error("Invalid Api Key")).verdict == "pass"
     assert outcome("auth.key", invalid, success()).verdict == "violation"
 
@@ -130,7 +132,7 @@ def test_processing_fetch() -> None:
     first = {"status": "processing", "id": 9, "eta": 0, "fetch_result": "http://m/f/9",
              "future_links": links, "meta": success(2)["meta"]}
     done = {**success(2), "id": "9", "output": links}
-    fetch = Fetch("/api/v6/images/fetch/{id}", {"key": ms.KEY}, Reply.of(done), "9")
+    fetch = Fetch("/api/v6/images/fetch/{id}", {"key": vocabulary.KEY}, Reply.of(done), "9")
     body = {**BASE, "samples": 2}
     assert outcome("processing.fetch", body, first, fetches=(fetch,)).verdict == "pass"
     other = Fetch(fetch.endpoint, fetch.body, Reply.of({**done, "output": links[::-1]}),
@@ -140,7 +142,7 @@ def test_processing_fetch() -> None:
 
 
 def test_fetch_unknown_flux_and_images() -> None:
-    fetch_body = {"key": ms.KEY, "request_id": ms.UNKNOWN_ID}
+    fetch_body = {"key": vocabulary.KEY, "request_id": vocabulary.UNKNOWN_ID}
     ep = "/api/v6/images/fetch"
     assert outcome("fetch.unknown", fetch_body, error("Request id not found"),
                    endpoint=ep).verdict == "pass"
@@ -186,13 +188,13 @@ def test_guards_make_a_check_not_applicable_before_it_runs() -> None:
     @checks.only_accepted
     def probe(rule: Rule, ex: Exchange) -> checks.Outcome:
         ran.append(ex.reply.short())
-        return checks.passed(rule, ms.INSIDE)
+        return checks.passed(rule, vocabulary.INSIDE)
 
     rule = RULES["output.count"]
     assert probe(rule, Exchange(V6, BASE, Reply.of(success()))).verdict == "pass"
     for ex in (Exchange(V6, BASE, Reply.of(error())),            # rejected
                Exchange(V6, {**BASE, "samples": 9}, Reply.of(success())),  # invalid
-               Exchange(V6, ms.base(V6, key=ms.INVALID_KEY), Reply.of(success())),
+               Exchange(V6, ms.base(V6, key=vocabulary.INVALID_KEY), Reply.of(success())),
                Exchange("/api/v6/images/fetch", BASE, Reply.of(success()))):
         found = probe(rule, ex)
         assert (found.verdict, found.rule) == ("not applicable", rule)
@@ -200,9 +202,9 @@ def test_guards_make_a_check_not_applicable_before_it_runs() -> None:
 
 
 def test_a_check_gets_its_rule_and_never_restates_it() -> None:
-    for rule_id, found in checks.checks().items():
+    for rule_id, found in _registry.checks().items():
         for c in found:
             assert c.rule is RULES[rule_id]
     ex = Exchange(V6, {**BASE, "samples": 5}, Reply.of(success(5)))
-    assert all(o.rule is c.rule for cs in checks.checks().values() for c in cs
+    assert all(o.rule is c.rule for cs in _registry.checks().values() for c in cs
                for o in [c(ex)])

@@ -235,7 +235,7 @@ def test_download_reads_an_image_size_and_counts_it() -> None:
 # -- one home -----------------------------------------------------------------------------------
 
 def test_every_public_name_resolves_and_each_concept_has_one_home() -> None:
-    from contracts import checks, client, gate, redaction
+    from contracts import checks, client, gate
 
     assert client.__all__ == sorted(client.__all__)
     assert all(getattr(client, name) is not None for name in client.__all__)
@@ -243,6 +243,5 @@ def test_every_public_name_resolves_and_each_concept_has_one_home() -> None:
     with pytest.raises(AttributeError):
         client.Nothing  # noqa: B018
     assert (checks.Fetch, checks.Image) == (client.Fetch, client.Image)
-    assert (gate.Target, gate.Budget, gate.Backoff, gate.BudgetExhausted) == \
-        (client.Target, client.Budget, client.Backoff, client.BudgetExhausted)
-    assert gate.REDACTED is redaction.REDACTED
+    # the gate uses the client and the redaction module; its facade does not restate them
+    assert not {"Target", "Budget", "Backoff", "BudgetExhausted", "REDACTED"} & set(gate.__all__)

@@ -11,8 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from contracts import RULES, checks, gate
+from contracts import RULES, client, gate, redaction
 from contracts.cli import main
+from contracts.gate._run import explore_cases
+from contracts.rules import rule
 
 mockserver = pytest.importorskip("mockserver")
 
@@ -47,7 +49,7 @@ def test_default_cli_run_conforms_writes_reports_and_never_shows_the_key(
     assert report["summary"]["conforms"] == len(RULES)
     sides = _sides(report)
     for rule_id in RULES:
-        assert sides[rule_id] == set(checks.sides(rule_id)), rule_id
+        assert sides[rule_id] == set(rule(rule_id).sides), rule_id
     assert report["requests"] <= gate.DEFAULT_BUDGET
     junit = ET.parse(tmp_path / "gate.junit.xml").getroot()
     assert {c.get("name", "").split(":")[0] for c in junit.iter("testcase")} == set(RULES)
@@ -67,7 +69,7 @@ def test_the_stated_budget_covers_every_rule_on_each_side() -> None:
     assert result.exit_code == 0
     assert report["requests"] <= need
     sides = _sides(report)
-    missing = {r: set(checks.sides(r)) - sides[r] for r in RULES if set(checks.sides(r)) - sides[r]}
+    missing = {r: set(rule(r).sides) - sides[r] for r in RULES if set(rule(r).sides) - sides[r]}
     assert not missing
     print(f"budget {need}: cover phase {result.phases}, {result.requests} requests")
 
@@ -118,7 +120,7 @@ class Flaky(httpx.BaseTransport):
 
 @pytest.mark.parametrize("every", [2, 3, 7])
 def test_faults_are_never_violations(every: int) -> None:
-    backoff = gate.Backoff(retries=0, base=0)
+    backoff = client.Backoff(retries=0, base=0)
     result = gate.run(gate.GateConfig(transport=Flaky(_mock(), every), key=SECRET, budget=150,
                                       explore=10, progress=False, backoff=backoff,
                                       sleep=lambda s: None))
@@ -182,12 +184,12 @@ def test_a_key_echoed_by_the_backend_is_scrubbed() -> None:
     text = json.dumps(gate.to_json(result)) + gate.to_markdown(result) + gate.to_html(result) \
         + gate.to_junit(result)
     assert SECRET not in text
-    assert gate.REDACTED in text
+    assert redaction.REDACTED in text
 
 
 def test_exploration_is_reproducible_from_the_seed() -> None:
-    a = [c.body for c in gate.explore_cases(20, seed=7)]
-    b = [c.body for c in gate.explore_cases(20, seed=7)]
-    c = [c.body for c in gate.explore_cases(20, seed=8)]
+    a = [c.body for c in explore_cases(20, seed=7)]
+    b = [c.body for c in explore_cases(20, seed=7)]
+    c = [c.body for c in explore_cases(20, seed=8)]
     assert a == b
     assert a != c

@@ -18,6 +18,7 @@ import pytest
 
 from contracts import RULES, gate
 from contracts.cli import main
+from contracts.client import Backoff
 from contracts.gate import _settings
 from contracts.gate._progress import Lines
 from tests.contracts import _mutants
@@ -66,7 +67,7 @@ def test_a_crash_only_while_busy_is_a_fault_not_a_violation() -> None:
         return response
 
     result = _run(_mutants.Mutant(_mock(), answer=answer), budget=200, explore=0,
-                  backoff=gate.Backoff(retries=0, base=0))
+                  backoff=Backoff(retries=0, base=0))
     assert "invalid.refused" not in result.violated
     assert result.violated == []
 
@@ -124,7 +125,7 @@ def test_a_fault_injecting_proxy_yields_no_violation(seed: int) -> None:
 
 
 def test_faults_past_the_threshold_give_exit_2_and_it_can_be_set() -> None:
-    backoff = gate.Backoff(retries=0, base=0)
+    backoff = Backoff(retries=0, base=0)
     strict = _run(Troubled(_mock(), 1, rate=0.3), budget=150, explore=10, backoff=backoff,
                   fault_threshold=0.05)
     assert strict.exit_code == gate.EXIT_COULD_NOT_RUN and strict.too_many_faults

@@ -41,6 +41,7 @@ def test_the_key_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert len(redaction._redacted) <= 3
     assert [redact_key(f"key-{i}") for i in range(10)] == first
+    assert len(set(first)) == 10
 
 
 def test_show_is_one_redacted_line_cut_at_its_limit() -> None:

@@ -123,6 +123,5 @@ def test_the_checks_name_the_one_reply_and_classifier() -> None:
     from contracts import checks
 
     assert checks.Reply is Reply
-    assert (checks.classify, checks.error_kind) == (r.classify, r.error_kind)
-    assert (checks.ACCEPTED, checks.REJECTED, checks.FAULT, checks.UNCLEAR) == \
-        (r.ACCEPTED, r.REJECTED, r.FAULT, r.UNCLEAR)
+    # the classifier has one home: the checks' facade does not restate it
+    assert not {"classify", "error_kind", "ACCEPTED", "FAULT"} & set(checks.__all__)

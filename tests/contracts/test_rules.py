@@ -9,8 +9,8 @@ import pytest
 
 import contracts.rules as rules
 import spec
-from contracts import FETCH, GENERATION, RULES, Rule, iter_rules
-from contracts.checks import Exchange, Outcome, passed
+from contracts import FETCH, GENERATION, RULES, Rule, iter_rules, vocabulary
+from contracts.checks import Exchange, Outcome, _registry, passed
 from spec.authoring import LEDGER_PATH, SOURCES
 from tests.contracts import _mutants
 
@@ -68,10 +68,8 @@ def registry_problems(rules: Iterable[Rule]) -> list[str]:
 
 
 def test_every_registered_rule_is_checked_exercised_killable_and_cited() -> None:
-    import contracts.checks
-    import contracts.strategies
 
-    assert contracts.checks.checks()
+    assert _registry.checks()
     assert registry_problems(RULES.values()) == []
 
 
@@ -86,11 +84,11 @@ def test_the_walk_fails_for_a_rule_lacking_a_check_a_side_a_mutant_or_a_citation
 
     @one_sided.check()
     def judge(rule: Rule, ex: Exchange) -> Outcome:
-        return passed(rule, ms.INSIDE)
+        return passed(rule, vocabulary.INSIDE)
 
     @one_sided.boundary()
     def inside(rule: Rule, endpoint: str) -> Iterator[ms.Case]:
-        yield ms.Case(rule, ms.INSIDE, endpoint, ms.base(endpoint), "inside only")
+        yield ms.Case(rule, vocabulary.INSIDE, endpoint, ms.base(endpoint), "inside only")
 
     assert registry_problems([*RULES.values(), bare, one_sided]) == [
         "made.up: no check",

@@ -9,20 +9,20 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
 import spec
-from contracts import RULES, checks, parse
+from contracts import RULES, parse, vocabulary
 from contracts import strategies as ms
 from contracts.rules import GENERATION
 
 
 def test_every_rule_has_a_boundary_producer_and_cases_on_each_side() -> None:
-    assert set(ms.producers()) == set(RULES)
+    assert {r.id for r in RULES.values() if r.producers} == set(RULES)
     cases = ms.boundary_cases()
     for rule_id, rule in RULES.items():
-        for side in checks.sides(rule_id):
+        for side in rule.sides:
             assert any(c.rule is rule and c.side == side for c in cases), (rule_id, side)
     for rule in RULES.values():
         if rule.phase == "request":
-            assert {c.side for c in cases if c.rule is rule} == {ms.INSIDE, ms.OUTSIDE}
+            assert {c.side for c in cases if c.rule is rule} == set(vocabulary.SIDES)
 
 
 def test_each_producer_makes_cases_of_the_rule_it_is_called_with() -> None:
@@ -37,14 +37,14 @@ def test_parse_agrees_with_each_request_boundary(case: ms.Case) -> None:
     if case.rule.phase != "request" or case.rule.id == "steps.cap":
         return
     parsed = parse(case.endpoint, case.body, path_id=case.path_id)
-    if case.side == ms.OUTSIDE:
+    if case.side == vocabulary.OUTSIDE:
         assert set(parsed.rule_ids) == {case.rule.id}
     else:
         assert parsed.ok, parsed.violations
 
 
 def test_the_documented_boundaries_are_there() -> None:
-    def values(rule: str, name: str, endpoint: str = ms.V6) -> dict[Any, str]:
+    def values(rule: str, name: str, endpoint: str = spec.V6) -> dict[Any, str]:
         return {c.body[name]: c.side for c in ms.boundary_cases(endpoint, rule=rule)
                 if isinstance(c.body, dict) and name in c.body
                 and not isinstance(c.body[name], str)}  # the string forms: their own test
@@ -52,7 +52,7 @@ def test_the_documented_boundaries_are_there() -> None:
              **values("steps.cap", "num_inference_steps")}
     assert {0: "outside", 1: "inside", 20: "inside", 21: "outside", 50: "outside",
             51: "outside"}.items() <= steps.items()
-    v4_steps = values("steps.cap", "num_inference_steps", ms.V4)
+    v4_steps = values("steps.cap", "num_inference_steps", spec.V4)
     assert (v4_steps[50], v4_steps[51]) == ("inside", "outside")
     assert any(v >= 10**6 for v in steps)  # huge
     samples = values("samples.range", "samples")
@@ -64,7 +64,7 @@ def test_the_documented_boundaries_are_there() -> None:
     strength = values("lora_strength.range", "lora_strength")
     assert {0.09: "outside", 0.1: "inside", 1: "inside", 1.01: "outside"}.items() \
         <= strength.items()
-    counts = [c.label for c in ms.boundary_cases(ms.V6, rule="lora.count")]
+    counts = [c.label for c in ms.boundary_cases(spec.V6, rule="lora.count")]
     assert "2 ids, 2 strengths" in counts and "2 ids, 1 strengths" in counts
     assert "0 ids, 1 strengths" in counts and "3 ids, 0 strengths" in counts
 
@@ -89,10 +89,10 @@ def test_valid_requests_use_every_wire_form() -> None:
     seen: set[str] = set()
 
     @settings(max_examples=400, database=None)
-    @given(ms.valid_requests(ms.V6))
+    @given(ms.valid_requests(spec.V6))
     def collect(body: dict[str, Any]) -> None:
         for name, value in body.items():
-            f = next((f for f in spec.contract().generation[ms.V6] if f.name == name), None)
+            f = next((f for f in spec.contract().generation[spec.V6] if f.name == name), None)
             if f is None:
                 continue
             seen.add(f"{f.kind}:{type(value).__name__}")
@@ -105,18 +105,18 @@ def test_valid_requests_use_every_wire_form() -> None:
 
 
 def test_bodies_shrink_to_readable_minimal_cases() -> None:
-    minimal = find(ms.valid_requests(ms.V6), lambda b: True, settings=settings(database=None))
-    assert minimal == ms.base(ms.V6) | {"prompt": ms.PROMPTS[0]}
-    many = find(ms.valid_requests(ms.V6), lambda b: b.get("samples") not in (None, 1, "1", 1.0),
+    minimal = find(ms.valid_requests(spec.V6), lambda b: True, settings=settings(database=None))
+    assert minimal == ms.base(spec.V6) | {"prompt": ms.PROMPTS[0]}
+    many = find(ms.valid_requests(spec.V6), lambda b: b.get("samples") not in (None, 1, "1", 1.0),
                 settings=settings(database=None, max_examples=1000))
-    assert many == {**ms.base(ms.V6), "samples": 2}
+    assert many == {**ms.base(spec.V6), "samples": 2}
 
 
 @given(st.data())
 def test_boundaries_strategy_filters(data: st.DataObject) -> None:
-    case = data.draw(ms.boundaries(rule="steps.cap", side=ms.OUTSIDE, endpoint=ms.V4))
+    case = data.draw(ms.boundaries(rule="steps.cap", side=vocabulary.OUTSIDE, endpoint=spec.V4))
     assert case.rule is RULES["steps.cap"]
-    assert case.side == "outside" and case.endpoint == ms.V4
+    assert case.side == "outside" and case.endpoint == spec.V4
 
 
 def test_wire_form_strategies() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.journal import redact_key
+from contracts.redaction import redact_key
 from mockserver.response import dump
 from tests.mockserver._support import V6, Mock
 

@@ -10,6 +10,7 @@ from spec.authoring.sources import (
     v6_openapi,
     v6_text2img_page,
 )
+from spec.authoring.sources._shared import IP_ADAPTER_IDS, SAFETY_CHECKER_TYPES, SCHEDULERS
 
 SOURCES: tuple[Source, ...] = (
     v6_text2img_page.SOURCE,
@@ -22,4 +23,5 @@ SOURCES: tuple[Source, ...] = (
     later_sources.OBSERVED_API,
 )
 
-__all__ = ["SOURCES"]
+#: The enums several pages list alike (the resolved fields read them from here).
+__all__ = ["IP_ADAPTER_IDS", "SAFETY_CHECKER_TYPES", "SCHEDULERS", "SOURCES"]
