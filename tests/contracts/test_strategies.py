@@ -132,9 +132,9 @@ def test_a_custom_producer_registers() -> None:
 
 
 def test_numeric_boundaries_are_also_sent_as_strings() -> None:
-    samples = {c.body["samples"]: c.side for c in ms.boundary_cases(ms.V6, rule="samples.range")
+    samples = {c.body["samples"]: c.side for c in ms.boundary_cases(spec.V6, rule="samples.range")
                if isinstance(c.body, dict) and isinstance(c.body.get("samples"), str)}
     assert {"0": "outside", "1": "inside", "4": "inside", "5": "outside"}.items() \
         <= samples.items()
-    counts = [c.body["samples"] for c in ms.boundary_cases(ms.V6, rule="output.count")]
+    counts = [c.body["samples"] for c in ms.boundary_cases(spec.V6, rule="output.count")]
     assert "4" in counts and 4 in counts
