@@ -76,14 +76,14 @@ def test_a_crash_only_while_busy_is_a_fault_not_a_violation() -> None:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_the_stated_budget_exercises_every_rule_on_each_side(seed: int) -> None:
-    result = _run(_mock(), budget=gate.required_requests(), seed=seed)
+    result = _run(_mock(), budget=gate.required_requests(), seed=seed, explore=0)
     assert result.uncovered == {}, gate.to_markdown(result)
     assert result.exit_code == gate.EXIT_OK
     assert f"full coverage needs {result.required}" in gate.to_markdown(result)
 
 
 def test_less_budget_never_conforms_and_names_the_rules_left() -> None:
-    result = _run(_mock(), budget=gate.required_requests() // 2)
+    result = _run(_mock(), budget=gate.required_requests() // 2, explore=0)
     assert result.violated == []
     assert result.uncovered
     assert result.exit_code == gate.EXIT_COULD_NOT_RUN and result.status == "incomplete"
@@ -126,11 +126,11 @@ def test_a_fault_injecting_proxy_yields_no_violation(seed: int) -> None:
 
 def test_faults_past_the_threshold_give_exit_2_and_it_can_be_set() -> None:
     backoff = Backoff(retries=0, base=0)
-    strict = _run(Troubled(_mock(), 1, rate=0.3), budget=150, explore=10, backoff=backoff,
+    strict = _run(Troubled(_mock(), 1, rate=0.3), budget=80, explore=0, backoff=backoff,
                   fault_threshold=0.05)
     assert strict.exit_code == gate.EXIT_COULD_NOT_RUN and strict.too_many_faults
     assert "past the threshold of 5%" in gate.to_markdown(strict)
-    lenient = _run(Troubled(_mock(), 1, rate=0.3), budget=150, explore=10, backoff=backoff,
+    lenient = _run(Troubled(_mock(), 1, rate=0.3), budget=80, explore=0, backoff=backoff,
                    fault_threshold=1.0)
     assert not lenient.too_many_faults
 
@@ -138,7 +138,7 @@ def test_faults_past_the_threshold_give_exit_2_and_it_can_be_set() -> None:
 def test_a_target_that_is_not_this_api_stops_at_the_preflight() -> None:
     def not_found(request: httpx.Request) -> httpx.Response:
         return httpx.Response(404, text="<html>Not Found</html>")
-    result = _run(httpx.MockTransport(not_found), budget=100)
+    result = _run(httpx.MockTransport(not_found), budget=100, explore=0)
     assert result.exit_code == gate.EXIT_COULD_NOT_RUN
     assert result.violated == [] and result.requests == 1
     assert "does not answer as the ModelsLab API" in (result.aborted or "")
@@ -147,7 +147,7 @@ def test_a_target_that_is_not_this_api_stops_at_the_preflight() -> None:
 def test_a_redirect_gives_exit_2_not_violations() -> None:
     def moved(request: httpx.Request) -> httpx.Response:
         return httpx.Response(301, headers={"Location": "https://elsewhere.invalid/"})
-    result = _run(httpx.MockTransport(moved), budget=100)
+    result = _run(httpx.MockTransport(moved), budget=100, explore=0)
     assert result.exit_code == gate.EXIT_COULD_NOT_RUN and result.violated == []
     assert "redirects (HTTP 301" in (result.aborted or "")
 
@@ -163,7 +163,7 @@ def test_a_redirect_midway_also_stops_the_run() -> None:
         response = inner.handle_request(request)
         response.read()
         return response
-    result = _run(httpx.MockTransport(sometimes), budget=200)
+    result = _run(httpx.MockTransport(sometimes), budget=200, explore=0)
     assert result.exit_code == gate.EXIT_COULD_NOT_RUN and result.violated == []
     assert result.requests < 40
 
@@ -313,7 +313,7 @@ def test_a_remote_target_leaves_the_webhook_rules_out_and_says_so() -> None:
 
 
 def test_a_local_target_has_its_webhooks_judged() -> None:
-    result = _run(_mock(), budget=gate.required_requests())
+    result = _run(_mock(), budget=gate.required_requests(), explore=0)
     assert result.excluded == ()
     for rule_id in ("webhook.delivery", "webhook.track_id"):
         assert result.tallies[rule_id].verdict == gate.CONFORMS

@@ -140,8 +140,6 @@ def test_options_come_from_the_ini_file_and_the_command_line_wins(
     result = pytester.runpytest_subprocess("--modelslab-base-url=http://127.0.0.1:9")
     result.stdout.fnmatch_lines(["modelslab: target http://127.0.0.1:9 (key from $MY_KEY: "
                                  "NOT set; budget 3)"])
-    result = pytester.runpytest_subprocess()
-    result.stdout.fnmatch_lines(["modelslab: target the mock (seed 7)"])
     result = pytester.runpytest_subprocess("--modelslab-seed=9")
     result.stdout.fnmatch_lines(["modelslab: target the mock (seed 9)"])
 
