@@ -85,8 +85,24 @@ def _mock(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_mock_command(sub)
 
 
+_DESCRIPTION = ("Contract tests, a conformance gate and a local mock server for the ModelsLab "
+                "image API.")
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("modelslab-contract")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="modelslab-contract", description=__doc__)
+    parser = argparse.ArgumentParser(prog="modelslab-contract", description=_DESCRIPTION)
+    parser.add_argument("--version", action="version",
+                        version=f"modelslab-contract {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for register in _COMMANDS:
         register(sub)

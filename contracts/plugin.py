@@ -49,16 +49,16 @@ class Options:
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Options:
-        base_url = config.getoption("modelslab_base_url")
-        budget = config.getoption("modelslab_budget")
+        base_url = _setting(config, "modelslab_base_url")
+        budget = _setting(config, "modelslab_budget", int)
         if budget is not None and budget < 0:
             raise pytest.UsageError("--modelslab-budget must be 0 or more")
         if base_url and urlsplit(base_url).scheme not in ("http", "https"):
             raise pytest.UsageError(f"--modelslab-base-url must be an http(s) URL, "
                                     f"not {base_url!r}")
         return cls(base_url=base_url.rstrip("/") if base_url else None,
-                   key_env=config.getoption("modelslab_key_env"),
-                   seed=config.getoption("modelslab_seed"),
+                   key_env=_setting(config, "modelslab_key_env") or "MODELSLAB_API_KEY",
+                   seed=_setting(config, "modelslab_seed", int) or 0,
                    budget=_budget(config, budget))
 
     @property
@@ -107,6 +107,29 @@ class _XdistHooks:
             node.workerinput[_BUDGET_FILE] = budget.path
 
 
+#: Whether the --modelslab-base-url origin turned out to be a mock (known once probed).
+_REMOTE_IS_MOCK = pytest.StashKey[bool]()
+#: ini options (pytest.ini / pyproject.toml [tool.pytest.ini_options]); the command line wins.
+_INI = {"modelslab_base_url": "origin to run the modelslab fixtures against",
+        "modelslab_key_env": "environment variable holding the API key",
+        "modelslab_budget": "most requests the fixtures may send to a real backend",
+        "modelslab_seed": "seed for the mock's images and random choices"}
+
+
+def _setting(config: pytest.Config, name: str, kind: Any = str) -> Any:
+    """The command-line value of `name`, else its ini value, else None."""
+    value = config.getoption(name)
+    if value is not None:
+        return value
+    raw = config.getini(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return kind(raw)
+    except ValueError as exc:
+        raise pytest.UsageError(f"ini option {name}: cannot use {raw!r}") from exc
+
+
 def marker_changes(node: pytest.Item) -> dict[str, Any]:
     """The settings of every `modelslab` marker on `node`; the closest marker wins."""
     changes: dict[str, Any] = {}
@@ -116,19 +139,38 @@ def marker_changes(node: pytest.Item) -> dict[str, Any]:
                         "(queue=..., error_mode=..., quirks=..., latency=..., seed=...)",
                         pytrace=False)
         changes.update(marker.kwargs)
+    _known_settings(node, changes)
     return changes
+
+
+def _known_settings(node: pytest.Item, changes: dict[str, Any]) -> None:
+    """Fail the test on a marker setting the mock does not have, suggesting the closest."""
+    import dataclasses
+    import difflib
+
+    from mockserver import MockConfig  # lazily (ARCHITECTURE.md)
+
+    known = [f.name for f in dataclasses.fields(MockConfig) if f.init]
+    for name in changes:
+        if name not in known:
+            near = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            pytest.fail(f"{node.nodeid}: @pytest.mark.modelslab: unknown setting(s): {name}"
+                        f"{hint}", pytrace=False)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("modelslab", "ModelsLab contract and mock")
     group.addoption("--modelslab-base-url", default=None,
                     help="run the modelslab fixtures against this origin instead of the mock")
-    group.addoption("--modelslab-key-env", default="MODELSLAB_API_KEY",
+    group.addoption("--modelslab-key-env", default=None,
                     help="environment variable holding the API key for --modelslab-base-url")
     group.addoption("--modelslab-budget", type=int, default=None,
                     help="most requests the contract fixtures may send to a real backend")
-    group.addoption("--modelslab-seed", type=int, default=0,
+    group.addoption("--modelslab-seed", type=int, default=None,
                     help="seed for the mock's images and random choices")
+    for name, help_ in _INI.items():
+        parser.addini(name, help_ + " (the --" + name.replace("_", "-") + " option wins)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -152,13 +194,15 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
                             config: pytest.Config) -> None:
-    budget = config.stash[_OPTIONS].budget
+    options = config.stash[_OPTIONS]
+    budget = options.budget
+    # With pytest-xdist: the total of every worker, read from the shared budget.
     used = budget.total() if isinstance(budget, SharedBudget) else budget.used
     if used:
         cap = "" if budget.limit is None else f" of a budget of {budget.limit}"
-        # (With pytest-xdist: the total of every worker, read from the shared budget.)
-        terminalreporter.write_line(f"modelslab: {used} request(s) sent to the real "
-                                    f"backend{cap}")
+        where = "the mock at" if config.stash.get(_REMOTE_IS_MOCK, False) else "the backend at"
+        terminalreporter.write_line(f"modelslab: {used} request(s) sent to {where} "
+                                    f"{options.base_url}{cap}")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -231,15 +275,20 @@ def modelslab_mock(request: pytest.FixtureRequest,
                     "or modelslab_target to run against it")
     import respx
 
+    from contracts._requests_guard import message, refuse_requests
     from mockserver import respx_routes
+    from mockserver.inprocess import DEFAULT_ORIGINS
 
-    with respx.mock(assert_all_called=False) as router:
+    with respx.mock(assert_all_called=False) as router, \
+            refuse_requests(DEFAULT_ORIGINS) as refused:
         handle = respx_routes(router, config=_with_marker(modelslab_mock_config, request))
         router.route().pass_through()  # webhooks and every other host go out unchanged
         try:
             yield handle
         finally:
             handle.engine.close()
+    if refused:  # even when the client swallowed the error
+        pytest.fail(message(refused[0]), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -324,6 +373,16 @@ def modelslab_contract(request: pytest.FixtureRequest) -> ContractChecker:
 
 
 @pytest.fixture
+def modelslab_webhooks() -> Iterator[Any]:
+    """A webhook receiver on 127.0.0.1 (`contracts.webhooks.WebhookReceiver`): pass `.url` as
+    the `webhook` of a request; `.wait()` returns the first body posted, `.bodies` all."""
+    from contracts.webhooks import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
 def modelslab_target(request: pytest.FixtureRequest) -> Iterator[Target]:
     """The backend the options chose (the mock by default) and the key to use on it."""
     from contracts.client import Target
@@ -337,12 +396,15 @@ def modelslab_target(request: pytest.FixtureRequest) -> Iterator[Target]:
         target = Target(server.url, key, is_mock=True, server=server)
     else:
         key = options.key
-        if key is None:
-            pytest.skip(f"--modelslab-base-url is set but ${options.key_env} is empty: set it "
-                        "to the API key (or name another variable with --modelslab-key-env)")
         if options.budget.exhausted:
             pytest.skip(f"--modelslab-budget={options.budget.limit} is spent")
         server = request.getfixturevalue("modelslab_server")  # only now touch the backend
+        request.config.stash[_REMOTE_IS_MOCK] = server.is_mock
+        if key is None and server.is_mock:
+            key = MOCK_KEY  # a mock needs no real key
+        if key is None:
+            pytest.skip(f"--modelslab-base-url is set but ${options.key_env} is empty: set it "
+                        "to the API key (or name another variable with --modelslab-key-env)")
         url = server.url
         meter = request.config.stash.get(_METER, None)
         if meter is not None and url.startswith(meter.url):  # the target counts on its own

@@ -209,6 +209,16 @@ FLUX_WARNING = _define("flux.warning", "flux models ignore unsupported parameter
                        "about them", "flux", "response", "model_id")
 IMAGES_SIZE = _define("images.size", "output images load and are (W x H) times upscale",
                       "upscale", "response", "upscale")
+IMAGES_BASE64 = _define("images.base64", "with base64 yes, every link serves the image as "
+                        "base64 text (not raw bytes)", "v6-openapi", "response", "base64")
+INVALID_REFUSED = _define("invalid.refused", "an invalid body is refused with an error, never "
+                          "a server crash (5xx) that recurs while valid bodies succeed",
+                          "error-status", "response", endpoints=_ANY)
+WEBHOOK_DELIVERY = _define("webhook.delivery", "a job sent with a webhook URL posts its final "
+                           "success body, with the job's id, to that URL", "v6-openapi",
+                           "response", "webhook")
+WEBHOOK_TRACK_ID = _define("webhook.track_id", "the webhook body carries the track_id sent",
+                           "v6-openapi", "response", "track_id")
 
 RULES: Mapping[str, Rule] = MappingProxyType(_REGISTRY)
 

@@ -23,6 +23,8 @@ KEY: Final = "<api-key>"
 INVALID_KEY: Final = "modelslab-contract-invalid-key"
 #: The key the gate and the fixtures use against a mock when no other key is given.
 MOCK_KEY: Final = "modelslab-contract-test-key"
+#: What the `webhook` field holds in generated bodies; the gate swaps in its receiver's URL.
+WEBHOOK: Final = "<webhook-url>"
 #: A request id no backend has issued.
 UNKNOWN_ID: Final = "mc-unknown-0000"
 #: `Prefer` values asking a mock to queue the job and finish it at once (real backends
@@ -32,4 +34,4 @@ QUEUE: Final[tuple[str, ...]] = ("status=processing", "eta=0")
 FAIL: Final[tuple[str, ...]] = ("status=failed", "eta=0")
 
 __all__ = ["FAIL", "INSIDE", "INVALID_KEY", "KEY", "MOCK_KEY", "OUTSIDE", "QUEUE", "SIDES",
-           "UNKNOWN_ID", "Side"]
+           "UNKNOWN_ID", "WEBHOOK", "Side"]

@@ -27,6 +27,7 @@ from typing import ClassVar
 import spec
 from contracts import GenerationRequest, parse
 from contracts.rules import BODY_JSON
+from contracts.vocabulary import INVALID_KEY
 from mockserver import bodies
 from mockserver.config import MockConfig
 from mockserver.jobs import Job
@@ -164,7 +165,7 @@ def decide(call: Call, config: MockConfig, *, dice: Dice, rate_wait: int | None 
     key = call.key
     if type(key) is str:
         accepted = config.accepted_keys
-        if key == "" or (accepted is not None and key not in accepted):
+        if key in ("", INVALID_KEY) or (accepted is not None and key not in accepted):
             return error("invalid_key", config)
         if rate_wait is not None:
             return error("rate_limit", config, retry_after=rate_wait)

@@ -15,7 +15,7 @@ it: `function(rule, exchange) -> Outcome`. Guard decorators (`only_generation`,
 spec/modelslab.yaml with openapi-core).
 """
 
-from contracts.checks import _echoes, _requests, _responses
+from contracts.checks import _echoes, _requests, _responses, _robustness
 from contracts.checks._guards import (
     guard,
     key_is_ours,
@@ -42,7 +42,7 @@ from contracts.checks._registry import check, check_exchange, run_checks
 from contracts.checks._schema import iter_errors as iter_schema_errors
 from contracts.checks._schema import validate as validate_schema
 
-del _echoes, _requests, _responses  # imported for their registrations
+del _echoes, _requests, _responses, _robustness  # imported for their registrations
 
 __all__ = [
     "NOT_APPLICABLE",

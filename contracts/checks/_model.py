@@ -33,6 +33,8 @@ class Exchange:
     images: tuple[Image, ...] = ()
     #: The rule the payload was made for, when it was a boundary case.
     target: Rule | None = None
+    #: The webhook bodies received for this request (None: no receiver was listening).
+    webhooks: tuple[Any, ...] | None = None
 
     @property
     def final(self) -> Reply | None:

@@ -35,6 +35,8 @@ class Image:
     status: int
     size: tuple[int, int] | None = None
     error: str | None = None
+    #: How the file was served: "png" (raw bytes) or "base64" (text), "" when unread.
+    encoding: str = ""
 
 
 def retryable(reply: Reply) -> bool:
@@ -335,10 +337,12 @@ def _image(url: str, content: bytes, content_type: str) -> Image:
     try:
         from PIL import Image as PILImage
 
+        encoding = "png"
         if not content.startswith(b"\x89PNG") and ("text" in content_type
                                                    or url.endswith(".base64")):
             content = base64.b64decode(content.strip())
+            encoding = "base64"
         with PILImage.open(io.BytesIO(content)) as img:
-            return Image(url, 200, (img.width, img.height))
+            return Image(url, 200, (img.width, img.height), encoding=encoding)
     except Exception as exc:
         return Image(url, 200, None, f"not an image: {type(exc).__name__}")

@@ -9,6 +9,7 @@ sends with (`Target`, `Budget`, `Backoff`) is `contracts.client`'s.
 """
 
 from contracts.gate._cli import add_parser
+from contracts.gate._coverage import required_requests
 from contracts.gate._report import print_summary, to_html, to_json, to_junit, to_markdown
 from contracts.gate._report import write as write_reports
 from contracts.gate._result import (
@@ -18,6 +19,7 @@ from contracts.gate._result import (
     EXIT_VIOLATIONS,
     FAULTED,
     NOT_EXERCISED,
+    PARTIAL,
     VIOLATED,
     Fault,
     GateResult,
@@ -38,12 +40,14 @@ __all__ = [
     "EXIT_VIOLATIONS",
     "FAULTED",
     "NOT_EXERCISED",
+    "PARTIAL",
     "VIOLATED",
     "Fault",
     "GateConfig",
     "GateResult",
     "add_parser",
     "print_summary",
+    "required_requests",
     "run",
     "to_html",
     "to_json",

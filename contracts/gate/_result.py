@@ -12,9 +12,13 @@ from contracts.rules import RULES, Rule
 CONFORMS = "conforms"
 VIOLATED = "violated"
 NOT_EXERCISED = "not exercised"
+#: Judged on one side only: its other side was never exercised (no "conforms" then).
+PARTIAL = "partly exercised"
 FAULTED = "fault"
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_COULD_NOT_RUN = 0, 1, 2
+#: Faults, as a share of the exchanges, past which no verdict is drawn (exit 2).
+DEFAULT_FAULT_THRESHOLD = 0.2
 
 
 def _size(payload: Any) -> int:
@@ -33,6 +37,8 @@ class RuleTally:
     sides: dict[str, list[int]] = field(default_factory=dict)
     violations: list[Outcome] = field(default_factory=list)
     faults: int = 0
+    #: Seconds spent on the cases made for this rule.
+    seconds: float = 0.0
 
     def add(self, outcome: Outcome) -> None:
         if outcome.side is None:
@@ -45,11 +51,16 @@ class RuleTally:
             counts[0] += 1
 
     @property
+    def missing(self) -> tuple[str, ...]:
+        """The sides of the rule no check judged."""
+        return tuple(s for s in self.rule.sides if s not in self.sides)
+
+    @property
     def verdict(self) -> str:
         if self.violations:
             return VIOLATED
         if self.sides:
-            return CONFORMS
+            return PARTIAL if self.missing else CONFORMS
         return FAULTED if self.faults else NOT_EXERCISED
 
     def minimal(self, n: int = 3) -> list[Outcome]:
@@ -93,6 +104,22 @@ class GateResult:
     faults: list[Fault] = field(default_factory=list)
     #: Exchanges per phase ("cover", "boundaries", "explore").
     phases: dict[str, int] = field(default_factory=dict)
+    #: Requests that exercising every rule on each side needs (see gate/_coverage.py).
+    required: int = 0
+    fault_threshold: float = DEFAULT_FAULT_THRESHOLD
+    #: Rules this target cannot be judged on (the webhook rules when no receiver the
+    #: backend can reach was listening); left out of the coverage required.
+    excluded: tuple[str, ...] = ()
+
+    @property
+    def uncovered(self) -> dict[str, tuple[str, ...]]:
+        """Rule id -> the sides never judged (empty when coverage is complete)."""
+        return {r: t.missing for r, t in self.tallies.items()
+                if t.missing and r not in self.excluded}
+
+    @property
+    def too_many_faults(self) -> bool:
+        return bool(self.faults) and len(self.faults) > self.fault_threshold * self.exchanges
 
     @property
     def violated(self) -> list[str]:
@@ -105,15 +132,21 @@ class GateResult:
             return True
         if self.exchanges == 0:
             return True
-        return len(self.faults) * 2 >= self.exchanges
+        return self.too_many_faults
 
     @property
     def exit_code(self) -> int:
+        """1 on any violation; 2 when the run could not judge (stopped, too many faults) or
+        left a rule side unjudged ("incomplete"); 0 only when every rule side conforms."""
         if self.violated:
             return EXIT_VIOLATIONS
-        return EXIT_COULD_NOT_RUN if self.could_not_run else EXIT_OK
+        if self.could_not_run or self.uncovered:
+            return EXIT_COULD_NOT_RUN
+        return EXIT_OK
 
     @property
     def status(self) -> str:
+        if self.exit_code == EXIT_COULD_NOT_RUN and not self.could_not_run:
+            return "incomplete"
         return {EXIT_OK: "conforms", EXIT_VIOLATIONS: "violations",
                 EXIT_COULD_NOT_RUN: "could not run"}[self.exit_code]

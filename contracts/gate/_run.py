@@ -14,12 +14,17 @@ import httpx
 from contracts import checks, strategies
 from contracts.checks import Exchange, Outcome, Reply, key_is_ours
 from contracts.client import Backoff, Budget, BudgetExhausted, Target
-from contracts.gate._exchange import execute
-from contracts.gate._result import Fault, GateResult
+from contracts.gate._coverage import required_requests
+from contracts.gate._crash import Crashes
+from contracts.gate._exchange import WEBHOOK_WAIT, execute, needs_webhook
+from contracts.gate._preflight import preflight, redirect
+from contracts.gate._progress import Lines
+from contracts.gate._result import DEFAULT_FAULT_THRESHOLD, Fault, GateResult
 from contracts.reply import FAULT, classify
-from contracts.rules import RULES, Rule
+from contracts.rules import RULES, WEBHOOK_DELIVERY, WEBHOOK_TRACK_ID, Rule
 from contracts.strategies import Case
-from contracts.vocabulary import MOCK_KEY
+from contracts.vocabulary import FAIL, MOCK_KEY
+from contracts.webhooks import WebhookReceiver
 
 #: The origin used for the in-process mock (no socket: any host reaches the transport).
 IN_PROCESS = "http://mock.modelslab-contract.invalid"
@@ -51,6 +56,10 @@ class GateConfig:
     sleep: Callable[[float], None] = time.sleep
     #: Mock settings for the in-process default (a `mockserver.MockConfig`'s field values).
     mock: tuple[tuple[str, Any], ...] = ()
+    #: Most faults, as a share of the exchanges, before the run is "could not run" (exit 2).
+    fault_threshold: float = DEFAULT_FAULT_THRESHOLD
+    #: Send one request first to tell whether the target is this API at all.
+    preflight: bool = True
 
 
 def _in_process(config: GateConfig) -> httpx.BaseTransport:
@@ -111,13 +120,16 @@ def _round_robin(cases: list[Case]) -> list[Case]:
 
 class _Run:
     def __init__(self, config: GateConfig, target: Target, result: GateResult,
-                 tick: Callable[[], None]) -> None:
+                 tick: Callable[[], None], receiver: WebhookReceiver | None = None) -> None:
+        self.receiver = receiver
+        self.webhook_missed = False
         self.config = config
         self.target = target
         self.result = result
         self.tick = tick
         self.sent: set[int] = set()
         self.transport_errors = 0
+        self.crashes = Crashes(target)
 
     def covered(self, rule: Rule, side: str) -> bool:
         tally = self.result.tallies.get(rule.id)
@@ -125,7 +137,14 @@ class _Run:
 
     def send(self, case: Case) -> Exchange:
         self.sent.add(id(case))
-        ex = execute(self.target, case)
+        started = time.monotonic()
+        # Once a webhook went missing, later ones are waited for briefly (the verdict stands).
+        ex = execute(self.target, case, receiver=self.receiver,
+                     wait=0.2 if self.webhook_missed else WEBHOOK_WAIT)
+        if ex.webhooks == ():
+            self.webhook_missed = True
+        if case.rule is not None:
+            self.result.tallies[case.rule.id].seconds += time.monotonic() - started
         self.result.exchanges += 1
         self.record(case, ex)
         self.tick()
@@ -133,7 +152,19 @@ class _Run:
 
     def record(self, case: Case, ex: Exchange) -> None:
         replies = [ex.reply, *(f.reply for f in ex.fetches)]
-        faulty = [r for r in replies if _faulty(ex, r)] + \
+        for r in replies:
+            moved = redirect(r)
+            if moved:  # no verdict on a redirected request: the run stops (exit 2)
+                self.result.aborted = self.result.aborted or moved
+                return
+        crash = self.crashes.confirm(ex)
+        if crash is not None:
+            self.result.tallies[crash.rule.id].add(crash)
+            return
+        # A failed job the case asked for (Prefer: status=failed) is the answer under test.
+        asked_to_fail = set(FAIL) <= set(case.prefer)
+        faulty = [r for r in replies if _faulty(ex, r)
+                  and not (asked_to_fail and r.status_field == "failed")] + \
             [r for r in replies if r.status_field == "processing" and r is replies[-1]]
         if faulty:
             self.result.faults.append(Fault(case.endpoint, case.body, faulty[0].short()
@@ -162,11 +193,15 @@ class _Run:
             if id(case) in self.sent or (skip_covered and case.rule is not None
                                          and self.covered(case.rule, case.side)):
                 continue
+            if self.receiver is None and needs_webhook(case):
+                continue  # no receiver the backend can reach: the webhook rules are excluded
             self.send(case)
             phase = "explore" if id(case) in explored else name
             phases[phase] = phases.get(phase, 0) + 1
             if self.transport_errors >= 3 and self.result.exchanges == self.transport_errors:
                 self.result.aborted = "the backend is unreachable"
+                return False
+            if self.result.aborted:
                 return False
         return True
 
@@ -184,33 +219,56 @@ def run(config: GateConfig) -> GateResult:
     if transport is None and config.base_url is None:
         transport = _in_process(config)
     shown = config.base_url or "the in-process mock"
-    result = GateResult(shown, config.seed, config.budget)
+    result = GateResult(shown, config.seed, config.budget,
+                        fault_threshold=config.fault_threshold)
     budget = Budget(config.budget, seconds=config.deadline)
     boundaries = strategies.boundary_cases()
     exploring = explore_cases(config.explore, config.seed, config.model_ids)
+    result.required = required_requests(boundaries)
     progress: AbstractContextManager[Any] = nullcontext()
     bar = None
-    if config.progress is not False:
+    lines = None
+    if config.progress is True or (config.progress is None and _tty()):
         from rich.progress import Progress
 
-        bar = Progress(transient=True, disable=config.progress is None and not _tty())
+        bar = Progress(transient=True)
         progress = bar
-    with progress, Target(origin, config.key, budget, transport=transport,
-                          backoff=config.backoff, sleep=config.sleep) as target:
+    elif config.progress is None:
+        lines = Lines(config.budget, result)
+    receiver = WebhookReceiver() if _local(config.base_url) else None
+    if receiver is None:
+        result.excluded = tuple(r.id for r in (WEBHOOK_DELIVERY, WEBHOOK_TRACK_ID))
+    with progress, receiver or nullcontext(), \
+            Target(origin, config.key, budget, transport=transport, backoff=config.backoff,
+                   sleep=config.sleep) as target:
         task = bar.add_task("gate", total=config.budget) if bar else None
 
         def tick() -> None:
             if bar is not None and task is not None:
                 bar.update(task, completed=budget.used)
-        loop = _Run(config, target, result, tick)
+            if lines is not None:
+                lines.tick(budget.used)
+        loop = _Run(config, target, result, tick, receiver)
         with suppress(BudgetExhausted):
-            loop.run(boundaries, exploring)
+            if config.preflight:
+                result.aborted = preflight(target)
+            if not result.aborted:
+                loop.run(boundaries, exploring)
     result.requests = budget.used
     result.seconds = time.monotonic() - started
     return result
 
 
+def _local(base_url: str | None) -> bool:
+    """The target can reach a receiver on 127.0.0.1 (in process, or on this machine)."""
+    if base_url is None:
+        return True
+    from urllib.parse import urlsplit
+
+    return urlsplit(base_url).hostname in ("127.0.0.1", "localhost", "::1")
+
+
 def _tty() -> bool:
     import sys
 
-    return sys.stderr.isatty()
+    return sys.stdout.isatty()

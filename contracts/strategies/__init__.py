@@ -20,7 +20,7 @@ true/false flags, strengths as a comma string or a number, nulls for optional fi
 `contracts.vocabulary.KEY` where the API key goes: substitute yours before sending.
 """
 
-from contracts.strategies import _request_cases, _response_cases
+from contracts.strategies import _coverage_cases, _request_cases, _response_cases
 from contracts.strategies._boundaries import (
     Case,
     boundary,
@@ -41,7 +41,8 @@ from contracts.strategies._requests import (
     with_fields,
 )
 
-del _request_cases, _response_cases  # imported for their registrations, in this order
+# imported for their registrations (_coverage_cases after the other two, which it imports)
+del _coverage_cases, _request_cases, _response_cases
 
 __all__ = [
     "LORA_IDS",

@@ -35,11 +35,14 @@ class Mutant(httpx.BaseTransport):
 
     def __init__(self, inner: httpx.BaseTransport, *, request: RequestRewrite | None = None,
                  response: ResponseRewrite | None = None,
-                 image: Callable[[bytes], bytes] | None = None) -> None:
+                 image: Callable[[bytes], bytes] | None = None,
+                 answer: Callable[[str, Json], httpx.Response | None] | None = None) -> None:
         self.inner = inner
         self.request_rewrite = request
         self.response_rewrite = response
         self.image_rewrite = image
+        #: Answers some requests itself (before the mock sees them).
+        self.answer = answer
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -50,6 +53,10 @@ class Mutant(httpx.BaseTransport):
                 body = json.loads(content)
             except ValueError:
                 body = content.decode("utf-8", "replace")
+            if self.answer is not None:
+                own = self.answer(path, body)
+                if own is not None:
+                    return own
             if self.request_rewrite is not None:
                 new = self.request_rewrite(path, body)
                 if new is not body:
@@ -96,7 +103,9 @@ def repairing(rule: Rule) -> RequestRewrite:
                     if endpoint not in GENERATION else strategies.base(endpoint, key=KEY))
         out = dict(body)
         for v in broken:
-            if rule is rules.FIELD_REQUIRED:
+            if rule is rules.FIELD_REQUIRED or (rule is rules.FIELD_TYPE and v.field in _FILL):
+                # a required field in the wrong form is repaired, not dropped (dropping it
+                # would break field.required instead)
                 out[v.field or "prompt"] = _FILL.get(v.field or "prompt", "x")
             else:
                 out.pop(v.field or "", None)
@@ -187,6 +196,9 @@ def _accept_any_key(path: str, body: Json) -> Json:
 def _wrong_size(content: bytes) -> bytes:
     from PIL import Image
 
+    if not content.startswith(b"\x89PNG"):
+        return content
+
     with Image.open(io.BytesIO(content)) as img:
         size = (img.width + 8, img.height)
     out = io.BytesIO()
@@ -209,6 +221,10 @@ RESPONSE_MUTANTS: dict[Rule, dict[str, Any]] = {
     rules.JOB_FAILED: {"response": _failed_other_id},
     rules.FLUX_WARNING: {"response": _no_warning},
     rules.IMAGES_SIZE: {"image": _wrong_size},
+    rules.IMAGES_BASE64: {"image": lambda content: _base64_served_raw(content)},
+    rules.INVALID_REFUSED: {"answer": lambda path, body: _crash_on_invalid(path, body)},
+    rules.WEBHOOK_DELIVERY: {"request": lambda path, body: _webhook_dropped(path, body)},
+    rules.WEBHOOK_TRACK_ID: {"request": lambda path, body: _track_id_dropped(path, body)},
 }
 
 
@@ -225,3 +241,81 @@ def mutant(rule: Rule | str, inner: httpx.BaseTransport) -> Mutant:
     if rule.phase == "request":
         return Mutant(inner, request=repairing(rule))
     raise KeyError(f"no mutant for {rule}")
+
+
+# -- blind spots (issue 14): realistic breakages the gate once passed -------------------------
+
+def _crash_on_invalid(path: str, body: Json) -> httpx.Response | None:
+    endpoint, path_id = _endpoint(path)
+    if endpoint in GENERATION and isinstance(body, dict) \
+            and not parse(endpoint, body, path_id=path_id).ok:
+        return httpx.Response(500, headers={"content-type": "text/html"},
+                              text="<html><h1>500 Internal Server Error</h1></html>")
+    return None
+
+
+def _1024_served_at_768(content: bytes) -> bytes:
+    from PIL import Image
+
+    if not content.startswith(b"\x89PNG"):
+        return content
+    with Image.open(io.BytesIO(content)) as img:
+        if img.size != (1024, 1024):
+            return content
+    out = io.BytesIO()
+    Image.new("RGB", (768, 768)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _base64_served_raw(content: bytes) -> bytes:
+    import base64
+
+    return content if content.startswith(b"\x89PNG") else base64.b64decode(content.strip())
+
+
+def _string_samples_short(path: str, body: Json, answer: Json) -> Json:
+    if _live(answer) and isinstance(body, dict) and body.get("samples") == "4":
+        for name in ("output", "future_links", "proxy_links"):
+            links = answer.get(name)
+            if isinstance(links, list) and len(links) == 4:
+                links.pop()
+    return answer
+
+
+def _no_key_accepted(path: str, body: Json) -> Json:
+    if isinstance(body, dict) and "key" not in body and _endpoint(path)[0] in GENERATION:
+        return {**body, "key": KEY}
+    return body
+
+
+def _webhook_dropped(path: str, body: Json) -> Json:
+    if isinstance(body, dict) and "webhook" in body:
+        return {k: v for k, v in body.items() if k != "webhook"}
+    return body
+
+
+def _track_id_dropped(path: str, body: Json) -> Json:
+    if isinstance(body, dict) and "track_id" in body:
+        return {k: v for k, v in body.items() if k != "track_id"}
+    return body
+
+
+#: Name -> (the rule the gate must name, the mutant's rewrites).
+BLIND_SPOTS: dict[str, tuple[Rule, dict[str, Any]]] = {
+    "crash (500, HTML) on an invalid body": (rules.INVALID_REFUSED,
+                                             {"answer": _crash_on_invalid}),
+    "1024x1024 served at 768x768": (rules.IMAGES_SIZE, {"image": _1024_served_at_768}),
+    "base64 links serve raw PNG": (rules.IMAGES_BASE64, {"image": _base64_served_raw}),
+    'samples "4" answered with 3 links': (rules.OUTPUT_COUNT,
+                                          {"response": _string_samples_short}),
+    "a body without key accepted": (rules.FIELD_REQUIRED, {"request": _no_key_accepted}),
+    "webhooks never fired": (rules.WEBHOOK_DELIVERY, {"request": _webhook_dropped}),
+    "webhooks fired without track_id": (rules.WEBHOOK_TRACK_ID,
+                                        {"request": _track_id_dropped}),
+}
+
+
+def blind_spot(name: str, inner: httpx.BaseTransport) -> tuple[Rule, Mutant]:
+    """The rule the gate must name and the backend of the blind spot `name`."""
+    rule, rewrites = BLIND_SPOTS[name]
+    return rule, Mutant(inner, **rewrites)

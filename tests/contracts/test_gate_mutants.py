@@ -18,7 +18,7 @@ def _mock() -> object:
 def test_the_gate_names_exactly_the_broken_rule(rule: Rule) -> None:
     transport = _mutants.mutant(rule, _mock())  # type: ignore[arg-type]
     result = gate.run(gate.GateConfig(transport=transport, key=_mutants.KEY, budget=80,
-                                      explore=10, progress=False))
+                                      explore=10, progress=False, sleep=lambda s: None))
     assert result.exit_code == gate.EXIT_VIOLATIONS, gate.to_markdown(result)
     assert result.violated == [rule.id], gate.to_markdown(result)
     violation = result.tallies[rule.id].minimal(1)[0]

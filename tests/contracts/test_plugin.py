@@ -441,10 +441,12 @@ def test_a_base_url_runs_the_same_tests_against_another_backend(
     assert SECRET not in remote.stdout.str()
 
 
-def test_a_base_url_without_a_key_skips(pytester: pytest.Pytester, backend: Any) -> None:
-    pytester.makepyfile("def test_target(modelslab_target): pass")
+def test_a_base_url_without_a_key_skips(pytester: pytest.Pytester) -> None:
+    from tests.contracts.test_plugin_verdicts import not_a_mock
 
-    result = pytester.runpytest("-rs", f"--modelslab-base-url={backend.url}")
+    pytester.makepyfile("def test_target(modelslab_target): pass")
+    with not_a_mock() as url:
+        result = pytester.runpytest("-rs", f"--modelslab-base-url={url}")
 
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*--modelslab-base-url is set but $MODELSLAB_API_KEY is empty*"])
@@ -469,8 +471,8 @@ def test_the_budget_caps_requests_to_a_real_backend(pytester: pytest.Pytester,
 
     result.assert_outcomes(failed=1, skipped=1)
     result.stdout.fnmatch_lines(["*--modelslab-budget=2 is spent (2 sent): request not sent*",
-                                 "modelslab: 2 request(s) sent to the real backend of a budget "
-                                 "of 2",
+                                 f"modelslab: 2 request(s) sent to the mock at {backend.url} of "
+                                 "a budget of 2",
                                  "SKIPPED*--modelslab-budget=2 is spent*"], consecutive=False)
     assert len([e for e in _journal(backend) if e["kind"] == "request"]) == 2
 
@@ -679,5 +681,5 @@ def test_one_budget_is_shared_by_every_xdist_worker(pytester: pytest.Pytester,
     assert len(sent) == 2  # per worker, it was 2 each: 4 in all
     result.assert_outcomes(passed=2, failed=2)
     result.stdout.fnmatch_lines(["*--modelslab-budget=2 is spent*not sent*",
-                                 "modelslab: 2 request(s) sent to the real backend of a "
-                                 "budget of 2"])
+                                 "modelslab: 2 request(s) sent to the * at http://127.0.0.1:* "
+                                 "of a budget of 2"])

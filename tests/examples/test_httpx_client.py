@@ -53,13 +53,13 @@ def test_the_contract_can_follow_the_job_itself(modelslab_mock, modelslab_contra
 
 
 @pytest.mark.modelslab(queue="always", eta=0.1)
-def test_a_webhook_is_received_when_the_job_ends(modelslab_mock, webhook_receiver):
+def test_a_webhook_is_received_when_the_job_ends(modelslab_mock, modelslab_webhooks):
     client = ModelsLabClient(key="test-key")
 
-    job = client.generate("a red fox", webhook=webhook_receiver.url, track_id=42)
+    job = client.generate("a red fox", webhook=modelslab_webhooks.url, track_id=42)
     client.wait(job)
 
-    hook = webhook_receiver.wait()
+    hook = modelslab_webhooks.wait()
     assert hook["status"] == "success"
     assert hook["track_id"] == 42
     assert hook["id"] == job["id"]

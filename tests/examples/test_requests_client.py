@@ -31,13 +31,13 @@ def test_a_queued_job_is_followed_through_fetch(modelslab_server, modelslab_cont
 
 
 @pytest.mark.modelslab(queue="always", eta=0.1)
-def test_a_webhook_is_received_when_the_job_ends(modelslab_server, webhook_receiver):
+def test_a_webhook_is_received_when_the_job_ends(modelslab_server, modelslab_webhooks):
     client = ModelsLabClient(key="test-key", base_url=modelslab_server.url)
 
-    job = client.generate("a red fox", webhook=webhook_receiver.url, track_id="run-7")
+    job = client.generate("a red fox", webhook=modelslab_webhooks.url, track_id="run-7")
     client.wait(job)
 
-    hook = webhook_receiver.wait()
+    hook = modelslab_webhooks.wait()
     assert (hook["status"], hook["track_id"], hook["id"]) == ("success", "run-7", job["id"])
 
 
