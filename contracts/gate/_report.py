@@ -18,6 +18,7 @@ from contracts.gate._result import (
     VIOLATED,
     GateResult,
 )
+from contracts.rules import PROCESSING_FETCH
 
 _MAX_FAULTS = 50
 
@@ -157,8 +158,8 @@ def _rows(result: GateResult) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-_QUEUED_NOTE = {"processing.fetch": " (the backend queued no job by itself; the Prefer hint "
-                "that asks for one is honoured by the mock alone)"}
+_QUEUED_NOTE = {PROCESSING_FETCH.id: " (the backend queued no job by itself; the Prefer "
+                "hint that asks for one is honoured by the mock alone)"}
 
 
 def _headline(result: GateResult) -> str:
