@@ -106,7 +106,8 @@ def engine_cost(redis_url: str, work: Path, rounds: int) -> None:
     store, once it holds 10,000 and 100,000 jobs (`max_jobs` 100,000: flat means the store
     does not slow as it fills)."""
     from mockserver import Engine, MockConfig
-    from mockserver.jobs import MemoryStore, Store
+    from mockserver.jobs import Store
+    from mockserver.memory_store import MemoryStore
     from mockserver.sqlite_store import SqliteStore
 
     raw = json.dumps(BODY).encode()

@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     from mockserver.inprocess import transport as transport
     from mockserver.jobs import Job as Job
     from mockserver.jobs import JobStore as JobStore
-    from mockserver.jobs import MemoryStore as MemoryStore
     from mockserver.jobs import Store as Store
     from mockserver.live import LiveServer as LiveServer
+    from mockserver.memory_store import MemoryStore as MemoryStore
     from mockserver.redis_store import RedisStore as RedisStore
     from mockserver.request import Prefer as Prefer
     from mockserver.response import MockResponse as MockResponse
@@ -37,7 +37,7 @@ _HOME = {
     "Job": "mockserver.jobs",
     "JobStore": "mockserver.jobs",
     "LiveServer": "mockserver.live",
-    "MemoryStore": "mockserver.jobs",
+    "MemoryStore": "mockserver.memory_store",
     "MockConfig": "mockserver.config",
     "MockHandle": "mockserver.inprocess",
     "MockResponse": "mockserver.response",

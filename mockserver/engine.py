@@ -1,9 +1,9 @@
 """The stateful shell: applies `mockserver.decide`'s decisions and keeps what they leave behind.
 
 A request goes through three stages: `request.read` decodes it, `decide.decide` says what to
-answer, and the engine applies that: it stores the job, ends it (sending its webhook), renders
-the body and writes ONE `journal.Record`. Routing is `mockserver.handler`'s; adapters (ASGI,
-httpx/respx, CLI) only move bytes and honour `MockResponse.delay`.
+answer, and the engine applies that (`mockserver.apply` stores the job, ends it, sends its
+webhook, renders the body) and writes ONE `journal.Record`. Routing is `mockserver.handler`'s;
+adapters (ASGI, httpx/respx, CLI) only move bytes and honour `MockResponse.delay`.
 
 Every limit comes from `spec.contract()` and every validation from `contracts.parse`. Jobs go
 through the injected store, webhooks through the injected sender, time through the injected
@@ -13,38 +13,25 @@ clock.
 from __future__ import annotations
 
 import base64
-import math
 import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import spec
 from contracts.control import NAMESPACE_HEADER, NAMESPACE_PATH
 from contracts.redaction import redact_key
-from mockserver import bodies, handler, limits, preferences, request
+from mockserver import handler, limits, preferences, request
+from mockserver.apply import Applier, wrong_method
 from mockserver.config import SCENARIOS, SETTINGS, MockConfig
-from mockserver.decide import (
-    Decision,
-    Dice,
-    Error,
-    Generate,
-    Lookup,
-    Pending,
-    Ready,
-    WrongMethod,
-    decide,
-    decide_fetch,
-    error,
-)
+from mockserver.decide import Decision, Dice, Error, Lookup, WrongMethod, decide, decide_fetch
 from mockserver.images import ImageCache
 from mockserver.jobs import Job, Store, open_store
-from mockserver.journal import Delivery, Record
-from mockserver.response import JSON_HEADERS, MockResponse, dump, json_response
+from mockserver.journal import Record
+from mockserver.response import MockResponse, json_response
 from mockserver.scopes import JournalView, Scope, current, namespace_of
 from mockserver.timers import Timers
-from mockserver.webhooks import ThreadedSender, WebhookSender, allowed
+from mockserver.webhooks import ThreadedSender, WebhookSender
 
 Clock = Callable[[], float]
 
@@ -93,8 +80,9 @@ class Engine:
         self._stamp = -1
         self._dice = Dice.seeded(self.config.seed)
         self._refresh()
-        self._timers = Timers(self.run_due, self.next_due, self.clock,
-                              SHARED_POLL if self._shared else None) \
+        self._applier = Applier(self.store, self.webhooks, self.clock, self._config_for)
+        self._timers = self._applier.timers = Timers(self.run_due, self.next_due, self.clock,
+                                                     SHARED_POLL if self._shared else None) \
             if (clock is None if timers is None else timers) else None
         if self._timers is not None and self._shared:
             self._timers.wake()  # due jobs left by a restart or by another mock
@@ -245,7 +233,7 @@ class Engine:
         decision: Decision = decide(call, config, dice=self._dice, rate_wait=wait,
                                     pending=pending)
         if type(decision) is WrongMethod:
-            return _wrong_method(decision.status, route.template)
+            return wrong_method(decision.status, route.template)
         if rated is not None and decision.counts:
             self._limiter.count(rated, now)
         if type(decision) is Lookup:
@@ -254,7 +242,7 @@ class Engine:
                     record is not None and found.id <= record.jobs_after)):
                 found = None  # another namespace's job, or one its reset forgot
             decision = decide_fetch(found, call.generation, now, config)
-        response, job, outcome = self._answer(decision, config, origin, now, scope)
+        response, job, outcome = self._applier.answer(decision, config, origin, now, scope)
         if call.prefer_text is not None and call.prefer_refused is None:
             preferences.mark_applied(response, call.prefer_text, outcome,
                                      generation=route.kind == "generation")
@@ -269,101 +257,20 @@ class Engine:
         return response if not delay else MockResponse(response.status, response.headers,
                                                        response.body, delay)
 
-    def _answer(self, decision: Decision, config: MockConfig, origin: str,
-                now: float, scope: str = "") -> tuple[MockResponse, int | None, str]:
-        """The response a decision makes, the job it made or fetched, and the outcome."""
-        if type(decision) is Error:
-            http = config.error_mode == "http"
-            body = bodies.validation(decision.messages, http=http) \
-                if decision.messages is not None else \
-                bodies.error(decision.name, decision.message, http=http,
-                             retry_after=decision.retry_after, model_id=decision.model_id)
-            response = json_response(decision.status, body)
-            if decision.retry_after is not None and decision.status == 429:
-                response.headers["retry-after"] = str(decision.retry_after)
-            return response, None, decision.name
-        if type(decision) is Generate:
-            pending = self._pending
-            if len(pending) >= config.max_jobs and pending.count(now) >= config.max_jobs:
-                # The store is full of unfinished jobs: new work is refused, none is evicted.
-                soonest = pending.next() or now
-                return self._answer(error("rate_limit", config,
-                                          retry_after=max(1, math.ceil(soonest - now))),
-                                    config, origin, now, scope)
-            job = self._make(decision, origin, now, scope)
-            if decision.eta is None:
-                self._finish(job)
-                return json_response(200, bodies.success(job, origin)), job.id, "success"
-            self._pending.push(job.due, job.id, now, config.max_jobs)
-            if job.webhook:
-                self._scheduled.push(job.due, job.id, now, config.max_jobs)
-                if self._timers is not None:
-                    self._timers.wake()
-            return (_processing(job, origin, decision.eta, config, from_fetch=False), job.id,
-                    "processing")
-        if type(decision) is Pending:
-            return (_processing(decision.job, origin, decision.eta, config, from_fetch=True),
-                    decision.job.id, "processing")
-        assert isinstance(decision, Ready), decision  # WrongMethod and Lookup never get here
-        self._finish(decision.job)
-        outcome, body = bodies.ended(decision.job, origin)
-        return json_response(200, body), decision.job.id, outcome
-
-    def _make(self, decision: Generate, origin: str, now: float, scope: str = "") -> Job:
-        """Store the job a `Generate` decision asks for."""
-        r, eta = decision.request, decision.eta
-        job = Job(
-            id=self.store.new_id(now), endpoint=r.endpoint, created=now, due=now + (eta or 0.0),
-            samples=r.samples, meta=bodies.meta(r, decision.seed),
-            generation_time=bodies.generation_time(r), seed=decision.seed, prompt=r.prompt,
-            width=r.width, height=r.height, upscale=bodies.effective_upscale(r),
-            base64=r.flags.get("base64", False), origin=origin,
-            expires=now + float(spec.contract().limits["temp_link_seconds"])
-            if r.flags.get("temp") else None,
-            webhook=r.webhook, track_id=r.track_id, warning=bodies.flux_warning(r),
-            queued=eta is not None,
-            failure=spec.contract().errors["failed"]["message"] if decision.fails else None,
-            scope=scope)
-        self.store.put(job, now)
-        return job
-
-    # -- job ends and webhooks ----------------------------------------------------------
-
-    def _finish(self, job: Job) -> None:
-        """End the job once (whoever gets here first) and send its webhook."""
-        if job.finished or not self.store.finish(job.id):
-            return
-        if not job.webhook:
-            return
-        if not allowed(job.webhook, self._config_for(job.scope).webhook_hosts):
-            self._journal.add(Delivery(job.id, job.webhook, "refused",
-                                       reason="host not in webhook_hosts", scope=job.scope))
-            return
-        payload = bodies.webhook(job)
-
-        def report(outcome: dict[str, Any]) -> None:
-            self._journal.add(Delivery.of(job.id, outcome, job.scope))
-
-        self.webhooks.send(job.webhook, payload, report)
+    # -- job ends and webhooks (`mockserver.apply`) -------------------------------------
 
     def end_job(self, job: Job) -> None:
         """End `job` now, once, with its webhook (the admin API's "finish now" and "fail now":
         `mockserver.jobview.end` stores it due, and failed if it is to fail)."""
-        self._finish(job)
+        self._applier.finish(job)
 
     def next_due(self) -> float | None:
         """When the next queued job with a webhook ends (None: there is none)."""
-        return self._scheduled.next()
+        return self._applier.next_due()
 
     def run_due(self) -> int:
         """End every queued job with a webhook whose time has come; returns how many."""
-        now = self.clock()
-        due = self._scheduled.pop_due(now)
-        for job_id in due:
-            job = self.store.get(job_id, now)
-            if job is not None:
-                self._finish(job)
-        return len(due)
+        return self._applier.run_due()
 
     # -- images -------------------------------------------------------------------------
 
@@ -389,15 +296,3 @@ class Engine:
         headers = {"content-type": kind, "cache-control": "public, max-age=3600"}
         return MockResponse(200, headers, b"" if method == "HEAD" else data)
 
-
-def _processing(job: Job, origin: str, eta: float, config: MockConfig, *,
-                from_fetch: bool) -> MockResponse:
-    body = bodies.processing(job, origin, handler.fetch_path(job.endpoint, job.id), eta,
-                             quirks=config.quirks, from_fetch=from_fetch)
-    return json_response(200, body)
-
-
-def _wrong_method(status: int, endpoint: str) -> MockResponse:
-    return MockResponse(status, {"allow": "POST, OPTIONS", **JSON_HEADERS},
-                        b"" if status == 204 else dump(
-                            {"status": "error", "message": f"use POST for {endpoint}"}))

@@ -1,7 +1,7 @@
 """The mock's state behind one interface (`Store`): jobs, journal, rate-limit windows, due
-times, settings and the id counter. `MemoryStore` (one process, the default) lives here;
-`mockserver.sqlite_store.SqliteStore` (one host: workers and restarts) and
-`mockserver.redis_store.RedisStore` (several hosts) share it across processes.
+times, settings and the id counter. `mockserver.memory_store.MemoryStore` keeps it in one
+process (the default); `mockserver.sqlite_store.SqliteStore` (one host: workers and restarts)
+and `mockserver.redis_store.RedisStore` (several hosts) share it across processes.
 """
 
 from __future__ import annotations
@@ -9,9 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import threading
-from collections import OrderedDict
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -209,140 +207,12 @@ class Store(Protocol):
         ...
 
 
-_NO_BATCH = nullcontext()
 #: Kept for callers of the jobs-only name.
 JobStore = Store
 #: Namespaces whose settings a store keeps (the oldest forgotten first).
 SCOPES = 1024
 #: Bytes of jobs a store keeps (estimated from their text), besides the count bound.
 STORE_BYTES = 256 * 1024 * 1024
-
-
-def job_bytes(job: Job) -> int:
-    """A cheap estimate of what a job holds: its client-sized text dominates (the prompts;
-    everything else in a job is small or bounded by the body limit along with them)."""
-    negative = job.meta.get("negative_prompt")
-    return 1024 + len(job.prompt) + len(job.webhook or "") + \
-        (len(negative) if type(negative) is str else 0)
-
-
-class MemoryStore:
-    """Everything in this process: jobs in a dict, oldest evicted past `max_jobs`,
-    `STORE_BYTES` or `ttl` seconds."""
-
-    shared = False
-
-    def __init__(self, max_jobs: int = 10_000, ttl: float = 3600.0,
-                 max_bytes: int = STORE_BYTES) -> None:
-        from mockserver.journal import Journal
-        from mockserver.ratelimit import RateLimiter
-        from mockserver.timers import DueTimes
-
-        self.max_jobs = max_jobs
-        self.ttl = ttl
-        self.max_bytes = max_bytes
-        self.journal: Journal = Journal()
-        self.limiter: RateLimiter = RateLimiter()
-        self.pending: DueTimes = DueTimes()
-        self.scheduled: DueTimes = DueTimes()
-        self._jobs: OrderedDict[int, Job] = OrderedDict()
-        self._bytes = 0
-        self._finished: set[int] = set()
-        self._next = 1
-        self._settings: OrderedDict[str, str] = OrderedDict()
-        self._stamp = 0
-        self._lock = threading.Lock()
-
-    def new_id(self, now: float) -> int:
-        with self._lock:
-            job_id = self._next
-            self._next += 1
-            return job_id
-
-    def last_id(self) -> int:
-        return self._next - 1
-
-    def put(self, job: Job, now: float) -> None:
-        size = job_bytes(job)
-        with self._lock:
-            self._jobs[job.id] = job
-            self._bytes += size
-            if self._bytes > self.max_bytes or len(self._jobs) > self.max_jobs or \
-                    next(iter(self._jobs.values())).created + self.ttl <= now:
-                self._evict(now)
-
-    def _evict(self, now: float) -> None:
-        jobs = self._jobs
-        while len(jobs) > self.max_jobs or (self._bytes > self.max_bytes and len(jobs) > 1):
-            # The oldest job that has ended (or is due) goes first; a pending one only when
-            # every job is pending (the engine refuses new work before that happens).
-            self._drop(next((j.id for j in jobs.values() if j.due <= now), next(iter(jobs))))
-        while jobs:
-            oldest = next(iter(jobs.values()))
-            if oldest.created + self.ttl > now:
-                break
-            self._drop(oldest.id)
-
-    def _drop(self, job_id: int) -> None:
-        self._bytes -= job_bytes(self._jobs.pop(job_id))
-        self._finished.discard(job_id)
-
-    def get(self, job_id: int, now: float) -> Job | None:
-        with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None or job.created + self.ttl <= now:
-                return None
-            if job_id in self._finished:
-                return _finished(job)
-            return job
-
-    def finish(self, job_id: int) -> bool:
-        with self._lock:
-            if job_id not in self._jobs or job_id in self._finished:
-                return False
-            self._finished.add(job_id)
-            return True
-
-    def settings(self) -> tuple[int, dict[str, str]]:
-        with self._lock:
-            return self._stamp, dict(self._settings)
-
-    def stamp(self) -> int:
-        return self._stamp
-
-    def set_settings(self, scope: str, record: str | None) -> None:
-        with self._lock:
-            self._stamp += 1
-            self._settings.pop(scope, None)
-            if record is not None:
-                self._settings[scope] = record
-                while len(self._settings) > SCOPES:
-                    self._settings.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._jobs.clear()
-            self._bytes = 0
-            self._finished.clear()
-            self._settings.clear()
-            self._stamp += 1
-        self.journal.clear()
-        self.limiter.clear()
-        self.pending.clear()
-        self.scheduled.clear()
-
-    def __len__(self) -> int:
-        return len(self._jobs)
-
-    def close(self) -> None:
-        pass
-
-    def batch(self) -> AbstractContextManager[object]:
-        return _NO_BATCH
-
-
-def _finished(job: Job) -> Job:
-    return dataclasses.replace(job, finished=True)
 
 
 STORE_FORMS = '"memory", "sqlite:PATH" or "redis://HOST:PORT/DB"'
@@ -357,6 +227,8 @@ def valid_store(where: str) -> bool:
 def open_store(where: str, max_jobs: int = 10_000, ttl: float = 3600.0) -> Store:
     """"memory", "sqlite:PATH" or "redis://HOST:PORT/DB" (the forms of `MockConfig.store`)."""
     if where == "memory":
+        from mockserver.memory_store import MemoryStore
+
         return MemoryStore(max_jobs, ttl)
     if where.startswith("sqlite:") and where[len("sqlite:"):]:
         from mockserver.sqlite_store import SqliteStore
