@@ -289,14 +289,18 @@ def _no_key_accepted(path: str, body: Json) -> Json:
 
 
 def _webhook_dropped(path: str, body: Json) -> Json:
-    if isinstance(body, dict) and "webhook" in body:
+    """Never fires a webhook, yet validates the field as a real backend would: only a valid
+    (string) webhook is dropped, so an invalid one is still refused (no false field.type)."""
+    if isinstance(body, dict) and isinstance(body.get("webhook"), str):
         return {k: v for k, v in body.items() if k != "webhook"}
     return body
 
 
 def _track_id_dropped(path: str, body: Json) -> Json:
-    if isinstance(body, dict) and "track_id" in body:
-        return {k: v for k, v in body.items() if k != "track_id"}
+    """Only a valid track_id (a string or an integer) is dropped: an invalid one still fails."""
+    value = body.get("track_id") if isinstance(body, dict) else None
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return {k: v for k, v in body.items() if k != "track_id"}  # type: ignore[union-attr]
     return body
 
 
