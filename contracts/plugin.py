@@ -9,19 +9,16 @@ fixture is first used, so projects that install the package but use none of it p
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import tempfile
-import uuid
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import pytest
 
-from contracts.client import Budget, BudgetExhausted, SharedBudget
-from contracts.control import NotAMock, in_namespace
+from contracts._plugin_marker import marker_settings, namespaced, refuse_unknown
+from contracts._plugin_options import INI, OPTIONS, Options, XdistHooks
+from contracts.client import BudgetExhausted, SharedBudget
+from contracts.control import NotAMock
 from contracts.vocabulary import MOCK_KEY
 
 if TYPE_CHECKING:
@@ -36,127 +33,23 @@ _MARKER = ("modelslab(**settings): per-test mock settings, e.g. queue='always', 
            "error_mode='http', quirks=False, latency=50, seed=7 (any mockserver.MockConfig "
            "field); applied by modelslab_mock, modelslab_server and modelslab_target")
 
-
-@dataclass(frozen=True)
-class Options:
-    """The command-line options, read once per session (kept in `config.stash`)."""
-
-    base_url: str | None
-    key_env: str
-    seed: int
-    #: The requests the fixtures may still send to a real backend.
-    budget: Budget = field(compare=False)
-
-    @classmethod
-    def from_config(cls, config: pytest.Config) -> Options:
-        base_url = _setting(config, "modelslab_base_url")
-        budget = _setting(config, "modelslab_budget", int)
-        if budget is not None and budget < 0:
-            raise pytest.UsageError("--modelslab-budget must be 0 or more")
-        if base_url and urlsplit(base_url).scheme not in ("http", "https"):
-            raise pytest.UsageError(f"--modelslab-base-url must be an http(s) URL, "
-                                    f"not {base_url!r}")
-        return cls(base_url=base_url.rstrip("/") if base_url else None,
-                   key_env=_setting(config, "modelslab_key_env") or "MODELSLAB_API_KEY",
-                   seed=_setting(config, "modelslab_seed", int) or 0,
-                   budget=_budget(config, budget))
-
-    @property
-    def key(self) -> str | None:
-        """The key from the environment variable named by --modelslab-key-env, if set."""
-        return os.environ.get(self.key_env) or None
-
-    def header(self) -> str:
-        """The line pytest prints under its own header (never the key itself)."""
-        if self.base_url is None:
-            return f"modelslab: target the mock (seed {self.seed})"
-        key = "set" if self.key else "NOT set"
-        cap = "no budget" if self.budget.limit is None else f"budget {self.budget.limit}"
-        return f"modelslab: target {self.base_url} (key from ${self.key_env}: {key}; {cap})"
-
-
-_OPTIONS = pytest.StashKey[Options]()
 #: The forwarder that counts `modelslab_server.url`'s requests (a budget and a remote backend).
 _METER = pytest.StashKey[Any]()
 _REFUSED = pytest.StashKey[int]()
-#: Where pytest-xdist workers find the run's one budget (a `SharedBudget` file).
-_BUDGET_FILE = "modelslab_budget_file"
-#: Names this process's test namespaces on a shared mock apart from other runs' and workers'.
-_RUN = uuid.uuid4().hex[:8]
-
-
-def _budget(config: pytest.Config, limit: int | None) -> Budget:
-    """The run's budget: one file shared by the controller and every xdist worker."""
-    if limit is None:
-        return Budget(None)
-    workerinput = getattr(config, "workerinput", None)
-    if workerinput is not None and workerinput.get(_BUDGET_FILE):
-        return SharedBudget(limit, path=workerinput[_BUDGET_FILE])
-    fd, path = tempfile.mkstemp(prefix="modelslab-budget-")
-    os.close(fd)
-    return SharedBudget(limit, path=path)
-
-
-class _XdistHooks:
-    """Registered only when pytest-xdist is: hands the budget file to each worker."""
-
-    @pytest.hookimpl
-    def pytest_configure_node(self, node: Any) -> None:
-        budget = node.config.stash[_OPTIONS].budget
-        if isinstance(budget, SharedBudget):
-            node.workerinput[_BUDGET_FILE] = budget.path
-
-
 #: Whether the --modelslab-base-url origin turned out to be a mock (known once probed).
 _REMOTE_IS_MOCK = pytest.StashKey[bool]()
-#: ini options (pytest.ini / pyproject.toml [tool.pytest.ini_options]); the command line wins.
-_INI = {"modelslab_base_url": "origin to run the modelslab fixtures against",
-        "modelslab_key_env": "environment variable holding the API key",
-        "modelslab_budget": "most requests the fixtures may send to a real backend",
-        "modelslab_seed": "seed for the mock's images and random choices"}
-
-
-def _setting(config: pytest.Config, name: str, kind: Any = str) -> Any:
-    """The command-line value of `name`, else its ini value, else None."""
-    value = config.getoption(name)
-    if value is not None:
-        return value
-    raw = config.getini(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return kind(raw)
-    except ValueError as exc:
-        raise pytest.UsageError(f"ini option {name}: cannot use {raw!r}") from exc
 
 
 def marker_changes(node: pytest.Item) -> dict[str, Any]:
     """The settings of every `modelslab` marker on `node`; the closest marker wins."""
-    changes: dict[str, Any] = {}
-    for marker in reversed(list(node.iter_markers("modelslab"))):
-        if marker.args:
-            pytest.fail(f"{node.nodeid}: @pytest.mark.modelslab takes keyword settings only "
-                        "(queue=..., error_mode=..., quirks=..., latency=..., seed=...)",
-                        pytrace=False)
-        changes.update(marker.kwargs)
-    _known_settings(node, changes)
-    return changes
-
-
-def _known_settings(node: pytest.Item, changes: dict[str, Any]) -> None:
-    """Fail the test on a marker setting the mock does not have, suggesting the closest."""
+    changes = marker_settings(node)
     import dataclasses
-    import difflib
 
     from mockserver import MockConfig  # lazily (ARCHITECTURE.md)
 
-    known = [f.name for f in dataclasses.fields(MockConfig) if f.init]
-    for name in changes:
-        if name not in known:
-            near = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-            pytest.fail(f"{node.nodeid}: @pytest.mark.modelslab: unknown setting(s): {name}"
-                        f"{hint}", pytrace=False)
+    # Fail the test on a setting the mock does not have, suggesting the closest.
+    refuse_unknown(node, changes, [f.name for f in dataclasses.fields(MockConfig) if f.init])
+    return changes
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -169,19 +62,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="most requests the contract fixtures may send to a real backend")
     group.addoption("--modelslab-seed", type=int, default=None,
                     help="seed for the mock's images and random choices")
-    for name, help_ in _INI.items():
+    for name, help_ in INI.items():
         parser.addini(name, help_ + " (the --" + name.replace("_", "-") + " option wins)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER)
-    config.stash[_OPTIONS] = Options.from_config(config)
+    config.stash[OPTIONS] = Options.from_config(config)
     if config.pluginmanager.hasplugin("xdist"):
-        config.pluginmanager.register(_XdistHooks(), "modelslab-xdist")
+        config.pluginmanager.register(XdistHooks(), "modelslab-xdist")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    options = config.stash.get(_OPTIONS, None)
+    options = config.stash.get(OPTIONS, None)
     if options is not None and isinstance(options.budget, SharedBudget) and \
             getattr(config, "workerinput", None) is None:
         with contextlib.suppress(OSError):
@@ -189,12 +82,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return config.stash[_OPTIONS].header()
+    return config.stash[OPTIONS].header()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
                             config: pytest.Config) -> None:
-    options = config.stash[_OPTIONS]
+    options = config.stash[OPTIONS]
     budget = options.budget
     # With pytest-xdist: the total of every worker, read from the shared budget.
     used = budget.total() if isinstance(budget, SharedBudget) else budget.used
@@ -225,7 +118,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         _outcome(item, exc)
     except Exception:
         if meter is not None and meter.refused > refused:
-            budget = item.config.stash[_OPTIONS].budget
+            budget = item.config.stash[OPTIONS].budget
             pytest.fail(f"--modelslab-budget={budget.limit} is spent: "
                         f"{meter.refused - refused} request(s) to modelslab_server.url "
                         "not sent", pytrace=False)
@@ -238,14 +131,14 @@ def _outcome(item: pytest.Item, exc: BudgetExhausted | NotAMock) -> None:
     __tracebackhide__ = True
     if isinstance(exc, NotAMock):
         pytest.skip(str(exc))
-    if exc.budget is not item.config.stash[_OPTIONS].budget:
+    if exc.budget is not item.config.stash[OPTIONS].budget:
         raise exc
     pytest.fail(f"--modelslab-budget={exc.limit} is spent ({exc.used} sent): {exc.what} "
                 "not sent", pytrace=False)
 
 
 def _options(request: pytest.FixtureRequest) -> Options:
-    return request.config.stash[_OPTIONS]
+    return request.config.stash[OPTIONS]
 
 
 def _with_marker(config: Any, request: pytest.FixtureRequest) -> Any:
@@ -296,7 +189,7 @@ def modelslab_server_config(pytestconfig: pytest.Config) -> Any:
     """The session server's starting settings; override it (session scope) to change them."""
     from mockserver import MockConfig
 
-    return MockConfig(seed=pytestconfig.stash[_OPTIONS].seed)
+    return MockConfig(seed=pytestconfig.stash[OPTIONS].seed)
 
 
 @pytest.fixture(scope="session")
@@ -306,7 +199,7 @@ def modelslab_server_session(pytestconfig: pytest.Config,
     given by --modelslab-base-url (controlled over `/__mock/` when it is a mock)."""
     from contracts.control import HttpMockControl, Server, probe
 
-    options = pytestconfig.stash[_OPTIONS]
+    options = pytestconfig.stash[OPTIONS]
     base_url = options.base_url
     if base_url is not None:
         control = probe(base_url)
@@ -338,7 +231,7 @@ def modelslab_server(request: pytest.FixtureRequest,
     jobs and journal are its own."""
     server = modelslab_server_session
     if server.is_mock and _options(request).base_url is not None:
-        server = _namespaced(server, request.node.nodeid)
+        server = namespaced(server, request.node.nodeid)
     if server.is_mock:
         server.reset()
         changes = marker_changes(request.node)
@@ -348,16 +241,6 @@ def modelslab_server(request: pytest.FixtureRequest,
             except (TypeError, ValueError) as exc:
                 pytest.fail(f"@pytest.mark.modelslab: {exc}", pytrace=False)
     return server
-
-
-def _namespaced(server: Server, nodeid: str) -> Server:
-    from contracts.control import HttpMockControl, Server
-
-    name = f"pytest-{_RUN}-{hashlib.sha256(nodeid.encode()).hexdigest()[:16]}"
-    control = server.control
-    admin = control.url if isinstance(control, HttpMockControl) else server.url
-    return Server(in_namespace(server.url, name), HttpMockControl(in_namespace(admin, name)),
-                  engine=server.engine)
 
 
 @pytest.fixture

@@ -29,10 +29,10 @@ if TYPE_CHECKING:
     from contracts.client._follow import follow as follow
     from contracts.client._follow import plan_fetch as plan_fetch
     from contracts.client._meter import BudgetMeter as BudgetMeter
+    from contracts.client._send import retryable as retryable
     from contracts.client._shared import SharedBudget as SharedBudget
     from contracts.client._target import Image as Image
     from contracts.client._target import Target as Target
-    from contracts.client._target import retryable as retryable
 
 _HOME = {
     "Backoff": "contracts.client._budget",
@@ -48,7 +48,7 @@ _HOME = {
     "fetch_endpoint": "contracts.client._follow",
     "follow": "contracts.client._follow",
     "plan_fetch": "contracts.client._follow",
-    "retryable": "contracts.client._target",
+    "retryable": "contracts.client._send",
 }
 
 __all__ = sorted(_HOME)
