@@ -12,39 +12,14 @@ from typing import Any
 
 import pytest
 
+from tests.contracts._pytester import _checks_loaded, _project, no_mock_origin
+
 pytest_plugins = ["pytester"]
+__all__ = ["_checks_loaded", "_project"]  # autouse fixtures, shared
 
 SECRET = "sk-live-0123456789abcdef"
 HEAVY = ("httpx", "respx", "starlette", "uvicorn", "mockserver", "openapi_core", "hypothesis",
          "PIL", "asyncio")
-
-
-@pytest.fixture(autouse=True)
-def _project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every throwaway project is strict, and no key leaks in from the real environment.
-
-    In-process runs find the project's packages already imported, and may see the outer
-    run's garbage collected: hence the two ignores (the second is the project's own too)."""
-    pytester.makeini("""
-        [pytest]
-        addopts = --strict-markers -p no:cacheprovider
-        filterwarnings =
-            error
-            ignore::pytest.PytestAssertRewriteWarning
-            ignore::pytest.PytestUnraisableExceptionWarning
-    """)
-    monkeypatch.delenv("MODELSLAB_API_KEY", raising=False)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _checks_loaded() -> None:
-    """Load the checks (and openapi-core's schemas) in this process first: an in-process
-    pytester run drops the modules it imported when it ends, and a second copy of yaml's
-    loaders then fails to read openapi-core's own schema. (Run alone, this file used to fail.)"""
-    from contracts.checker import ContractChecker
-
-    ContractChecker().failures({"key": "k", "model_id": "m", "prompt": "p"},
-                               {"status": "success", "output": []})
 
 
 @pytest.fixture
@@ -442,10 +417,9 @@ def test_a_base_url_runs_the_same_tests_against_another_backend(
 
 
 def test_a_base_url_without_a_key_skips(pytester: pytest.Pytester) -> None:
-    from tests.contracts.test_plugin_verdicts import not_a_mock
 
     pytester.makepyfile("def test_target(modelslab_target): pass")
-    with not_a_mock() as url:
+    with no_mock_origin() as url:
         result = pytester.runpytest("-rs", f"--modelslab-base-url={url}")
 
     result.assert_outcomes(skipped=1)
@@ -558,25 +532,8 @@ def test_the_fixtures_are_the_librarys_objects(pytester: pytest.Pytester) -> Non
 @pytest.fixture
 def not_a_mock() -> Iterator[str]:
     """A backend with no /__mock/ admin API: every path is 404."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(404)
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with no_mock_origin() as url:
+        yield url
 
 
 def test_controls_of_a_backend_that_is_no_mock_skip(pytester: pytest.Pytester,

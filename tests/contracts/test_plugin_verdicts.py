@@ -4,60 +4,13 @@ fixture and marker settings checked with a suggestion."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-
 import pytest
 
+from tests.contracts._pytester import _checks_loaded, _project
+
 pytest_plugins = ["pytester"]
+__all__ = ["_checks_loaded", "_project"]  # autouse fixtures, shared
 
-
-@pytest.fixture(autouse=True)
-def _project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytester.makeini("""
-        [pytest]
-        addopts = --strict-markers -p no:cacheprovider
-        filterwarnings =
-            error
-            ignore::pytest.PytestAssertRewriteWarning
-            ignore::pytest.PytestUnraisableExceptionWarning
-    """)
-    monkeypatch.delenv("MODELSLAB_API_KEY", raising=False)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _checks_loaded() -> None:
-    """As in test_plugin.py: load openapi-core's schemas in this process before any run."""
-    from contracts.checker import ContractChecker
-
-    ContractChecker().failures({"key": "k", "model_id": "m", "prompt": "p"},
-                               {"status": "success", "output": []})
-
-
-@contextmanager
-def not_a_mock() -> Iterator[str]:
-    """A loopback origin that is no mock: 404 for everything, `/__mock/health` included."""
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(404)
-            self.end_headers()
-
-        do_POST = do_GET
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_afollow_follows_a_queued_job_with_an_async_client(pytester: pytest.Pytester) -> None:
