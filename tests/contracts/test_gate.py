@@ -164,7 +164,7 @@ def test_a_refused_key_could_not_run() -> None:
 
 def test_without_a_key_the_cli_sends_the_mock_s_and_says_so_when_it_fails(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.contracts.test_plugin_verdicts import not_a_mock
+    from tests.contracts._pytester import no_mock_origin as not_a_mock
 
     monkeypatch.delenv("NO_SUCH_KEY_VAR", raising=False)
     with not_a_mock() as url:
