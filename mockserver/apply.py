@@ -14,8 +14,9 @@ import spec
 from mockserver import bodies, handler
 from mockserver.config import MockConfig
 from mockserver.decide import Decision, Error, Generate, Pending, Ready, error
-from mockserver.jobs import Job, Store
+from mockserver.jobs import Job, Store, StoreFull
 from mockserver.journal import Delivery
+from mockserver.leases import Leases
 from mockserver.response import JSON_HEADERS, MockResponse, dump, json_response
 from mockserver.timers import Timers
 from mockserver.webhooks import WebhookSender, allowed
@@ -35,6 +36,7 @@ class Applier:
         self._journal = store.journal
         self._pending = store.pending
         self._scheduled = store.scheduled
+        self.leases = Leases(store.scheduled, clock, store.shared)
 
     def answer(self, decision: Decision, config: MockConfig, origin: str,
                now: float, scope: str = "") -> tuple[MockResponse, int | None, str]:
@@ -57,7 +59,11 @@ class Applier:
                 return self.answer(error("rate_limit", config,
                                          retry_after=max(1, math.ceil(soonest - now))),
                                    config, origin, now, scope)
-            job = self._make(decision, origin, now, scope)
+            try:
+                job = self._make(decision, origin, now, scope)
+            except StoreFull:  # full in bytes of unfinished jobs: refused as when full by count
+                return self.answer(error("rate_limit", config, retry_after=max(1, math.ceil(
+                    (pending.next() or now) - now))), config, origin, now, scope)
             if decision.eta is None:
                 self.finish(job)
                 return json_response(200, bodies.success(job, origin)), job.id, "success"
@@ -96,35 +102,48 @@ class Applier:
 
     # -- job ends and webhooks ----------------------------------------------------------
 
-    def finish(self, job: Job) -> None:
-        """End the job once (whoever gets here first) and send its webhook."""
-        if job.finished or not self.store.finish(job.id):
-            return
-        if not job.webhook:
-            return
+    def finish(self, job: Job, again: bool = False) -> bool:
+        """End the job once (whoever gets here first) and send its webhook, holding a lease on
+        it until the outcome is journaled (`mockserver.leases`). `again`: this mock claimed the
+        webhook again after its holder's lease expired, and sends it though the job ended.
+        True when this call sent (or journaled the refusal of) the webhook."""
+        ended = not job.finished and self.store.finish(job.id)
+        if not (ended or again) or not job.webhook:
+            return False
+        leases = self.leases
+        if not again:
+            leases.hold(job.id)
         if not allowed(job.webhook, self._config_for(job.scope).webhook_hosts):
             self._journal.add(Delivery(job.id, job.webhook, "refused",
                                        reason="host not in webhook_hosts", scope=job.scope))
-            return
+            leases.done(job.id)
+            return True
         payload = bodies.webhook(job)
 
         def report(outcome: dict[str, Any]) -> None:
             self._journal.add(Delivery.of(job.id, outcome, job.scope))
+            leases.done(job.id)
 
         self.webhooks.send(job.webhook, payload, report)
+        return True
 
     def next_due(self) -> float | None:
         """When the next queued job with a webhook ends (None: there is none)."""
         return self._scheduled.next()
 
     def run_due(self) -> int:
-        """End every queued job with a webhook whose time has come; returns how many."""
+        """End every queued job with a webhook whose time has come (and send the webhooks
+        whose lease expired unrecorded); returns how many."""
         now = self.clock()
-        due = self._scheduled.pop_due(now)
-        for job_id in due:
+        leases = self.leases
+        leases.renew(now)
+        due = leases.claim(now)
+        for job_id, again in due:
             job = self.store.get(job_id, now)
-            if job is not None:
-                self.finish(job)
+            if job is None or not job.webhook:
+                leases.done(job_id)  # evicted or expired: no webhook to send
+            elif not ((again or not job.finished) and self.finish(job, again)):
+                leases.drop(job_id)  # its ender sends it (or, if it died, its lease expires)
         return len(due)
 
 

@@ -228,14 +228,16 @@ class Engine:
         limit = config.rate_limit
         # The (redacted) key the rate limit applies to, if it does.
         rated = name if limit is not None and type(key) is str and key else None
-        wait = None if rated is None or limit is None else self._limiter.wait(rated, limit, now)
+        # Asked and counted in one atomic step; taken back below if the decision does not count.
+        wait = None if rated is None or limit is None else \
+            self._limiter.reserve(rated, limit, now)
         pending = self._pending.count(now) if config.queue == "workload" else 0
         decision: Decision = decide(call, config, dice=self._dice, rate_wait=wait,
                                     pending=pending)
+        if rated is not None and wait is None and not decision.counts:
+            self._limiter.release(rated, now)
         if type(decision) is WrongMethod:
             return wrong_method(decision.status, route.template)
-        if rated is not None and decision.counts:
-            self._limiter.count(rated, now)
         if type(decision) is Lookup:
             found = self.store.get(decision.job_id, now)
             if found is not None and (found.scope != scope or (

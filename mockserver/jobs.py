@@ -112,6 +112,15 @@ class JournalLike(Protocol):
 class LimiterLike(Protocol):
     """The rate-limit windows (`mockserver.ratelimit.RateLimiter` in memory)."""
 
+    def reserve(self, name: str, limit: int, now: float) -> int | None:
+        """Ask and count in one atomic step (across workers too): None when a request now
+        may go ahead (it is counted), else seconds until one may (nothing is counted)."""
+        ...
+
+    def release(self, name: str, now: float) -> None:
+        """Take back one request counted by `reserve` at `now` (its decision did not count)."""
+        ...
+
     def wait(self, name: str, limit: int, now: float) -> int | None: ...
 
     def count(self, name: str, now: float) -> None: ...
@@ -121,13 +130,31 @@ class LimiterLike(Protocol):
 
 class DueLike(Protocol):
     """Due times of queued jobs (`mockserver.timers.DueTimes` in memory). In a shared store,
-    `pop_due` is a claim: two workers never get the same id."""
+    `pop_due` and `claim` are claims: two workers never get the same id. Webhooks use the
+    leases (`claim`, `hold`, `renew`, `done`: see `mockserver.leases`)."""
 
     def push(self, due: float, job_id: int, now: float, bound: int) -> None: ...
 
     def count(self, now: float) -> int: ...
 
     def pop_due(self, now: float) -> list[int]: ...
+
+    def claim(self, now: float, until: float) -> list[tuple[int, bool]]:
+        """Lease until `until` the entries due by `now`, and those whose lease has expired:
+        (id, True for an expired lease claimed again). Two workers never get the same id."""
+        ...
+
+    def hold(self, job_id: int, until: float) -> None:
+        """Lease the entry of `job_id` until `until` (made if there is none)."""
+        ...
+
+    def renew(self, job_ids: list[int], until: float) -> None:
+        """Extend the leases of those of `job_ids` that still have one."""
+        ...
+
+    def done(self, job_id: int) -> None:
+        """Remove the entry of `job_id`, leased or not."""
+        ...
 
     def next(self) -> float | None: ...
 
@@ -205,6 +232,11 @@ class Store(Protocol):
     def batch(self) -> AbstractContextManager[object]:
         """Group the writes made inside into one (SQLite: one transaction, one commit)."""
         ...
+
+
+class StoreFull(Exception):
+    """`Store.put` refused a job: the store is full, in bytes, of jobs that have not ended
+    (the Redis store; the API answers it like a store full of them by count)."""
 
 
 #: Kept for callers of the jobs-only name.

@@ -72,3 +72,7 @@ WEBHOOK_PER_HOST = 2
 #: journal says so), so one dead receiver never takes the others' places.
 WEBHOOK_QUEUE = 1000
 WEBHOOK_QUEUE_PER_HOST = 100
+#: Seconds a shared store's claim on a due webhook lasts (`mockserver.leases`): the holder
+#: renews it while the delivery waits or runs; a holder killed before the delivery is
+#: recorded leaves it to expire, and then any mock claims the webhook again.
+WEBHOOK_LEASE_SECONDS = 5.0

@@ -1,12 +1,15 @@
 """The rate limiter: a sliding one-minute window of request times per (redacted) key.
 
-Asking (`wait`) and counting (`count`) are separate so the decision in between stays pure:
-the shell asks for the verdict, `mockserver.decide` uses it, and the shell counts the request
-only if the decision got as far as the rate limit (an earlier refusal does not count).
+The engine asks and counts in one step (`reserve`: atomic in every store, so several workers
+never let more through than the limit), hands the verdict to `mockserver.decide` (which stays
+pure), and takes the count back (`release`) when the decision did not get as far as the rate
+limit (an earlier refusal, a bad body or key, does not count). `wait` and `count` are the two
+halves, for callers that only ask.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from collections import OrderedDict, deque
@@ -40,11 +43,40 @@ class RateLimiter:
     def count(self, name: str, now: float) -> None:
         """Count a request made now."""
         with self._lock:
-            times = self._hits.pop(name, None) or deque()
-            self._hits[name] = times
-            times.append(now)
-            if len(self._hits) > self.keys:
-                self._hits.popitem(last=False)
+            self._count(name, now)
+
+    def _count(self, name: str, now: float) -> None:
+        times = self._hits.pop(name, None) or deque()
+        self._hits[name] = times
+        times.append(now)
+        if len(self._hits) > self.keys:
+            self._hits.popitem(last=False)
+
+    def reserve(self, name: str, limit: int, now: float) -> int | None:
+        """`wait`, and when it says go, `count`: one step under the lock."""
+        with self._lock:
+            times = self._hits.get(name)
+            if times:
+                while times and times[0] <= now - WINDOW:
+                    times.popleft()
+                if len(times) >= limit:
+                    return max(1, math.ceil(times[0] + WINDOW - now))
+            self._count(name, now)
+            return None
+
+    def release(self, name: str, now: float) -> None:
+        """Take back one request counted at `now`."""
+        with self._lock:
+            times = self._hits.get(name)
+            if not times:
+                return
+            if times[-1] == now:
+                times.pop()
+            else:
+                with contextlib.suppress(ValueError):
+                    times.remove(now)
+            if not times:
+                del self._hits[name]
 
     def clear(self) -> None:
         with self._lock:

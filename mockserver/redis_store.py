@@ -2,8 +2,12 @@
 
 `--store redis://HOST:PORT/DB`. Every key starts with `PREFIX`. What must be atomic across
 mocks is one Redis command or script: ids (`INCR`, never reset), a job's end (a script that
-sets its `finished` field once), due-job claims (`ZREM`: one mock gets each), journal appends
-(a script: next seq, push, trim). Jobs expire with their TTL and are trimmed to `max_jobs`.
+sets its `finished` field once), due-job claims (`ZREM`: one mock gets each; webhook leases: a
+script moves the due entries to a lease set), journal appends (a script: next seq, push,
+trim), the rate limit's check and count (a script on the key's sorted set), and storing a job
+within the bounds (a script: jobs expire with their TTL, are trimmed to `max_jobs`, and to
+`max_bytes` of job text by evicting ended or due jobs oldest first; full of jobs that have not
+ended, it refuses the new one: `StoreFull`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from mockserver.jobs import SCOPES, Job
+from mockserver.jobs import SCOPES, STORE_BYTES, Job, StoreFull
 from mockserver.journal import JOURNAL_SIZE, Entry
 from mockserver.ratelimit import WINDOW
 
@@ -26,6 +30,75 @@ SOCKET_TIMEOUT = 5.0
 _FINISH = """
 if redis.call('HEXISTS', KEYS[1], 'd') == 1 and redis.call('HSETNX', KEYS[1], 'f', 1) == 1
 then return 1 else return 0 end
+"""
+# KEYS: the key's hits. ARGV: the window's start, now, limit, a unique tail, the expiry.
+_RESERVE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if first[2] then return first[2] end
+end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[2] .. ':' .. ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return false
+"""
+_RELEASE = """
+local hit = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1], 'LIMIT', 0, 1)
+if hit[1] then redis.call('ZREM', KEYS[1], hit[1]) end
+return 0
+"""
+# KEYS: the due set, its lease set. ARGV: now, the lease's end.
+_CLAIM = """
+local again = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+local first = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+for _, id in ipairs(again) do redis.call('ZADD', KEYS[2], ARGV[2], id) end
+for _, id in ipairs(first) do
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('ZADD', KEYS[2], ARGV[2], id)
+end
+return {first, again}
+"""
+# ARGV: prefix, id, JSON, TTL seconds, size, due, max_jobs, max_bytes, now, scan.
+# 1: stored; 0: refused (over max_bytes with only jobs that have not ended among the oldest
+# `scan`). `sizes` and `bytes` account the text of every job listed in `jobs`.
+_PUT = """
+local prefix, id = ARGV[1], ARGV[2]
+local size, max_jobs, max_bytes = tonumber(ARGV[5]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local now = tonumber(ARGV[9])
+local jobs, sizes, bytes = prefix .. 'jobs', prefix .. 'sizes', prefix .. 'bytes'
+local function drop(old)
+  local freed = tonumber(redis.call('HGET', sizes, old) or '0')
+  redis.call('DEL', prefix .. 'job:' .. old)
+  redis.call('ZREM', jobs, old)
+  redis.call('HDEL', sizes, old)
+  return tonumber(redis.call('DECRBY', bytes, freed))
+end
+local before = tonumber(redis.call('HGET', sizes, id) or '0')
+local total = tonumber(redis.call('GET', bytes) or '0')
+if total - before + size > max_bytes then
+  for _, old in ipairs(redis.call('ZRANGE', jobs, 0, tonumber(ARGV[10]) - 1)) do
+    if total - before + size <= max_bytes then break end
+    if old ~= id then
+      local key = prefix .. 'job:' .. old
+      local state = redis.call('HMGET', key, 'f', 'u')
+      if redis.call('EXISTS', key) == 0 or state[1] or tonumber(state[2] or '0') <= now then
+        total = drop(old)
+      end
+    end
+  end
+  if before == 0 and total > 0 and total + size > max_bytes then return 0 end
+end
+local key = prefix .. 'job:' .. id
+redis.call('HSET', key, 'd', ARGV[3], 'u', ARGV[6])
+redis.call('EXPIRE', key, ARGV[4])
+redis.call('ZADD', jobs, id, id)
+redis.call('HSET', sizes, id, size)
+redis.call('INCRBY', bytes, size - before)
+local count = redis.call('ZCARD', jobs)
+if count > max_jobs then
+  for _, old in ipairs(redis.call('ZRANGE', jobs, 0, count - max_jobs - 1)) do drop(old) end
+end
+return 1
 """
 _JOURNAL_ADD = """
 local seq = redis.call('INCR', KEYS[2])
@@ -80,8 +153,12 @@ class RedisJournal:
 
 
 class RedisLimiter:
+    """Request times per key name in a sorted set each (expiring with the window)."""
+
     def __init__(self, db: Any) -> None:
         self._db = db
+        self._reserve = db.register_script(_RESERVE)
+        self._release = db.register_script(_RELEASE)
 
     def wait(self, name: str, limit: int, now: float) -> int | None:
         key = PREFIX + "hits:" + name
@@ -101,6 +178,16 @@ class RedisLimiter:
         pipe.expire(key, int(WINDOW) + 1)
         pipe.execute()
 
+    def reserve(self, name: str, limit: int, now: float) -> int | None:
+        """`wait` and, when it says go, `count`: one script, so no other mock reads the
+        window in between."""
+        first = self._reserve(keys=[PREFIX + "hits:" + name], args=[
+            repr(now - WINDOW), repr(now), limit, os.urandom(6).hex(), int(WINDOW) + 1])
+        return None if first is None else max(1, math.ceil(float(first) + WINDOW - now))
+
+    def release(self, name: str, now: float) -> None:
+        self._release(keys=[PREFIX + "hits:" + name], args=[repr(now)])
+
     def clear(self) -> None:
         keys = list(self._db.scan_iter(PREFIX + "hits:*", count=1000))
         if keys:
@@ -108,11 +195,14 @@ class RedisLimiter:
 
 
 class RedisDue:
-    """Due times in a sorted set; a claim is a `ZREM` (it returns 1 to one mock only)."""
+    """Due times in a sorted set; a claim is a `ZREM` (it returns 1 to one mock only). Leased
+    entries (`mockserver.leases`) live in a second set, scored by the lease's end."""
 
     def __init__(self, db: Any, kind: str) -> None:
         self._db = db
         self.key = PREFIX + "due:" + kind
+        self.leased = PREFIX + "lease:" + kind
+        self._claim = db.register_script(_CLAIM)
         self._pushes = 0
 
     def push(self, due: float, job_id: int, now: float, bound: int) -> None:
@@ -133,36 +223,62 @@ class RedisDue:
             pipe.zrem(self.key, member)
         return sorted(int(m) for m, won in zip(due, pipe.execute(), strict=True) if won)
 
+    def claim(self, now: float, until: float) -> list[tuple[int, bool]]:
+        first, again = self._claim(keys=[self.key, self.leased], args=[repr(now), repr(until)])
+        return sorted([(int(m), False) for m in first] + [(int(m), True) for m in again])
+
+    def hold(self, job_id: int, until: float) -> None:
+        pipe = self._db.pipeline(transaction=True)
+        pipe.zrem(self.key, str(job_id))
+        pipe.zadd(self.leased, {str(job_id): until})
+        pipe.execute()
+
+    def renew(self, job_ids: list[int], until: float) -> None:
+        if job_ids:
+            self._db.zadd(self.leased, {str(i): until for i in job_ids}, xx=True)
+
+    def done(self, job_id: int) -> None:
+        pipe = self._db.pipeline(transaction=True)
+        pipe.zrem(self.key, str(job_id))
+        pipe.zrem(self.leased, str(job_id))
+        pipe.execute()
+
     def next(self) -> float | None:
-        first = self._db.zrange(self.key, 0, 0, withscores=True)
-        return float(first[0][1]) if first else None
+        pipe = self._db.pipeline(transaction=False)
+        pipe.zrange(self.key, 0, 0, withscores=True)
+        pipe.zrange(self.leased, 0, 0, withscores=True)
+        firsts = [float(first[0][1]) for first in pipe.execute() if first]
+        return min(firsts) if firsts else None
 
     def clear(self) -> None:
-        self._db.delete(self.key)
+        self._db.delete(self.key, self.leased)
 
     def __len__(self) -> int:
         return int(self._db.zcard(self.key))
 
 
 class RedisStore:
-    """All of the mock's state in one Redis database, shared by every mock pointed at it."""
+    """All of the mock's state in one Redis database, shared by every mock pointed at it.
+    Bounded by `max_jobs`, `max_bytes` (the jobs' stored text) and `ttl`."""
 
     shared = True
-    #: Jobs are trimmed to `max_jobs` every this many inserts.
-    SWEEP_EVERY = 64
+    #: Past `max_bytes`, a new job looks this far among the oldest for one to evict.
+    EVICT_SCAN = 1024
 
-    def __init__(self, url: str, max_jobs: int = 10_000, ttl: float = 3600.0) -> None:
+    def __init__(self, url: str, max_jobs: int = 10_000, ttl: float = 3600.0,
+                 max_bytes: int = STORE_BYTES) -> None:
         self.url = url
         self.max_jobs = max_jobs
         self.ttl = ttl
+        self.max_bytes = max_bytes
         self._db = _connect(url)
         self._db.ping()
         self._finish = self._db.register_script(_FINISH)
+        self._put = self._db.register_script(_PUT)
         self.journal = RedisJournal(self._db)
         self.limiter = RedisLimiter(self._db)
         self.pending = RedisDue(self._db, "pending")
         self.scheduled = RedisDue(self._db, "webhook")
-        self._inserts = 0
 
     def __repr__(self) -> str:
         return "<RedisStore>"  # the URL may carry a password
@@ -174,20 +290,14 @@ class RedisStore:
         return int(self._db.get(PREFIX + "ids") or 0)
 
     def put(self, job: Job, now: float) -> None:
-        key = f"{PREFIX}job:{job.id}"
-        pipe = self._db.pipeline(transaction=False)
-        pipe.hset(key, "d", job.to_json())
-        pipe.expire(key, max(1, math.ceil(job.created + self.ttl - now)))
-        pipe.zadd(PREFIX + "jobs", {str(job.id): job.id})
-        pipe.execute()
-        self._inserts += 1
-        if self._inserts % self.SWEEP_EVERY == 0:
-            old = self._db.zrange(PREFIX + "jobs", 0, -self.max_jobs - 1)
-            if old:
-                pipe = self._db.pipeline(transaction=False)
-                pipe.delete(*[f"{PREFIX}job:{int(i)}" for i in old])
-                pipe.zrem(PREFIX + "jobs", *old)
-                pipe.execute()
+        """Store `job` within the bounds; `StoreFull` when it would go past `max_bytes` and
+        no job that has ended (or is due) is left to evict among the oldest."""
+        data = job.to_json().encode()
+        stored = self._put(args=[
+            PREFIX, job.id, data, max(1, math.ceil(job.created + self.ttl - now)), len(data),
+            repr(job.due), self.max_jobs, self.max_bytes, repr(now), self.EVICT_SCAN])
+        if not stored:
+            raise StoreFull(f"the store holds {self.max_bytes} bytes of unfinished jobs")
 
     def get(self, job_id: int, now: float) -> Job | None:
         data, finished = self._db.hmget(f"{PREFIX}job:{job_id}", "d", "f")

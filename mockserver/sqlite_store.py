@@ -161,16 +161,32 @@ class SqliteLimiter:
         if self._counts % 256 == 0:
             self._db.run("DELETE FROM hits WHERE time <= ?", (now - WINDOW,))
 
+    def reserve(self, name: str, limit: int, now: float) -> int | None:
+        """`wait` and, when it says go, `count`, in one write transaction (`BEGIN IMMEDIATE`:
+        no other worker reads the window in between)."""
+        with self._db.batch():
+            wait = self.wait(name, limit, now)
+            if wait is None:
+                self.count(name, now)
+            return wait
+
+    def release(self, name: str, now: float) -> None:
+        self._db.run("DELETE FROM hits WHERE rowid = (SELECT rowid FROM hits WHERE name = ? "
+                     "AND time = ? LIMIT 1)", (name, now))
+
     def clear(self) -> None:
         self._db.run("DELETE FROM hits")
 
 
 class SqliteDue:
-    """Due times of one kind in a table; `pop_due` claims (DELETE ... RETURNING)."""
+    """Due times of one kind in a table; `pop_due` claims (DELETE ... RETURNING). A leased
+    entry (`mockserver.leases`) moves to kind `lease:KIND`, its time the lease's end; a claim
+    is one `UPDATE ... RETURNING` per state, in one write transaction."""
 
     def __init__(self, db: _Db, kind: str) -> None:
         self._db = db
         self.kind = kind
+        self.leased = "lease:" + kind
         self._pushes = 0
 
     def push(self, due: float, job_id: int, now: float, bound: int) -> None:
@@ -189,12 +205,39 @@ class SqliteDue:
                             (self.kind, now))
         return sorted(int(row[0]) for row in rows)
 
+    def claim(self, now: float, until: float) -> list[tuple[int, bool]]:
+        with self._db.batch():
+            again = self._db.all("UPDATE due SET due = ? WHERE kind = ? AND due <= ? "
+                                 "RETURNING job", (until, self.leased, now))
+            first = self._db.all("UPDATE OR REPLACE due SET kind = ?, due = ? WHERE kind = ? "
+                                 "AND due <= ? RETURNING job", (self.leased, until, self.kind,
+                                                                now))
+        return sorted([(int(row[0]), False) for row in first] +
+                      [(int(row[0]), True) for row in again])
+
+    def hold(self, job_id: int, until: float) -> None:
+        with self._db.batch():
+            self._db.run("DELETE FROM due WHERE kind = ? AND job = ?", (self.kind, job_id))
+            self._db.run("INSERT OR REPLACE INTO due VALUES (?, ?, ?)",
+                         (self.leased, job_id, until))
+
+    def renew(self, job_ids: list[int], until: float) -> None:
+        for start in range(0, len(job_ids), 500):
+            chunk = job_ids[start:start + 500]
+            self._db.run(f"UPDATE due SET due = ? WHERE kind = ? AND job IN "
+                         f"({','.join('?' * len(chunk))})", (until, self.leased, *chunk))
+
+    def done(self, job_id: int) -> None:
+        self._db.run("DELETE FROM due WHERE kind IN (?, ?) AND job = ?",
+                     (self.kind, self.leased, job_id))
+
     def next(self) -> float | None:
-        row = self._db.one("SELECT MIN(due) FROM due WHERE kind = ?", (self.kind,))
+        row = self._db.one("SELECT MIN(due) FROM due WHERE kind IN (?, ?)",
+                           (self.kind, self.leased))
         return None if row[0] is None else float(row[0])
 
     def clear(self) -> None:
-        self._db.run("DELETE FROM due WHERE kind = ?", (self.kind,))
+        self._db.run("DELETE FROM due WHERE kind IN (?, ?)", (self.kind, self.leased))
 
     def __len__(self) -> int:
         return int(self._db.one("SELECT COUNT(*) FROM due WHERE kind = ?", (self.kind,))[0])

@@ -45,6 +45,19 @@ class DueTimes:
                 due.append(heapq.heappop(heap)[1])
             return due
 
+    def claim(self, now: float, until: float) -> list[tuple[int, bool]]:
+        """`pop_due`: one process hands no lease over to another (`mockserver.leases`)."""
+        return [(job_id, False) for job_id in self.pop_due(now)]
+
+    def hold(self, job_id: int, until: float) -> None:
+        pass
+
+    def renew(self, job_ids: list[int], until: float) -> None:
+        pass
+
+    def done(self, job_id: int) -> None:
+        pass
+
     def next(self) -> float | None:
         """When the soonest is due (None: there is none)."""
         with self._lock:
