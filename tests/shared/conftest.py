@@ -69,10 +69,12 @@ def wait_for(check: Any, what: str, timeout: float = START) -> Any:
 class Mock:
     """`modelslab-contract mock` in its own process on a loopback port."""
 
-    def __init__(self, port: int, *args: str, cwd: Path) -> None:
+    def __init__(self, port: int, *args: str, cwd: Path,
+                 env: dict[str, str] | None = None) -> None:
         self.port = port
         self.args = args
         self.cwd = cwd
+        self.env = env
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -81,7 +83,8 @@ class Mock:
         self.process = subprocess.Popen(
             [sys.executable, "-c", code, "mock", "--port", str(self.port), "--log-level",
              "warning", *self.args], cwd=self.cwd, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
+            stderr=subprocess.DEVNULL, start_new_session=True,
+            env=None if self.env is None else {**os.environ, **self.env})
         return self
 
     def start(self) -> Mock:

@@ -8,15 +8,18 @@ stop every worker, and a restart binds cleanly.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mockserver.leases import STALL_AFTER_CLAIM
 from tests.shared.conftest import (
     START,
     Mock,
@@ -101,6 +104,16 @@ def test_two_mocks_share_jobs_journal_config_rate_limit_and_webhooks(
     assert call(b.url + "/__mock/config", {"rate_limit": 2, "queue": "never"}, "PUT")[0] == 200
     answers = [call((a, b)[i % 2].url + V6, _body(key="rate-key"))[1] for i in range(3)]
     assert [x["status"] for x in answers] == ["success", "success", "error"]  # one limit
+    # At once, from 12 clients on both mocks: still exactly 2 of a fresh key's go through.
+    start = threading.Barrier(12)
+
+    def burst(i: int) -> str:
+        start.wait()
+        return str(call((a, b)[i % 2].url + V6, _body(key="burst-key"))[1]["status"])
+
+    with ThreadPoolExecutor(12) as pool:
+        outcomes = list(pool.map(burst, range(12)))
+    assert sorted(outcomes) == ["error"] * 10 + ["success"] * 2
     assert call(a.url + "/__mock/reset", {})[0] == 200
     assert call(b.url + "/__mock/config")[1]["rate_limit"] is None
     newer = call(b.url + V6, _body())[1]
@@ -126,6 +139,37 @@ def test_kill_9_of_either_mock_loses_no_job_and_no_webhook(
                  "the killed master's workers to stop")
         victim.start()
         assert call(victim.url + "/__mock/health")[0] == 200
+
+
+@pytest.mark.parametrize("kind", ["redis", "sqlite-workers-2"])
+def test_a_mock_killed_between_claim_and_send_leaves_the_webhook_to_the_others(
+        kind: str, request: pytest.FixtureRequest, tmp_path: Path, receiver: Receiver) -> None:
+    """The victim claims the due webhook and stops there (the test hook), is killed -9; the
+    mock started after it sends the webhook once the claim's lease expires, exactly once."""
+    store = request.getfixturevalue("redis_db") if kind == "redis" \
+        else f"sqlite:{tmp_path / 'shared.sqlite'}"
+    claimed = tmp_path / "claimed"
+    victim = Mock(free_port(), "--store", store, "--queue", "always", "--eta", "0.2",
+                  cwd=tmp_path, env={STALL_AFTER_CLAIM: str(claimed)})
+    survivor = Mock(free_port(), "--store", store, "--shutdown-grace", "1",
+                    *(("--workers", "2") if kind.startswith("sqlite") else ()), cwd=tmp_path)
+    try:
+        job = call(victim.start().url + V6, _body(webhook=receiver.url))[1]
+        assert job["status"] == "processing", job
+        pid, *ids = wait_for(lambda: claimed.exists() and claimed.read_text().split(),
+                             "the victim's claim")
+        assert ids == [str(job["id"])]
+        os.kill(int(pid), signal.SIGKILL)
+        assert victim.process is not None and victim.process.wait(timeout=START) == -9
+        survivor.start()
+        wait_for(lambda: [e for e in _journal(survivor) if e["kind"] == "webhook"],
+                 "the webhook, sent by the survivor")
+        assert receiver.ids() == [job["id"]]  # sent once, by the survivor
+        hooks = [e for e in _journal(survivor) if e["kind"] == "webhook"]
+        assert [(e["job"], e["outcome"]) for e in hooks] == [(job["id"], "delivered")]
+    finally:
+        victim.stop()
+        survivor.stop()
 
 
 @pytest.mark.parametrize("workers", [1, 2])
