@@ -13,6 +13,11 @@ larger than `INLINE_PIXELS` in a bounded pool of that many child processes at lo
 (`RENDER_NICE`), so big images never take the API's event loop or its share of the CPU, and
 at most that many are being drawn at once (the memory a render needs is bounded by it). One
 image asked for by several requests at once is rendered once.
+
+The cache is each process's own, never in the shared store (`mockserver.jobs.Store`): an image
+is a function of its key, so a mock that did not draw it draws the same bytes (no correctness
+issue), while sharing the PNGs themselves would put up to `CACHE_BYTES` per mock through Redis
+or SQLite, and sharing only the keys would tell a mock nothing it could serve.
 """
 
 from __future__ import annotations
