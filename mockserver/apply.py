@@ -121,8 +121,10 @@ class Applier:
         payload = bodies.webhook(job)
 
         def report(outcome: dict[str, Any]) -> None:
-            self._journal.add(Delivery.of(job.id, outcome, job.scope))
-            leases.done(job.id)
+            try:
+                self._journal.add(Delivery.of(job.id, outcome, job.scope))
+            finally:
+                leases.recorded(job.id, outcome)
 
         self.webhooks.send(job.webhook, payload, report)
         return True

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from mockserver import limits
 from mockserver.jobs import DueLike
+from mockserver.webhooks import SHUTTING_DOWN
 
 #: Seconds a lease lasts (renewed by its live holder every third of it).
 LEASE_SECONDS = limits.WEBHOOK_LEASE_SECONDS
@@ -79,6 +81,17 @@ class Leases:
             with self._lock:
                 self._held.discard(job_id)
             self.scheduled.done(job_id)
+
+    def recorded(self, job_id: int, outcome: Mapping[str, Any]) -> None:
+        """The delivery's outcome is journaled: the entry goes, unless this mock dropped the
+        delivery because it is stopping (then the lease is left to expire, and another mock,
+        or this one restarted, sends the webhook)."""
+        if self.shared and outcome.get("outcome") == "dropped" and \
+                outcome.get("reason") == SHUTTING_DOWN:
+            with self._lock:
+                self._held.discard(job_id)
+            return
+        self.done(job_id)
 
     def renew(self, now: float) -> None:
         """Extend the leases still held, every third of a lease."""

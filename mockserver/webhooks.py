@@ -37,6 +37,9 @@ ATTEMPTS = limits.WEBHOOK_ATTEMPTS
 QUEUE_SIZE = limits.WEBHOOK_QUEUE
 
 Report = Callable[[dict[str, Any]], None]
+#: The reason a delivery is dropped by a sender that is closing (a shared store's other mocks
+#: send it once its lease expires: `mockserver.leases`).
+SHUTTING_DOWN = "the mock is shutting down"
 
 
 class WebhookSender(Protocol):
@@ -146,7 +149,7 @@ class ThreadedSender:
 
     def send(self, url: str, payload: dict[str, Any], report: Report) -> None:
         host = _receiver(url)
-        reason = "the mock is shutting down"
+        reason = SHUTTING_DOWN
         with self._lock:
             if self._closing:
                 dropped = True

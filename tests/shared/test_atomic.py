@@ -25,6 +25,7 @@ from mockserver import Engine, MemoryStore, MockConfig, SqliteStore
 from mockserver.jobs import Store, StoreFull
 from mockserver.leases import LEASE_SECONDS
 from mockserver.redis_store import RedisStore
+from mockserver.webhooks import ThreadedSender
 from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body
 from tests.mockserver.test_jobs import _job
 
@@ -187,6 +188,23 @@ def test_a_webhook_whose_holder_died_is_sent_by_another_mock(
     assert b.run_due() == 0 and _ids(other) == [job["id"]]  # recorded: never again
     entries = [e for e in b.journal.entries() if e["kind"] == "webhook"]
     assert [e["job"] for e in entries] == [job["id"]]
+
+
+@pytest.mark.parametrize("stores", ["sqlite", "redis"], indirect=True)
+def test_a_webhook_dropped_by_a_stopping_mock_is_sent_by_another(
+        stores: Callable[[], Store]) -> None:
+    clock = FakeClock()
+    stopping, other = ThreadedSender(), RecordingSender()
+    stopping.close()  # SIGTERM: what it is handed now is dropped (and journaled as such)
+    a = _engine(stores(), clock, stopping, queue="always", eta=1.0)
+    b = _engine(stores(), clock, other)
+    job = _post(a, V6, body(webhook="http://127.0.0.1:9/hook"))[1]
+    clock.advance(1.0)
+    assert a.run_due() == 1
+    assert [e["outcome"] for e in a.journal.entries() if e["kind"] == "webhook"] == ["dropped"]
+
+    clock.advance(LEASE_SECONDS)
+    assert b.run_due() == 1 and _ids(other) == [job["id"]]
 
 
 @pytest.mark.parametrize("stores", ["sqlite", "redis"], indirect=True)
