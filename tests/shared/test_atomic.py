@@ -24,6 +24,7 @@ import mockserver.engine
 from mockserver import Engine, MemoryStore, MockConfig, SqliteStore
 from mockserver.jobs import Store, StoreFull
 from mockserver.leases import LEASE_SECONDS
+from mockserver.ratelimit import RateLimiter
 from mockserver.redis_store import RedisStore
 from mockserver.webhooks import ThreadedSender
 from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body
@@ -124,6 +125,18 @@ def test_reserve_admits_exactly_the_limit_under_concurrent_workers(
         limiter.release("key", 100.0)
     assert [limiters[1].reserve("key", limit, 101.0) for _ in range(4)] == [None] * 3 + [59]
     assert limiters[2].reserve("key", limit, 100.0 + 60) is None  # the window has slid
+
+
+def test_keys_taken_back_forget_no_other_keys_window() -> None:
+    limiter = RateLimiter(keys=2)
+    for name in ("a", "b"):
+        assert limiter.reserve(name, 1, 0.0) is None
+    for bad in range(5):  # refused before the limit (a bad key): reserved, then taken back
+        assert limiter.reserve(f"bad{bad}", 1, 0.0) is None
+        limiter.release(f"bad{bad}", 0.0)
+
+    assert limiter.reserve("a", 1, 1.0) == 59 and limiter.reserve("b", 1, 1.0) == 59
+    assert len(limiter) == 2
 
 
 @pytest.mark.parametrize("stores", ["memory", "sqlite", "redis"], indirect=True)
