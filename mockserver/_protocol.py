@@ -52,6 +52,13 @@ class _Gathering:
             self._loop.call_soon(self._flush)
         self._pending.append(data)
 
+    def write_whole(self, data: bytes) -> None:
+        """Send a whole response now: nothing to gather it with (nothing else is pending)."""
+        if self._pending:
+            self.write(data)
+        elif not self._transport.is_closing():
+            self._transport.write(data)
+
     def _flush(self) -> None:
         if self._pending:
             data = b"".join(self._pending)
@@ -247,7 +254,7 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
     def _send(self, data: bytes, keep_alive: bool) -> None:
         if self.transport.is_closing():
             return
-        self.transport.write(data)
+        cast(_Gathering, self.transport).write_whole(data)
         if not keep_alive:
             self.transport.close()
         self.on_response_complete()

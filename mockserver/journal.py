@@ -68,7 +68,8 @@ class Record:
                                "path": self.path}
         if self.json_body:
             out["key"] = self.key
-        body: Any = decode(self.body) if type(self.body) is bytes else self.body
+        body: Any = decode(bytes(self.body)) \
+            if isinstance(self.body, bytes | bytearray | memoryview) else self.body
         if isinstance(body, Mapping):
             out["body"] = redact_body(body)
         if self.prefer is not None:
