@@ -80,8 +80,8 @@ class Direct:
         if path.startswith((ADMIN, spec.IMAGES_PREFIX, NAMESPACE_PATH)):
             return None
         config = self.engine.config
-        if config.delay.kind != "none":  # a simulated latency is awaited in the ASGI app
-            return None
+        if config.delay.kind != "none" or self.engine.store.shared:
+            return None  # a simulated latency, a shared store's commit: awaited in the ASGI app
         headers = headers_of(raw)
         if not _NOT_DIRECT.isdisjoint(headers):
             return None

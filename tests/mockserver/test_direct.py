@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+from pathlib import Path
 from collections.abc import Iterator
 
 import pytest
@@ -126,3 +127,10 @@ def test_a_latency_met_on_the_direct_path_is_waited_and_keeps_the_order() -> Non
         [r["outcome"] for r in records] == ["success", "validation"]
     assert answer.index(b'"status":"success"') < answer.index(b"HTTP/1.1", 10)
     assert all(r["latency_ms"] >= 50 for r in records)
+
+
+def test_a_shared_store_takes_the_asgi_app(tmp_path: Path) -> None:
+    _Counting.answered = 0
+    with _served(MockConfig(store=f"sqlite:{tmp_path / 'jobs.db'}"), direct=True) as live:
+        answer = _exchange(live, _post(BODY, close=True))
+    assert answer.startswith(b"HTTP/1.1 200 ") and _Counting.answered == 0
