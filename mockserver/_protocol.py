@@ -74,6 +74,17 @@ class _Gathering:
         return getattr(self._transport, name)
 
 
+class _Held:
+    """A direct answer waiting out a latency, in the place of uvicorn's current cycle: the
+    attributes uvicorn reads and sets on it (a shutdown clears `keep_alive`)."""
+
+    def __init__(self) -> None:
+        self.response_complete = False
+        self.disconnected = False
+        self.keep_alive = True
+        self.message_event = asyncio.Event()
+
+
 def http_protocol() -> Any:
     """What to pass as uvicorn's `http`: this protocol, or "auto" without httptools."""
     return "auto" if HttpToolsProtocol is None else OneWriteHttpToolsProtocol
@@ -245,11 +256,19 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
         head.append(b"\r\n")
         head.append(payload)
         data = b"".join(head)
-        if delay:  # (the latency was set after the head came: the next request waits)
+        if delay:  # (a latency set after the head came): held as an unfinished ASGI cycle
+            held = _Held()  # is, so uvicorn queues the requests behind it in order
+            self.cycle = held  # type: ignore[assignment]
             self.flow.pause_reading()
-            self.loop.call_later(delay, self._send, data, keep_alive)
+            self.loop.call_later(delay, self._send_held, held, data, keep_alive)
         else:
             self._send(data, keep_alive)
+
+    def _send_held(self, held: _Held, data: bytes, keep_alive: bool) -> None:
+        held.response_complete = True
+        if cast(object, self.cycle) is held:  # (else a queued request's cycle took its place)
+            self.cycle = None  # type: ignore[assignment]
+        self._send(data, keep_alive and held.keep_alive)
 
     def _send(self, data: bytes, keep_alive: bool) -> None:
         if self.transport.is_closing():
