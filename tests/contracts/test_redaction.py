@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import html
+import json
+
 import pytest
 
 from contracts import redaction
-from contracts.redaction import REDACTED, redact, redact_body, redact_key, scrub, secrets_in, show
+from contracts.redaction import (
+    MIN_SECRET,
+    REDACTED,
+    Scrubber,
+    redact,
+    redact_body,
+    redact_key,
+    scrub,
+    secrets_in,
+    show,
+)
+from tests.contracts import _leaks
 
 SECRET = "sk-live-0123456789abcdef"
 
@@ -55,3 +69,31 @@ def test_secrets_in_a_body_are_its_secret_fields() -> None:
     assert secrets_in({"key": SECRET, "x-api-key": "k2", "prompt": "p", "apikey": ""}) == \
         (SECRET, "k2")
     assert secrets_in(["not", "a", "mapping"]) == ()
+
+
+def test_scrub_finds_the_key_in_every_encoding_and_cut_short() -> None:
+    """Issue 10: what a backend echoes (raw, JSON-escaped once or twice, URL-, HTML- and
+    base64-encoded at any offset) and a text cut at its limit before it was shown."""
+    key = _leaks.KEY
+    forms = list(_leaks.echoes(key).values())
+    text = " | ".join([*forms, json.dumps(json.dumps(key)), html.escape(f'"{key}"'),
+                       key[:MIN_SECRET + 3], _leaks.echoes(key)["base64"][:12]])
+
+    assert _leaks.revealed(text)
+    shown = scrub(text, [key])
+    assert _leaks.revealed(shown) == [] and key[:MIN_SECRET] not in shown
+    assert shown.count(REDACTED) == len(forms) + 4
+
+
+def test_a_short_key_is_scrubbed_where_it_stands_alone_only() -> None:
+    assert scrub('success: bad key s, "\\u0073", cw==', ["s"]) == \
+        f'success: bad key {REDACTED}, "{REDACTED}", {REDACTED}'
+
+
+def test_a_scrubber_hides_text_and_json_values_and_never_shows_its_secrets() -> None:
+    hide = Scrubber([SECRET, "", None])
+
+    assert hide(f"x {SECRET}") == f"x {REDACTED}"
+    assert hide.value({SECRET: [f"a {SECRET}", 3, None]}) == {REDACTED: [f"a {REDACTED}", 3, None]}
+    assert SECRET not in repr(hide) and bool(hide) and not Scrubber([""])
+    assert Scrubber()("keep me") == "keep me"
