@@ -209,14 +209,15 @@ def scrub(text: str, secrets: Iterable[object], *, keyed: bool = False) -> str:
     return text
 
 
-def scrub_value(value: Any, secrets: Iterable[object]) -> Any:
+def scrub_value(value: Any, secrets: Iterable[object], *, keyed: bool = False) -> Any:
     """A copy of a JSON value with `scrub` applied to every string in it, names included."""
     if isinstance(value, str):
-        return scrub(value, secrets)
+        return scrub(value, secrets, keyed=keyed)
     if isinstance(value, Mapping):
-        return {scrub_value(k, secrets): scrub_value(v, secrets) for k, v in value.items()}
+        return {scrub_value(k, secrets, keyed=keyed): scrub_value(v, secrets, keyed=keyed)
+                for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [scrub_value(v, secrets) for v in value]
+        return [scrub_value(v, secrets, keyed=keyed) for v in value]
     return value
 
 

@@ -17,6 +17,7 @@ from mockserver.decide import Decision, Error, Generate, Pending, Ready, error
 from mockserver.jobs import Job, Store
 from mockserver.journal import Delivery
 from mockserver.response import JSON_HEADERS, MockResponse, dump, json_response
+from mockserver.scopes import owner_of
 from mockserver.timers import Timers
 from mockserver.webhooks import WebhookSender, allowed
 
@@ -90,7 +91,7 @@ class Applier:
             webhook=r.webhook, track_id=r.track_id, warning=bodies.flux_warning(r),
             queued=eta is not None,
             failure=spec.contract().errors["failed"]["message"] if decision.fails else None,
-            scope=scope)
+            scope=scope, owner=owner_of(r.key))
         self.store.put(job, now)
         return job
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from contracts.redaction import redact_body, scrub, secrets_in
+from contracts.redaction import redact_body, scrub, scrub_value, secrets_in
 from mockserver import limits
 
 #: Entries kept, and the bytes they may hold (about): older ones are dropped first.
@@ -67,7 +67,7 @@ class Record:
         if self.json_body:
             out["key"] = self.key
         if self.body is not None:
-            out["body"] = redact_body(self.body)
+            out["body"] = scrub_value(redact_body(self.body), secrets_in(self.body), keyed=True)
         if self.prefer is not None:
             out["prefer"] = self.prefer
         if self.rules is not None:
