@@ -111,8 +111,18 @@ def _escaped(secret: str) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
-@functools.lru_cache(maxsize=64)
 def _encoded(secret: str) -> tuple[str, ...]:
+    """`_forms`, cached for secrets of at most `_CACHED_CHARS` characters only (so the cache
+    never holds more than about 64 x 10 x 256 characters, whatever keys clients send)."""
+    return _cached_forms(secret) if len(secret) <= _CACHED_CHARS else _forms(secret)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_forms(secret: str) -> tuple[str, ...]:
+    return _forms(secret)
+
+
+def _forms(secret: str) -> tuple[str, ...]:
     """The secret's other literal forms, longest first: URL-encoded, HTML-escaped, and
     base64 (standard and URL-safe; whole, unpadded, and, when at least `MIN_SECRET`
     characters long, the part fixed by the secret alone at each of the three offsets a
