@@ -45,7 +45,8 @@ class Target(Sender):
     """Sends requests to one backend, never more than its budget allows.
 
     `.base_url` is the origin, `.key` the key (never in a repr), `.is_mock` whether it is a
-    modelslab-contract mock, `.server` its control when the pytest plugin made it.
+    modelslab-contract mock, `.server` its control when the pytest plugin made it. Its replies
+    are raw; `.scrubber` hides the key in any text about to be shown.
     """
 
     def __init__(self, base_url: str, key: str, budget: Budget | None = None, *,
