@@ -156,41 +156,53 @@ def _token(secret: str) -> re.Pattern[str]:
 
 
 def _replace(text: str, secret: str, marker: str) -> str:
+    """`text` with each run of `secret` replaced: in any of its forms (the longest run where
+    several start at one place), whole or cut short (a text cut at its limit before it was
+    shown) as long as its first `MIN_SECRET` characters are there."""
     if len(secret) < MIN_SECRET:
-        return _token(secret).sub(marker.replace("\\", "\\\\"), text)
-    if secret[:MIN_SECRET] in text or "\\" in text:
-        text = _runs(text, secret, marker, escaped=True)
-    forms = _encoded(secret)
-    for form in forms:  # whole forms first: a variant's head must not cut another one short
-        if form in text:
-            text = text.replace(form, marker)
-    lowered = text.lower()
-    for form in forms:
-        if form[:MIN_SECRET].lower() in lowered:
-            text = _runs(text, form, marker, escaped=False)
-    return text
-
-
-def _runs(text: str, form: str, marker: str, *, escaped: bool) -> str:
-    """`text` with each run of `form` replaced: whole, or cut short (a text cut at its limit
-    before it was shown), as long as its first `MIN_SECRET` characters are there; with
-    `escaped`, each character may also be JSON-escaped, once or more; without, letters match
-    in either case (%2F and %2f alike: hiding a few letters more is harmless)."""
-    head = _escaped(form[:MIN_SECRET]) if escaped else re.compile(re.escape(form[:MIN_SECRET]),
-                                                                  re.IGNORECASE)
+        return _token(secret).sub(lambda _: marker, text)
+    forms = (secret, *_encoded(secret))
+    heads = _heads(tuple(f[:MIN_SECRET] for f in forms))
     pieces = []
     pos = 0
-    while (found := head.search(text, pos)) is not None:
-        end = found.end()
-        for char in form[MIN_SECRET:]:
-            after = _step(text, end, char) if escaped else (
-                end + 1 if text[end:end + 1].lower() == char.lower() else None)
-            if after is None:
-                break
-            end = after
-        pieces += [text[pos:found.start()], marker]
+    while (found := heads.search(text, pos)) is not None:
+        at, end = found.start(), found.end()
+        for index, form in enumerate(forms):
+            end = max(end, _run(text, at, form, escaped=index == 0))
+        pieces += [text[pos:at], marker]
         pos = end
     return "".join(pieces) + text[pos:] if pieces else text
+
+
+@functools.lru_cache(maxsize=64)
+def _heads(heads: tuple[str, ...]) -> re.Pattern[str]:
+    """The first `MIN_SECRET` characters of any form: the secret's own (each character also
+    JSON-escaped), the others as written, letters in either case."""
+    literal = "|".join(re.escape(head) for head in heads[1:])
+    return re.compile(_escaped(heads[0]).pattern + (f"|(?i:{literal})" if literal else ""))
+
+
+def _run(text: str, at: int, form: str, *, escaped: bool) -> int:
+    """Where the run of `form` starting at `at` ends (`at`: none starts there). With
+    `escaped`, each character may also be JSON-escaped, once or more; without, letters match
+    in either case (%2F and %2f alike: hiding a few letters more is harmless)."""
+    head = _escaped(form[:MIN_SECRET]) if escaped else _literal(form[:MIN_SECRET])
+    found = head.match(text, at)
+    if found is None:
+        return at
+    end = found.end()
+    for char in form[MIN_SECRET:]:
+        after = _step(text, end, char) if escaped else (
+            end + 1 if text[end:end + 1].lower() == char.lower() else None)
+        if after is None:
+            break
+        end = after
+    return end
+
+
+@functools.lru_cache(maxsize=256)
+def _literal(head: str) -> re.Pattern[str]:
+    return re.compile(re.escape(head), re.IGNORECASE)
 
 
 def _step(text: str, at: int, char: str) -> int | None:

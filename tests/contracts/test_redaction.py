@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from urllib.parse import quote
 
 import pytest
 
@@ -97,3 +98,12 @@ def test_a_scrubber_hides_text_and_json_values_and_never_shows_its_secrets() -> 
     assert hide.value({SECRET: [f"a {SECRET}", 3, None]}) == {REDACTED: [f"a {REDACTED}", 3, None]}
     assert SECRET not in repr(hide) and bool(hide) and not Scrubber([""])
     assert Scrubber()("keep me") == "keep me"
+
+
+def test_forms_sharing_a_head_are_each_hidden_to_their_end() -> None:
+    """A key and its URL form share their first 10 characters: whichever is in the text, cut
+    short or not, nothing of it is left after the marker."""
+    key = "abcdefghij/klmnop"
+    text = f"{key} | {quote(key, safe='')} | {quote(key, safe='').lower()[:14]} | {key[:12]}"
+
+    assert scrub(text, [key]) == " | ".join([REDACTED] * 4)
