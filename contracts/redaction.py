@@ -161,8 +161,13 @@ def _replace(text: str, secret: str, marker: str) -> str:
     shown) as long as its first `MIN_SECRET` characters are there."""
     if len(secret) < MIN_SECRET:
         return _token(secret).sub(lambda _: marker, text)
-    forms = (secret, *_encoded(secret))
-    heads = _heads(tuple(f[:MIN_SECRET] for f in forms))
+    forms, starts, others = _cached_plan(secret) if len(secret) <= _CACHED_CHARS \
+        else _plan(secret)
+    if starts[0] not in text and "\\" not in text:  # then only another form can be there
+        lowered = text.lower()
+        if not any(start in lowered for start in others):
+            return text
+    heads = _heads(starts)
     pieces = []
     pos = 0
     while (found := heads.search(text, pos)) is not None:
@@ -172,6 +177,17 @@ def _replace(text: str, secret: str, marker: str) -> str:
         pieces += [text[pos:at], marker]
         pos = end
     return "".join(pieces) + text[pos:] if pieces else text
+
+
+def _plan(secret: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The secret's forms, their first `MIN_SECRET` characters, and those of the other forms
+    in lower case (to tell at C speed that a text holds none of them)."""
+    forms = (secret, *_encoded(secret))
+    starts = tuple(f[:MIN_SECRET] for f in forms)
+    return forms, starts, tuple(start.lower() for start in starts[1:])
+
+
+_cached_plan = functools.lru_cache(maxsize=64)(_plan)
 
 
 @functools.lru_cache(maxsize=64)
