@@ -100,13 +100,18 @@ def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
 def _escaped(secret: str) -> re.Pattern[str]:
     """The secret as JSON may write it, once or escaped again (JSON text inside JSON): any
     character as itself or as a \\uXXXX escape, after any run of backslashes ("/" as "\\/",
-    as PHP's json_encode writes it; '"' as '\\"' or '\\\\\\"')."""
-    parts = []
-    for char in secret:
-        form = r"\\*" + re.escape(char)
-        if ord(char) < 0x10000:
-            form += r"|\\+u" + "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c
-                                       for c in f"{ord(char):04x}")
+    as PHP's json_encode writes it; '"' as '\\"' or '\\\\\\"'). Linear whatever the text:
+    a match starts where no backslash is before it, each run of backslashes is taken whole
+    (possessive), and a run of backslashes in the secret is one run in the text."""
+    parts = [r"(?<!\\)"]
+    for run in re.findall(r"\\+|[^\\]", secret):
+        if run[0] == "\\":
+            parts.append(r"\\++")
+            continue
+        form = r"\\*+" + re.escape(run)
+        if ord(run) < 0x10000:
+            form += r"|\\++u" + "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c
+                                        for c in f"{ord(run):04x}")
         parts.append("(?:" + form + ")")
     return re.compile("".join(parts))
 

@@ -107,3 +107,14 @@ def test_forms_sharing_a_head_are_each_hidden_to_their_end() -> None:
     text = f"{key} | {quote(key, safe='')} | {quote(key, safe='').lower()[:14]} | {key[:12]}"
 
     assert scrub(text, [key]) == " | ".join([REDACTED] * 4)
+
+
+def test_a_hostile_key_of_backslashes_is_scrubbed_in_one_pass() -> None:
+    """A client's key and text full of backslashes (the journal scrubs both): each run of
+    backslashes is read once (possessive), so this returns at once instead of trying every
+    way to split the run between the key's characters."""
+    key = "\\" * 7 + "x"
+    text = "\\" * 10_000 + "y " + json.dumps(key)
+
+    assert scrub(text, [key]) == "\\" * 10_000 + f'y "{REDACTED}"'
+    assert scrub("\\" * 10_000, ["s"]) == "\\" * 10_000
