@@ -227,19 +227,17 @@ def _literal(head: str) -> re.Pattern[str]:
 
 
 def _step(text: str, at: int, char: str) -> int | None:
-    """Where `char` ends if it is at `at`, as itself or JSON-escaped (after any run of
-    backslashes, or as a \\uXXXX escape); None if it is not there."""
-    if text.startswith(char, at):
-        return at + 1
+    """Where `char` ends if it is at `at`, as itself or JSON-escaped (after a run of
+    backslashes, taken whole, or as a \\uXXXX escape); None if it is not there. A backslash
+    is a whole run of them, or nothing right after one (its run was taken already)."""
     run = at
     while text.startswith("\\", run):
         run += 1
-    if run == at:
-        return None
-    if char == "\\" or text.startswith(char, run):
-        return run if char == "\\" else run + 1
-    code = f"u{ord(char):04x}"
-    return run + 5 if text[run:run + 5].lower() == code else None
+    if char == "\\":
+        return run if run > at or text[at - 1:at] == "\\" else None
+    if text.startswith(char, run):
+        return run + 1
+    return run + 5 if run > at and text[run:run + 5].lower() == f"u{ord(char):04x}" else None
 
 
 def scrub(text: str, secrets: Iterable[object], *, keyed: bool = False) -> str:

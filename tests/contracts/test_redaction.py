@@ -113,8 +113,9 @@ def test_a_hostile_key_of_backslashes_is_scrubbed_in_one_pass() -> None:
     """A client's key and text full of backslashes (the journal scrubs both): each run of
     backslashes is read once (possessive), so this returns at once instead of trying every
     way to split the run between the key's characters."""
-    key = "\\" * 7 + "x"
+    key = "\\" * 30 + "x"  # main tried 2**30 splits of each run: a read never ended
     text = "\\" * 10_000 + "y " + json.dumps(key)
 
-    assert scrub(text, [key]) == "\\" * 10_000 + f'y "{REDACTED}"'
+    shown = scrub(text, [key])  # (a run of 8 backslashes or more reads as the key cut short)
+    assert shown.endswith(f'y "{REDACTED}"') and "x" not in shown
     assert scrub("\\" * 10_000, ["s"]) == "\\" * 10_000

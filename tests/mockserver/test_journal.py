@@ -89,3 +89,14 @@ def test_a_key_a_request_or_its_answer_echoes_is_hidden_in_every_encoding(mock: 
     assert entry["key"] == redact_key(key) and entry["body"]["key"] == redact_key(key)
     assert redact_key(key) in entry["body"]["negative_prompt"]
     assert _leaks.revealed(json.dumps(entry)) == []
+
+
+def test_a_hostile_key_of_backslashes_does_not_hang_the_journal(mock: Mock) -> None:
+    """Issue 10 (hostile input): a key of 30 backslashes and a prompt of backslashes (echoed,
+    JSON-escaped, in the answer) once made reading the journal try 2**30 ways to match each
+    run: the admin API's journal and the dashboard hung. Now the entry reads at once."""
+    key = "\\" * 30 + "x"
+    mock.post(V6, {"key": key, "model_id": "m", "prompt": "\\" * 200})
+
+    (entry,) = mock.engine.journal.entries()
+    assert entry["status"] == 200 and key not in json.dumps(entry)
