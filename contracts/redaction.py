@@ -105,8 +105,8 @@ def _escaped(secret: str) -> re.Pattern[str]:
     (possessive), and a run of backslashes in the secret is one run in the text."""
     parts = [r"(?<!\\)"]
     for run in re.findall(r"\\+|[^\\]", secret):
-        if run[0] == "\\":
-            parts.append(r"\\++")
+        if run[0] == "\\":  # backslashes as themselves or \\u005c, not the \\ of an escape
+            parts.append(r"(?:\\++u005[cC]|\\+(?=\\u[0-9a-fA-F]{4})|\\++(?!u[0-9a-fA-F]{4}))++")
             continue
         form = r"\\*+" + re.escape(run)
         if ord(run) < 0x10000:
@@ -230,14 +230,36 @@ def _step(text: str, at: int, char: str) -> int | None:
     """Where `char` ends if it is at `at`, as itself or JSON-escaped (after a run of
     backslashes, taken whole, or as a \\uXXXX escape); None if it is not there. A backslash
     is a whole run of them, or nothing right after one (its run was taken already)."""
+    if char == "\\":
+        return _backslashes(text, at)
     run = at
     while text.startswith("\\", run):
         run += 1
-    if char == "\\":
-        return run if run > at or text[at - 1:at] == "\\" else None
     if text.startswith(char, run):
         return run + 1
     return run + 5 if run > at and text[run:run + 5].lower() == f"u{ord(char):04x}" else None
+
+
+def _backslashes(text: str, at: int) -> int | None:
+    """Where the backslashes at `at` end (as themselves or \\u005c, leaving the backslash
+    of another escape), or `at` right after backslashes taken already; else None."""
+    end = at
+    while True:
+        run = end
+        while text.startswith("\\", run):
+            run += 1
+        if run == end:
+            break
+        if text[run:run + 5].lower() == "u005c":
+            end = run + 5
+            continue
+        escape = _ESCAPE.match(text, run)
+        end = run - 1 if escape is not None else run
+        break
+    return end if end > at or text[at - 1:at] in ("\\", "c", "C") else None
+
+
+_ESCAPE = re.compile("u[0-9a-fA-F]{4}")
 
 
 def scrub(text: str, secrets: Iterable[object], *, keyed: bool = False) -> str:

@@ -119,3 +119,25 @@ def test_a_hostile_key_of_backslashes_is_scrubbed_in_one_pass() -> None:
     shown = scrub(text, [key])  # (a run of 8 backslashes or more reads as the key cut short)
     assert shown.endswith(f'y "{REDACTED}"') and "x" not in shown
     assert scrub("\\" * 10_000, ["s"]) == "\\" * 10_000
+
+
+def test_random_keys_are_hidden_in_every_encoding_whole_or_cut() -> None:
+    """300 keys of awkward characters ('"', '\\', '/', '+', '%', '&', 'é'), each in one of
+    its encodings, whole or cut short: no decoding of the text shown reads the key (or its 8
+    its first characters)."""
+    import base64
+    import random
+
+    rng = random.Random(10)
+    chars = 'abcdefXYZ0123456789-_/+="\\ é.%&<>'
+    for _ in range(300):
+        key = "".join(rng.choice(chars) for _ in range(rng.randint(10, 40)))
+        forms = [key, json.dumps(key)[1:-1], json.dumps(json.dumps(key))[1:-1],
+                 json.dumps(key).replace("/", "\\/")[1:-1], _leaks.unicode_escaped(key),
+                 quote(key, safe=""), html.escape(key), base64.b64encode(key.encode()).decode(),
+                 base64.urlsafe_b64encode(b"a" + key.encode()).decode()]
+        form = rng.choice(forms)
+        cut = rng.random() < 0.3
+        shown = scrub(f"before {form[:len(form) * 3 // 4] if cut else form} after", [key])
+        assert _leaks.revealed(shown, key, key[:MIN_SECRET]) == [], \
+            (key, form, shown)
