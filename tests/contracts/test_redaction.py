@@ -123,8 +123,8 @@ def test_a_hostile_key_of_backslashes_is_scrubbed_in_one_pass() -> None:
 
 def test_random_keys_are_hidden_in_every_encoding_whole_or_cut() -> None:
     """300 keys of awkward characters ('"', '\\', '/', '+', '%', '&', 'é'), each in one of
-    its encodings, whole or cut short: no decoding of the text shown reads the key (or its 8
-    its first characters)."""
+    its encodings, whole or cut short: no decoding of the text shown reads the key, or its
+    first 8 characters."""
     import base64
     import random
 
