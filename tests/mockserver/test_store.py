@@ -117,16 +117,16 @@ def test_namespaces_keep_jobs_journal_settings_and_resets_apart(store: Store) ->
     fetch = f"/api/v6/images/fetch/{job['id']}"
 
     assert job["status"] == "success" and queued["status"] == "processing"
-    assert _post(engine, fetch, {"key": "k"}, **a)["status"] == "success"
-    assert _post(engine, fetch, {"key": "k"}, **b)["status"] == "error"  # not b's job
-    assert _post(engine, fetch, {"key": "k"})["status"] == "error"  # nor the shared one's
+    assert _post(engine, fetch, {"key": "test-key"}, **a)["status"] == "success"
+    assert _post(engine, fetch, {"key": "test-key"}, **b)["status"] == "error"  # not b's job
+    assert _post(engine, fetch, {"key": "test-key"})["status"] == "error"  # nor the shared one's
     seen = json.loads(engine.handle("GET", "/__mock/journal", b, b"", ORIGIN).body)
     assert [(e["path"], e.get("job")) for e in seen["entries"]] == \
         [(V6, queued["id"]), (fetch, None)]
     assert engine.config.queue == "never"  # b's settings are b's
 
     engine.handle("POST", "/__mock/reset", b, b"", ORIGIN)
-    assert _post(engine, fetch, {"key": "k"}, **a)["status"] == "success"  # a runs on
+    assert _post(engine, fetch, {"key": "test-key"}, **a)["status"] == "success"  # a runs on
     assert json.loads(engine.handle("GET", "/__mock/journal", b, b"", ORIGIN).body) == \
         {"entries": []}
     assert _post(engine, V6, body(), **b)["status"] == "success"  # b's settings reset
@@ -165,9 +165,9 @@ def test_a_namespace_in_the_path_carries_into_the_links() -> None:
     fetch = str(answer["fetch_result"])
 
     assert fetch.startswith(ORIGIN + "/__ns/run-1/")
-    assert _post(engine, fetch.removeprefix(ORIGIN), {"key": "k"})["status"] == "processing"
+    assert _post(engine, fetch.removeprefix(ORIGIN), {"key": "test-key"})["status"] == "processing"
     assert _post(engine, fetch.removeprefix(ORIGIN + "/__ns/run-1"),
-                 {"key": "k"})["status"] == "error"
+                 {"key": "test-key"})["status"] == "error"
     refused = engine.handle("POST", "/__ns/bad%20name/api/v6/images/text2img", {}, b"{}",
                             ORIGIN)
     assert refused.status == 400
