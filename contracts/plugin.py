@@ -17,6 +17,7 @@ import pytest
 
 from contracts._plugin_marker import marker_settings, namespaced, refuse_unknown
 from contracts._plugin_options import INI, OPTIONS, Options, XdistHooks
+from contracts._plugin_reports import scrub_report
 from contracts.client import BudgetExhausted, SharedBudget
 from contracts.control import NotAMock
 from contracts.redaction import Scrubber
@@ -134,20 +135,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     report = yield
     key = item.config.stash[OPTIONS].key
     if key and (report.longrepr is not None or report.sections):
-        _scrub_report(report, Scrubber((key,)))
+        scrub_report(report, Scrubber((key,)))
     return report
-
-
-def _scrub_report(report: pytest.TestReport, hide: Scrubber) -> None:
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
-        report.longrepr = (longrepr[0], longrepr[1], hide(str(longrepr[2])))
-    elif longrepr is not None:
-        text = str(longrepr)
-        shown = hide(text)
-        if shown != text:
-            report.longrepr = shown
-    report.sections = [(title, hide(content)) for title, content in report.sections]
 
 
 def _outcome(item: pytest.Item, exc: BudgetExhausted | NotAMock) -> None:

@@ -275,7 +275,8 @@ def test_a_redis_store_full_of_unfinished_jobs_refuses_new_work_as_the_api_does(
         answers = [_post(engine, V6, body(prompt=f"job {i} " + "z" * 1000)) for i in range(8)]
         queued = [a for status, a in answers if status == 200]
         refused = engine.handle("POST", V6, {"content-type": "application/json"},
-                                json.dumps(body(prompt="one too many")).encode(), ORIGIN)
+                                json.dumps(body(prompt="one too many " + "z" * 1000)).encode(),
+                                ORIGIN)
 
         assert 1 <= len(queued) < 8 and refused.status == 429
         assert refused.json()["message"].startswith("Rate limit exceeded")
