@@ -83,16 +83,41 @@ def test_queued_webhooks_fire_after_a_restart_exactly_once(tmp_path: Path) -> No
     assert tracks == list(range(20))  # all of them, each once across the two workers
 
 
-def test_a_sqlite_store_is_bounded_in_bytes(tmp_path: Path) -> None:
+def test_a_sqlite_store_is_bounded_in_bytes_after_every_insert(tmp_path: Path) -> None:
+    # It used to sum the table every 1,024 inserts: up to ~1.2 MB over a 200 KB bound.
     store = SqliteStore(tmp_path / "s.sqlite", max_jobs=10_000, max_bytes=200_000)
+    held = []
     try:
-        for _ in range(2 * SqliteStore.BYTES_EVERY):
-            store.put(_job(store.new_id(0.0), prompt="x" * 1000), 0.0)
-        stored = store._db.one("SELECT SUM(size), COUNT(*) FROM jobs")
+        for _ in range(600):
+            job_id = store.new_id(0.0)
+            store.put(_job(job_id, prompt="x" * 1000), 0.0)
+            held.append(store._db.one("SELECT SUM(size), COUNT(*) FROM jobs"))
+        total = store.bytes
+        newest = store.get(job_id, 0.0)
     finally:
         store.close()
 
-    assert stored[0] <= 200_000 + SqliteStore.BYTES_EVERY * 1200 and stored[1] < 2048
+    assert max(size for size, _ in held) <= 200_000
+    assert total == held[-1][0] and 150 <= held[-1][1] < 200  # the oldest dropped, only
+    assert newest is not None and newest.prompt == "x" * 1000
+
+
+def test_a_sqlite_journal_is_bounded_in_bytes(tmp_path: Path) -> None:
+    # It was bounded by entries only: 1,000 answers of 60 KB each held ~60 MB.
+    store = SqliteStore(tmp_path / "s.sqlite")
+    store.journal.max_bytes = 100_000
+    engine = _engine(store)
+    try:
+        for _ in range(100):
+            _post(engine, V6, body(prompt="y" * 5000))
+        entries = store.journal.entries()
+        kept = store.journal.bytes
+        summed = store._db.one("SELECT SUM(size) FROM journal")[0]
+    finally:
+        engine.close()
+
+    assert kept == summed <= 100_000 and 10 <= len(entries) < 100
+    assert entries[-1]["seq"] == 100 and entries[-1]["outcome"] == "success"
 
 
 def test_a_memory_store_is_bounded_in_bytes() -> None:
