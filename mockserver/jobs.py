@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 from contextlib import AbstractContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -207,6 +208,11 @@ class Store(Protocol):
         ...
 
 
+#: Set by an adapter that awaits `Engine.settle()` before it answers: a shared store may then
+#: leave a request's writes to one commit for the requests of the same event-loop turn
+#: (`SqliteStore.commit`), instead of committing each request alone. No request is answered
+#: before its writes are committed.
+GROUP_COMMIT: ContextVar[bool] = ContextVar("GROUP_COMMIT", default=False)
 #: Kept for callers of the jobs-only name.
 JobStore = Store
 #: Namespaces whose settings a store keeps (the oldest forgotten first).

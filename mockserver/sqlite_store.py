@@ -38,7 +38,7 @@ from typing import Any
 
 import orjson
 
-from mockserver.jobs import SCOPES, STORE_BYTES, Job
+from mockserver.jobs import GROUP_COMMIT, SCOPES, STORE_BYTES, Job
 from mockserver.journal import JOURNAL_BYTES, JOURNAL_SIZE, Delivery, Entry, Record
 from mockserver.limits import JOURNAL_PREFER_CHARS
 from mockserver.ratelimit import WINDOW
@@ -83,17 +83,20 @@ CREATE TRIGGER IF NOT EXISTS due_out AFTER DELETE ON due BEGIN
 """
 _TABLES = ("state", "counters", "jobs", "journal", "settings", "hits", "due")
 _STATE = "SELECT job, job_bytes, journal_bytes, pending, webhook FROM state"
-_STAMP = struct.Struct("<q")
+_SHARED = struct.Struct("<q")
 #: What a journal entry counts as besides its data and response (as `journal.Journal`'s).
 _ENTRY = 256
 
 
 class _Db:
-    """One connection, one lock: every part of the store goes through it.
+    """One connection and one in-process lock for every part of the store.
 
-    Writes run in `write()` (a transaction under the cross-process lock); inside one, the
-    `state` row is read once (`state`) and the job just stored is held back (`held`) until
-    another statement or the commit, so that ending it in the same request is no UPDATE."""
+    A request runs in `batch()`: its writes are held back (the job row in `held`, the rest in
+    `deferred`) and written at its end in one transaction under the cross-process lock, so
+    the lock is held for the writes only, never while the request is parsed or answered. An
+    operation that must be atomic across workers (a claim, a rate-limit count, settings)
+    opens that transaction early (`write()`), and the rest of the request joins it.
+    """
 
     def __init__(self, path: str) -> None:
         #: Re-entrant: a batch holds it while the writes inside take it again.
@@ -102,20 +105,29 @@ class _Db:
                                     isolation_level=None, cached_statements=256)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
-        #: The advisory write lock and the shared settings stamp (`{path}-mock`).
+        #: `{path}-mock`: the advisory write lock (flock), the id lock (a POSIX lock on bytes
+        #: 8-15), and in shared memory the settings stamp (bytes 0-7), the id counter (8-15)
+        #: and the due counts as of the newest commit (16-23 pending, 24-31 webhook).
         self._fd = os.open(path + "-mock", os.O_RDWR | os.O_CREAT, 0o600)
-        if os.fstat(self._fd).st_size < _STAMP.size:
-            os.ftruncate(self._fd, _STAMP.size)
-        self.shared = mmap.mmap(self._fd, _STAMP.size)
-        self._depth = 0
-        #: The newest id handed out in this transaction while no job with it is stored yet
-        #: (the jobs' INSERT trigger moves the counter; else the commit writes it).
-        self.owed = 0
-        #: [job, job_bytes, journal_bytes, pending, webhook] while a write holds the lock.
-        self.state: list[int] | None = None
-        #: The job row put in this transaction and not yet written.
+        if os.fstat(self._fd).st_size < _SHARED_BYTES:
+            os.ftruncate(self._fd, _SHARED_BYTES)
+        self.shared = mmap.mmap(self._fd, _SHARED_BYTES)
+        #: Processes hold POSIX locks, not threads: other stores on the file in this process.
+        self._ids = _ID_LOCKS.setdefault(os.path.realpath(path), threading.Lock())
+        self._batch = 0
+        self._txn = False
+        #: Writes were left to a group commit; a commit that lost such writes failed so.
+        self._grouped = False
+        self._lost: BaseException | None = None
+        #: The job row put in this request and not yet written (`finish` marks it).
         self.held: list[Any] | None = None
-        with self.write():
+        #: Other writes of this request, in order: (what, SQL, arguments).
+        self.deferred: list[tuple[str, str, tuple[Any, ...]]] = []
+        #: Run at the end of each write of held-back rows, with (connection, the `state` row's
+        #: job_bytes and journal_bytes, the newest job id written, the newest journal seq).
+        self.bounds: list[Any] = []
+        with self.batch():
+            self.begin()
             conn = self.conn
             if conn.execute("PRAGMA user_version").fetchone()[0] != VERSION:
                 for table in _TABLES:
@@ -124,85 +136,182 @@ class _Db:
             for statement in _SCHEMA.split(";\n"):
                 if statement.strip():
                     conn.execute(statement)
-            stamp = int(conn.execute("SELECT settings FROM state").fetchone()[0])
+            stamp, newest = conn.execute(
+                "SELECT settings, MAX(job, COALESCE((SELECT MAX(id) FROM jobs), 0)) FROM state"
+            ).fetchone()
             if self.stamp() < stamp:  # a new `-mock` file beside an older database
-                _STAMP.pack_into(self.shared, 0, stamp)
+                _SHARED.pack_into(self.shared, 0, stamp)
+            with self._id_lock():
+                if _SHARED.unpack_from(self.shared, 8)[0] < newest:
+                    _SHARED.pack_into(self.shared, 8, newest)
+
+    # -- transactions --------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[None]:
-        """One write transaction around what runs inside (one commit, at its end)."""
+    def batch(self) -> Iterator[None]:
+        """One request: its held-back writes are written, and committed, at its end; or,
+        under `GROUP_COMMIT` and when it opened no transaction, left to `commit()`, which
+        its adapter calls (once for a loop turn's requests) before it answers."""
         with self.lock:
-            if self._depth:  # nested: the outer one commits
-                self._depth += 1
+            if self._batch:  # nested: the outer one commits
+                self._batch += 1
                 try:
                     yield
                 finally:
-                    self._depth -= 1
+                    self._batch -= 1
                 return
+            self._batch = 1
+            try:
+                yield
+            except BaseException:
+                # What it wrote so far is committed (and what other requests left with it).
+                self._batch = 0
+                self.commit()
+                raise
+            self._batch = 0
+            if self._txn or not GROUP_COMMIT.get():
+                self.commit()
+            elif self.held is not None:  # (the next request holds its own job)
+                self.deferred.append(("job", _PUT, tuple(self.held)))
+                self.held = None
+                self._grouped = True
+            elif self.deferred:
+                self._grouped = True
+
+    @property
+    def uncommitted(self) -> bool:
+        """Writes were left to `commit()` (see `batch`)."""
+        return self._grouped
+
+    def commit(self, group: bool = False) -> None:
+        """Write and commit everything held back. `group`: the adapter's commit of the
+        requests it is about to answer; it raises when their writes were lost (a commit by
+        another thread that failed), never answering them as if stored."""
+        with self.lock:
+            if group and self._lost is not None:
+                lost, self._lost = self._lost, None
+                raise lost
+            grouped, self._grouped = self._grouped, False
+            if self.held is None and not self.deferred and not self._txn:
+                return
+            try:
+                self.begin()
+                self.flush(counts=True)
+                self.conn.execute("COMMIT")
+            except BaseException as exc:
+                self.held = None
+                self.deferred = []
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if grouped and not group:
+                    self._lost = exc
+                raise
+            finally:
+                if self._txn:
+                    self._txn = False
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    @property
+    def writing(self) -> bool:
+        """A write transaction is open (this thread's, when it holds `lock`)."""
+        return self._txn
+
+    def begin(self) -> None:
+        """Open the write transaction now (inside a batch; it commits at the batch's end)."""
+        if not self._txn:
             fcntl.flock(self._fd, fcntl.LOCK_EX)
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
-                self._depth = 1
-                try:
-                    yield
-                    self.flush()
-                    if self.owed:
-                        self.conn.execute("UPDATE state SET job = MAX(job, ?)", (self.owed,))
-                    self.conn.execute("COMMIT")
-                except BaseException:
-                    self.held = None
-                    if self.conn.in_transaction:
-                        self.conn.execute("ROLLBACK")
-                    raise
-                finally:
-                    self._depth = 0
-                    self.owed = 0
-                    self.state = None
-            finally:
+            except BaseException:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
+                raise
+            self._txn = True
 
-    def current(self) -> list[int]:
-        """The `state` row, read once per write transaction (it is ours until the commit)."""
-        if self.state is None:
-            self.state = list(self.conn.execute(_STATE).fetchone())
-        return self.state
+    @contextlib.contextmanager
+    def write(self) -> Iterator[None]:
+        """Writes that must be atomic across workers now: in the request's transaction,
+        opened here if it is not yet (or in one of their own outside a request)."""
+        with self.batch():
+            self.begin()
+            self.flush()
+            yield
 
-    def flush(self) -> None:
-        """Write the held job row (before any other statement sees the table)."""
-        held = self.held
+    def later(self, what: str, sql: str, args: tuple[Any, ...]) -> None:
+        """A write that may wait for the end of the request (now, outside one)."""
+        with self.batch():
+            self.deferred.append((what, sql, args))
+            if self._txn:
+                self.flush()
+
+    def flush(self, counts: bool = False) -> None:
+        """Write what was held back (inside the write transaction), then keep the bounds;
+        with `counts`, share the due counts as they will be committed."""
+        held, deferred = self.held, self.deferred
+        if held is None and not deferred and not counts:
+            return
+        self.begin()
+        conn = self.conn
+        job = seq = 0
         if held is not None:
             self.held = None
-            self.conn.execute(
-                "INSERT INTO jobs (id, created, finished, size, data) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET created = excluded.created, size = "
-                "excluded.size, data = excluded.data", held)
+            conn.execute(_PUT, held)
+            job = held[0]
+        if deferred:
+            self.deferred = []
+            for what, sql, args in deferred:
+                cursor = conn.execute(sql, args)
+                if what == "journal":
+                    seq = int(cursor.lastrowid or 0)
+                elif what == "job":
+                    job = max(job, int(args[0]))
+        job_bytes, journal_bytes, pending, webhook = conn.execute(
+            "SELECT job_bytes, journal_bytes, pending, webhook FROM state").fetchone()
+        if job or seq:
+            for keep in self.bounds:
+                keep(conn, job_bytes, journal_bytes, job, seq)
+        # (Due rows change only in write transactions, which all end here: a reader sees
+        # the count of the newest commit, as a read of the table would.)
+        _SHARED.pack_into(self.shared, 16, pending)
+        _SHARED.pack_into(self.shared, 24, webhook)
+
+    def due_count(self, kind: str) -> int:
+        """Queued jobs of `kind` ("pending", "webhook"), from shared memory (no query)."""
+        value: int = _SHARED.unpack_from(self.shared, 16 if kind == "pending" else 24)[0]
+        return value
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def visible(self) -> None:
+        """Make what was held back visible to a read (written: committed by the request it
+        belongs to, or now when outside one)."""
+        if self.held is not None or self.deferred:
+            with self.batch():
+                self.flush()
 
     def one(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
         with self.lock:
-            self.flush()
+            self.visible()
             return self.conn.execute(sql, args).fetchone()
 
     def all(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
         with self.lock:
-            self.flush()
+            self.visible()
             return self.conn.execute(sql, args).fetchall()
 
-    def run(self, sql: str, args: tuple[Any, ...] = ()) -> int:
-        """Execute a write (in a transaction of its own unless in one); the rows changed."""
+    def run(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        """Execute a write now (atomic across workers); the rows it returns."""
         with self.write():
-            self.flush()
-            self.state = None  # what it changes may be in the row (through the triggers)
+            return self.conn.execute(sql, args).fetchall()
+
+    def changed(self, sql: str, args: tuple[Any, ...] = ()) -> int:
+        """Execute a write now; the rows it changed."""
+        with self.write():
             return self.conn.execute(sql, args).rowcount
 
-    def run_all(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
-        """Execute a write that returns rows (`... RETURNING`)."""
-        with self.write():
-            self.flush()
-            self.state = None
-            return self.conn.execute(sql, args).fetchall()
+    # -- shared memory -------------------------------------------------------------------
 
     def stamp(self) -> int:
-        value: int = _STAMP.unpack_from(self.shared, 0)[0]
+        value: int = _SHARED.unpack_from(self.shared, 0)[0]
         return value
 
     def bump(self) -> int:
@@ -211,15 +320,46 @@ class _Db:
         commit lands: the engine compares it with the database's)."""
         db = int(self.conn.execute("SELECT settings FROM state").fetchone()[0])
         stamp = max(db, self.stamp()) + 1
-        _STAMP.pack_into(self.shared, 0, stamp)
+        _SHARED.pack_into(self.shared, 0, stamp)
         self.conn.execute("UPDATE state SET settings = ?", (stamp,))
         return stamp
 
+    @contextlib.contextmanager
+    def _id_lock(self) -> Iterator[None]:
+        with self._ids:
+            fcntl.lockf(self._fd, fcntl.LOCK_EX, 8, 8)
+            try:
+                yield
+            finally:
+                fcntl.lockf(self._fd, fcntl.LOCK_UN, 8, 8)
+
+    def new_id(self) -> int:
+        """The next id from the shared counter (kept by the kernel: a process killed after
+        taking one loses nothing, and the next never repeats it)."""
+        with self._id_lock():
+            value: int = _SHARED.unpack_from(self.shared, 8)[0] + 1
+            _SHARED.pack_into(self.shared, 8, value)
+        return value
+
+    def last_id(self) -> int:
+        value: int = _SHARED.unpack_from(self.shared, 8)[0]
+        return value
+
     def close(self) -> None:
         with self.lock:
+            with contextlib.suppress(sqlite3.Error):
+                self.commit()
             self.conn.close()
             self.shared.close()
             os.close(self._fd)
+
+
+_PUT = ("INSERT INTO jobs (id, created, finished, size, data) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET created = excluded.created, size = excluded.size, "
+        "data = excluded.data")
+#: Per database file: the threads of this process that take an id (see `_Db._id_lock`).
+_ID_LOCKS: dict[str, threading.Lock] = {}
+_SHARED_BYTES = 32
 
 
 def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
@@ -250,15 +390,19 @@ def _decode(kind: str, scope: str, data: bytes, response: bytes | None) -> Entry
     except orjson.JSONDecodeError:  # NaN and the like, written by the stdlib
         fields = json.loads(data)
     if kind == "request":
-        rules = fields[9]
-        return Record(*fields[:9], tuple(rules) if rules is not None else None, fields[10],
-                      response, fields[11], scope)
-    return Delivery(*fields, scope=scope)
+        (when, method, path, status, outcome, json_body, key, body, prefer, rules, job,
+         latency) = fields
+        return Record(when, method, path, status, outcome, json_body, key, body, prefer,
+                      tuple(rules) if rules is not None else None, job, response, latency,
+                      scope)
+    job, url, outcome, attempts, status, error, reason = fields
+    return Delivery(job, url, outcome, attempts, status, error, reason, scope)
 
 
 class SqliteJournal:
-    """The journal in a table: one insert per entry; kept to `size` entries (trimmed every
-    64) and `max_bytes` (on every insert, from the running total)."""
+    """The journal in a table: one insert per entry (written with the request's other writes);
+    kept to `size` entries (trimmed every 64) and `max_bytes` (on every insert, from the
+    running total)."""
 
     def __init__(self, db: _Db, size: int = JOURNAL_SIZE, max_bytes: int = JOURNAL_BYTES
                  ) -> None:
@@ -266,40 +410,31 @@ class SqliteJournal:
         self.size = size
         self.max_bytes = max_bytes
         self._adds = 0
+        db.bounds.append(self._keep)
 
     def add(self, entry: Entry) -> None:
         data, response = _encode(entry)
         size = _ENTRY + len(data) + (len(response) if response is not None else 0)
-        db = self._db
-        with db.write():
-            db.flush()
-            state = db.current()
-            cursor = db.conn.execute(
-                "INSERT INTO journal (kind, scope, job, size, data, response) "
-                "VALUES (?, ?, ?, ?, ?, ?)", (entry.kind, entry.scope, entry.job, size, data,
-                                              response))
-            state[2] += size
-            self._adds += 1
-            if state[2] > self.max_bytes:
-                self._trim_bytes(int(cursor.lastrowid or 0), state)
-            elif self._adds % 64 == 0:
-                db.conn.execute("DELETE FROM journal WHERE seq <= ?",
-                                (int(cursor.lastrowid or 0) - self.size,))
-                db.state = None
+        self._db.later("journal", "INSERT INTO journal (kind, scope, job, size, data, response) "
+                       "VALUES (?, ?, ?, ?, ?, ?)",
+                       (entry.kind, entry.scope, entry.job, size, data, response))
 
-    def _trim_bytes(self, newest: int, state: list[int]) -> None:
-        """Drop the oldest entries until the rest fit in `max_bytes` (the newest stays)."""
-        over = state[2] - self.max_bytes
-        last = None
-        for seq, size in self._db.conn.execute(
-                "SELECT seq, size FROM journal WHERE seq < ? ORDER BY seq", (newest,)):
-            over -= size
-            last = seq
-            if over <= 0:
-                break
-        if last is not None:
-            self._db.conn.execute("DELETE FROM journal WHERE seq <= ?", (last,))
-        self._db.state = None
+    def _keep(self, conn: sqlite3.Connection, job_bytes: int, journal_bytes: int, job: int,
+              seq: int) -> None:
+        if not seq:
+            return
+        self._adds += 1
+        if journal_bytes > self.max_bytes:  # drop the oldest until the rest fit
+            over, last = journal_bytes - self.max_bytes, None
+            for old, size in conn.execute("SELECT seq, size FROM journal WHERE seq < ? "
+                                          "ORDER BY seq", (seq,)):
+                over, last = over - size, old
+                if over <= 0:
+                    break
+            if last is not None:
+                conn.execute("DELETE FROM journal WHERE seq <= ?", (last,))
+        elif self._adds % 64 == 0:
+            conn.execute("DELETE FROM journal WHERE seq <= ?", (seq - self.size,))
 
     @property
     def bytes(self) -> int:
@@ -343,25 +478,28 @@ class SqliteJournal:
 
 
 class SqliteLimiter:
-    """Request times per key name in a table, swept of times past the window every 256."""
+    """Request times per key name in a table, swept of times past the window every 256. A
+    request's look and count are one transaction: workers never both take the last slot."""
 
     def __init__(self, db: _Db) -> None:
         self._db = db
         self._counts = 0
 
     def wait(self, name: str, limit: int, now: float) -> int | None:
-        count, first = self._db.one(
-            "SELECT COUNT(*), MIN(time) FROM (SELECT time FROM hits WHERE name = ? AND "
-            "time > ? ORDER BY time LIMIT ?)", (name, now - WINDOW, limit))
+        db = self._db
+        with db.write():  # (inside a request: its transaction, held until the count)
+            count, first = db.conn.execute(
+                "SELECT COUNT(*), MIN(time) FROM (SELECT time FROM hits WHERE name = ? AND "
+                "time > ? ORDER BY time LIMIT ?)", (name, now - WINDOW, limit)).fetchone()
         if count >= limit:
             return max(1, math.ceil(float(first) + WINDOW - now))
         return None
 
     def count(self, name: str, now: float) -> None:
-        self._db.run("INSERT INTO hits VALUES (?, ?)", (name, now))
+        self._db.later("hit", "INSERT INTO hits VALUES (?, ?)", (name, now))
         self._counts += 1
         if self._counts % 256 == 0:
-            self._db.run("DELETE FROM hits WHERE time <= ?", (now - WINDOW,))
+            self._db.later("hit", "DELETE FROM hits WHERE time <= ?", (now - WINDOW,))
 
     def clear(self) -> None:
         self._db.run("DELETE FROM hits")
@@ -373,26 +511,23 @@ class SqliteDue:
     def __init__(self, db: _Db, kind: str) -> None:
         self._db = db
         self.kind = kind
-        #: Its running count in the `state` row.
-        self._column = 3 if kind == "pending" else 4
         self._pushes = 0
 
     def push(self, due: float, job_id: int, now: float, bound: int) -> None:
-        db = self._db
-        with db.write():
-            db.run("INSERT INTO due VALUES (?, ?, ?) ON CONFLICT (kind, job) DO UPDATE SET "
-                   "due = excluded.due", (self.kind, job_id, due))
-            self._pushes += 1
-            if self._pushes % 64 == 0:
-                db.run("DELETE FROM due WHERE kind = ? AND job <= ?", (self.kind, job_id - bound))
+        self._db.later("due", "INSERT INTO due VALUES (?, ?, ?) ON CONFLICT (kind, job) DO "
+                       "UPDATE SET due = excluded.due", (self.kind, job_id, due))
+        self._pushes += 1
+        if self._pushes % 64 == 0:
+            self._db.later("due", "DELETE FROM due WHERE kind = ? AND job <= ?",
+                           (self.kind, job_id - bound))
 
     def count(self, now: float) -> int:
         return int(self._db.one("SELECT COUNT(*) FROM due WHERE kind = ? AND due > ?",
                                 (self.kind, now))[0])
 
     def pop_due(self, now: float) -> list[int]:
-        rows = self._db.run_all("DELETE FROM due WHERE kind = ? AND due <= ? RETURNING job",
-                                (self.kind, now))
+        rows = self._db.run("DELETE FROM due WHERE kind = ? AND due <= ? RETURNING job",
+                            (self.kind, now))
         return sorted(int(row[0]) for row in rows)
 
     def next(self) -> float | None:
@@ -403,11 +538,12 @@ class SqliteDue:
         self._db.run("DELETE FROM due WHERE kind = ?", (self.kind,))
 
     def __len__(self) -> int:
+        """The running count (the `state` row's, shared at each commit: no query)."""
         db = self._db
         with db.lock:
-            if db._depth:  # inside a request (this thread's: it holds the lock): the running count read with the state row
-                return db.current()[self._column]
-            return int(db.one("SELECT pending, webhook FROM state")[self._column - 3])
+            if db.deferred or db.writing:  # this request's own pushes: not shared yet
+                return int(db.one(f"SELECT {self.kind} FROM state")[0])
+            return db.due_count(self.kind)
 
 
 class SqliteStore:
@@ -426,67 +562,55 @@ class SqliteStore:
         self.ttl = ttl
         self.max_bytes = max_bytes
         self._db = _Db(self.path)
+        self._db.bounds.append(self._keep)
         self.journal = SqliteJournal(self._db)
         self.limiter = SqliteLimiter(self._db)
         self.pending = SqliteDue(self._db, "pending")
         self.scheduled = SqliteDue(self._db, "webhook")
         self._inserts = 0
+        #: The clock's time at the newest `put` (the age bound's "now").
+        self._now = 0.0
 
     def new_id(self, now: float) -> int:
-        db = self._db
-        with db.write():
-            state = db.current()
-            state[0] += 1
-            db.owed = state[0]
-            return state[0]
+        return self._db.new_id()
 
     def last_id(self) -> int:
-        return int(self._db.one("SELECT job FROM state")[0])
+        return self._db.last_id()
 
     def put(self, job: Job, now: float) -> None:
         data = job.to_json().encode()
         db = self._db
-        with db.write():
-            db.flush()
-            state = db.current()
-            # Held: the same request's `finish` marks it without an UPDATE.
+        with db.batch():
+            if db.held is not None:
+                db.flush()
+            # Held back to the end of the request: its `finish` marks it without an UPDATE.
             db.held = [job.id, job.created, 0, len(data), data]
-            state[1] += len(data)  # (its INSERT's trigger adds it in the table)
-            if job.id > state[0]:
-                state[0] = job.id
-            if db.owed <= job.id:
-                db.owed = 0
-            self._inserts += 1
-            if state[1] > self.max_bytes:
+            self._now = now
+            if db._txn:
                 db.flush()
-                self._trim_bytes(job.id, state)
-            if self._inserts % self.SWEEP_EVERY == 0:
-                db.flush()
-                self._sweep(job.id, now)
 
-    def _trim_bytes(self, newest: int, state: list[int]) -> None:
-        """Drop the oldest jobs until the rest fit in `max_bytes` (the newest stays)."""
-        over = state[1] - self.max_bytes
-        last = None
-        for job_id, size in self._db.conn.execute(
-                "SELECT id, size FROM jobs WHERE id < ? ORDER BY id", (newest,)):
-            over -= size
-            last = job_id
-            if over <= 0:
-                break
-        if last is not None:
-            self._db.conn.execute("DELETE FROM jobs WHERE id <= ?", (last,))
-        self._db.state = None
-
-    def _sweep(self, newest: int, now: float) -> None:
-        """The count bound, then the age bound: jobs are stored in id order, which is the
-        order they were made in, so the expired ones are the lowest ids."""
-        conn = self._db.conn
-        conn.execute("DELETE FROM jobs WHERE id <= ?", (newest - self.max_jobs,))
-        conn.execute(
-            "DELETE FROM jobs WHERE id < COALESCE((SELECT id FROM jobs WHERE created > ? "
-            "ORDER BY id LIMIT 1), ?)", (now - self.ttl, newest))
-        self._db.state = None
+    def _keep(self, conn: sqlite3.Connection, job_bytes: int, journal_bytes: int, job: int,
+              seq: int) -> None:
+        """The byte bound on every insert, the count and age bounds every `SWEEP_EVERY`."""
+        if not job:
+            return
+        if job_bytes > self.max_bytes:  # drop the oldest until the rest fit (the newest stays)
+            over, last = job_bytes - self.max_bytes, None
+            for old, size in conn.execute("SELECT id, size FROM jobs WHERE id < ? ORDER BY id",
+                                          (job,)):
+                over, last = over - size, old
+                if over <= 0:
+                    break
+            if last is not None:
+                conn.execute("DELETE FROM jobs WHERE id <= ?", (last,))
+        self._inserts += 1
+        if self._inserts % self.SWEEP_EVERY == 0:
+            # Jobs are stored in id order, the order they were made in: the expired ones
+            # are the lowest ids (a range on the primary key, never a scan).
+            conn.execute("DELETE FROM jobs WHERE id <= ?", (job - self.max_jobs,))
+            conn.execute(
+                "DELETE FROM jobs WHERE id < COALESCE((SELECT id FROM jobs WHERE created > ? "
+                "ORDER BY id LIMIT 1), ?)", (self._now - self.ttl, job))
 
     def get(self, job_id: int, now: float) -> Job | None:
         row = self._db.one("SELECT data, finished, created FROM jobs WHERE id = ?", (job_id,))
@@ -496,20 +620,21 @@ class SqliteStore:
 
     def finish(self, job_id: int) -> bool:
         db = self._db
-        with db.write():
+        with db.lock:
             held = db.held
-            if held is not None and held[0] == job_id:
+            if held is not None and held[0] == job_id:  # stored in this request: ours
                 if held[2]:
                     return False
                 held[2] = 1
                 return True
-            return db.run("UPDATE jobs SET finished = 1 WHERE id = ? AND finished = 0",
-                          (job_id,)) == 1
+            return db.changed("UPDATE jobs SET finished = 1 WHERE id = ? AND finished = 0",
+                              (job_id,)) == 1
 
     def settings(self) -> tuple[int, dict[str, str]]:
-        with self._db.lock:
-            conn = self._db.conn
-            self._db.flush()
+        db = self._db
+        with db.lock:
+            db.visible()
+            conn = db.conn
             if conn.in_transaction:
                 return self._read_settings(conn)
             conn.execute("BEGIN")
@@ -542,13 +667,11 @@ class SqliteStore:
     def clear(self) -> None:
         db = self._db
         with db.write():
-            db.flush()
             for table in ("jobs", "journal", "settings", "hits", "due"):
                 db.conn.execute(f"DELETE FROM {table}")
             db.conn.execute("UPDATE state SET job_bytes = 0, journal_bytes = 0, pending = 0, "
                             "webhook = 0")
             db.bump()
-            db.state = None
 
     def __len__(self) -> int:
         return int(self._db.one("SELECT COUNT(*) FROM jobs")[0])
@@ -562,4 +685,13 @@ class SqliteStore:
         self._db.close()
 
     def batch(self) -> AbstractContextManager[None]:
-        return self._db.write()
+        return self._db.batch()
+
+    @property
+    def uncommitted(self) -> bool:
+        """Requests left their writes to `commit()` (under `jobs.GROUP_COMMIT`)."""
+        return self._db.uncommitted
+
+    def commit(self) -> None:
+        """Commit the writes requests left (one transaction); raises when they were lost."""
+        self._db.commit(group=True)
