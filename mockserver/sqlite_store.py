@@ -238,9 +238,12 @@ class _Db:
 
     def later(self, what: str, sql: str, args: tuple[Any, ...]) -> None:
         """A write that may wait for the end of the request (now, outside one)."""
-        with self.batch():
-            self.deferred.append((what, sql, args))
-            if self._txn:
+        with self.lock:
+            if self._batch and not self._txn:  # the common case: held back
+                self.deferred.append((what, sql, args))
+                return
+            with self.batch():
+                self.deferred.append((what, sql, args))
                 self.flush()
 
     def flush(self, counts: bool = False) -> None:
@@ -336,9 +339,13 @@ class _Db:
     def new_id(self) -> int:
         """The next id from the shared counter (kept by the kernel: a process killed after
         taking one loses nothing, and the next never repeats it)."""
-        with self._id_lock():
-            value: int = _SHARED.unpack_from(self.shared, 8)[0] + 1
-            _SHARED.pack_into(self.shared, 8, value)
+        with self._ids:
+            fcntl.lockf(self._fd, fcntl.LOCK_EX, 8, 8)
+            try:
+                value: int = _SHARED.unpack_from(self.shared, 8)[0] + 1
+                _SHARED.pack_into(self.shared, 8, value)
+            finally:
+                fcntl.lockf(self._fd, fcntl.LOCK_UN, 8, 8)
         return value
 
     def last_id(self) -> int:
@@ -541,7 +548,8 @@ class SqliteDue:
         """The running count (the `state` row's, shared at each commit: no query)."""
         db = self._db
         with db.lock:
-            if db.deferred or db.writing:  # this request's own pushes: not shared yet
+            if db.writing or any(what == "due" for what, _, _ in db.deferred):
+                # (due rows written and not yet committed: not shared yet)
                 return int(db.one(f"SELECT {self.kind} FROM state")[0])
             return db.due_count(self.kind)
 
@@ -580,13 +588,16 @@ class SqliteStore:
     def put(self, job: Job, now: float) -> None:
         data = job.to_json().encode()
         db = self._db
-        with db.batch():
-            if db.held is not None:
-                db.flush()
-            # Held back to the end of the request: its `finish` marks it without an UPDATE.
-            db.held = [job.id, job.created, 0, len(data), data]
+        with db.lock:
             self._now = now
-            if db._txn:
+            row = [job.id, job.created, 0, len(data), data]
+            if db.held is None and db._batch and not db._txn:
+                # Held back to the end of the request: its `finish` marks it, no UPDATE.
+                db.held = row
+                return
+            with db.batch():
+                db.flush()
+                db.held = row
                 db.flush()
 
     def _keep(self, conn: sqlite3.Connection, job_bytes: int, journal_bytes: int, job: int,
