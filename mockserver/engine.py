@@ -234,7 +234,7 @@ class Engine:
                 loop = asyncio.get_running_loop()
                 waiter = self._waiter = loop.create_future()
                 loop.call_soon(self._commit_group)
-            await asyncio.shield(waiter)
+            await waiter  # (shared by the turn's requests: cancelled only at shutdown)
         return response
 
     def _commit_group(self) -> None:
@@ -243,9 +243,11 @@ class Engine:
         try:
             self.store.commit()  # type: ignore[attr-defined]
         except Exception as exc:  # the group's requests fail: their writes are not stored
-            waiter.set_exception(exc)
+            if not waiter.done():
+                waiter.set_exception(exc)
         else:
-            waiter.set_result(None)
+            if not waiter.done():
+                waiter.set_result(None)
 
     def _api(self, route: handler.Route, method: str, headers: Mapping[str, str], body: bytes,
              origin: str, query: str = "") -> MockResponse:

@@ -31,13 +31,14 @@ import os
 import sqlite3
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from contracts.redaction import SECRET_FIELDS, redact_body, redact_key, scrub, secrets_in
 from mockserver.jobs import GROUP_COMMIT, SCOPES, STORE_BYTES, Job
 from mockserver.journal import JOURNAL_BYTES, JOURNAL_SIZE, Delivery, Entry, Record
 from mockserver.limits import JOURNAL_PREFER_CHARS
@@ -105,6 +106,9 @@ class _Db:
                                     isolation_level=None, cached_statements=256)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
+        # (Some builds default it on: every deleted row zeroed, its pages written again.
+        # Nothing stored here is secret: keys are redacted before they are written.)
+        self.conn.execute("PRAGMA secure_delete=OFF")
         #: `{path}-mock`: the advisory write lock (flock), the id lock (a POSIX lock on bytes
         #: 8-15), and in shared memory the settings stamp (bytes 0-7), the id counter (8-15)
         #: and the due counts as of the newest commit (16-23 pending, 24-31 webhook).
@@ -291,6 +295,16 @@ class _Db:
             with self.batch():
                 self.flush()
 
+    def pending_job(self, job_id: int) -> tuple[bytes, int, float] | None:
+        """(data, finished, created) of a job row held back, if `job_id` is one."""
+        held = self.held
+        if held is not None and held[0] == job_id:
+            return held[4], held[2], held[1]
+        for what, _, args in reversed(self.deferred):
+            if what == "job" and args[0] == job_id:
+                return args[4], args[2], args[1]
+        return None
+
     def one(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
         with self.lock:
             self.visible()
@@ -354,6 +368,8 @@ class _Db:
 
     def close(self) -> None:
         with self.lock:
+            if self.shared.closed:
+                return
             with contextlib.suppress(sqlite3.Error):
                 self.commit()
             self.conn.close()
@@ -370,16 +386,23 @@ _SHARED_BYTES = 32
 
 
 def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
-    """An entry as stored: its fields as JSON, and a request's response body as sent. Bodies
-    are redacted when the journal is read (`Record.to_json`), as in memory."""
+    """An entry as stored: its fields as JSON, and a request's response body. What the file
+    holds is redacted as the journal shows it (keys in their `redact_key` form, the request's
+    secrets scrubbed from the response); the rest of `Record.to_json` runs when it is read."""
     if type(entry) is Record:
         prefer = entry.prefer
         if prefer is not None and len(prefer) > JOURNAL_PREFER_CHARS:
             prefer = prefer[:JOURNAL_PREFER_CHARS] + "..."
+        body, response = entry.body, entry.response
+        if body is not None:
+            secrets = secrets_in(body)
+            body = _redacted(body)
+            if secrets and response is not None:
+                response = scrub(response.decode("utf-8", "replace"), secrets,
+                                 keyed=True).encode()
         fields: list[Any] = [entry.time, entry.method, entry.path, entry.status, entry.outcome,
-                             entry.json_body, entry.key, entry.body, prefer, entry.rules,
+                             entry.json_body, entry.key, body, prefer, entry.rules,
                              entry.job, entry.latency_ms]
-        response = entry.response
     else:
         assert isinstance(entry, Delivery)
         fields = [entry.job, entry.url, entry.outcome, entry.attempts, entry.status,
@@ -391,7 +414,20 @@ def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
         return json.dumps(fields, separators=(",", ":")).encode(), response
 
 
-def _decode(kind: str, scope: str, data: bytes, response: bytes | None) -> Entry:
+def _redacted(body: Mapping[str, Any]) -> dict[str, Any]:
+    """`redact_body`, with a fast path for the usual flat body (no object or list inside)."""
+    out = {}
+    for name, value in body.items():
+        kind = type(value)
+        if kind is dict or kind is list or not isinstance(name, str):
+            return redact_body(body)
+        out[name] = redact_key(value) if name.lower() in SECRET_FIELDS else value
+    return out
+
+
+def _decode(kind: str, scope: str, seq: int, data: bytes, response: bytes | None
+            ) -> dict[str, Any]:
+    """A stored entry as the journal shows it (`to_json`)."""
     try:
         fields = orjson.loads(data)
     except orjson.JSONDecodeError:  # NaN and the like, written by the stdlib
@@ -399,11 +435,14 @@ def _decode(kind: str, scope: str, data: bytes, response: bytes | None) -> Entry
     if kind == "request":
         (when, method, path, status, outcome, json_body, key, body, prefer, rules, job,
          latency) = fields
-        return Record(when, method, path, status, outcome, json_body, key, body, prefer,
-                      tuple(rules) if rules is not None else None, job, response, latency,
-                      scope)
+        shown = Record(when, method, path, status, outcome, json_body, key, None, prefer,
+                       tuple(rules) if rules is not None else None, job, response, latency,
+                       scope).to_json(seq)
+        if body is not None:  # stored redacted: not redacted again (a second hash)
+            shown["body"] = body
+        return shown
     job, url, outcome, attempts, status, error, reason = fields
-    return Delivery(job, url, outcome, attempts, status, error, reason, scope)
+    return Delivery(job, url, outcome, attempts, status, error, reason, scope).to_json(seq)
 
 
 class SqliteJournal:
@@ -448,24 +487,22 @@ class SqliteJournal:
         """What the kept entries are counted as, in bytes."""
         return int(self._db.one("SELECT journal_bytes FROM state")[0])
 
-    def _rows(self, where: str, args: tuple[Any, ...]) -> list[tuple[int, Entry]]:
+    def _rows(self, where: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
         rows = self._db.all(
             "SELECT seq, kind, scope, data, response FROM journal WHERE seq > "
             f"(SELECT COALESCE(MAX(seq), 0) FROM journal) - ?1 AND {where} ORDER BY seq",
             (self.size, *args))
-        return [(seq, _decode(kind, scope, data, response))
+        return [_decode(kind, scope, seq, data, response)
                 for seq, kind, scope, data, response in rows]
 
     def entries(self, kind: str | None = None, scope: str | None = None,
                 after: int = 0) -> list[dict[str, Any]]:
-        rows = self._rows("seq > ?2 AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR "
+        return self._rows("seq > ?2 AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR "
                           "scope = ?4)", (after, kind, scope))
-        return [entry.to_json(seq) for seq, entry in rows]
 
     def since(self, seq: int, limit: int) -> list[dict[str, Any]]:
         """The first `limit` entries after number `seq`, oldest first (the dashboard's poll)."""
-        rows = self._rows("seq > ?2 LIMIT ?3", (seq, max(0, limit)))
-        return [entry.to_json(n) for n, entry in rows]
+        return self._rows("seq > ?2 LIMIT ?3", (seq, max(0, limit)))
 
     def jobs(self) -> list[int]:
         """The job ids the entries name, oldest first, once each (nothing decoded)."""
@@ -624,7 +661,14 @@ class SqliteStore:
                 "ORDER BY id LIMIT 1), ?)", (self._now - self.ttl, job))
 
     def get(self, job_id: int, now: float) -> Job | None:
-        row = self._db.one("SELECT data, finished, created FROM jobs WHERE id = ?", (job_id,))
+        db = self._db
+        with db.lock:
+            # A job this process stored and has not written yet (its request, or one of
+            # the same loop turn): read from memory, without writing the rest early.
+            row = db.pending_job(job_id)
+            if row is None:
+                row = db.conn.execute("SELECT data, finished, created FROM jobs WHERE id = ?",
+                                      (job_id,)).fetchone()
         if row is None or row[2] + self.ttl <= now:
             return None
         return Job.from_json(row[0], finished=bool(row[1]))

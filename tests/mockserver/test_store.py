@@ -221,3 +221,18 @@ def test_a_shared_budget_is_never_exceeded_by_several_holders(tmp_path: Path) ->
 
     assert holders[0].total() == 5 == sum(h.used for h in holders)
     assert len(refused) == 25 and all(h.exhausted for h in holders)
+
+
+def test_a_sqlite_store_never_writes_an_api_key(tmp_path: Path, store: Store) -> None:
+    # Journal entries are stored as the journal shows them: the key redacted, and scrubbed
+    # from the response; the file (and its log) never hold it.
+    secret = "sk-live-0123456789abcdef"
+    engine = _engine(store)
+    _post(engine, V6, body(key=secret))
+    shown = engine.journal.entries()
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("state.sqlite*"))
+    engine.close()
+
+    assert secret.encode() not in stored
+    assert secret not in json.dumps(shown)
+    assert shown[-1]["key"] == shown[-1]["body"]["key"] and shown[-1]["key"].startswith("***")
