@@ -1,22 +1,26 @@
 """The SQLite store: one host, several workers, restarts (see `mockserver.jobs.Store`).
 
 WAL mode with `synchronous=NORMAL`: a commit is a write to the log, no fsync, so a committed
-request survives kill -9 of its process (not a power cut). A request to the API is one write
-transaction (`batch`), committed before it is answered, of as few statements as it needs: a
-generation is BEGIN, one read of the `state` row, the job's INSERT (its "finished" mark is
-folded in when the same request ends it), the journal's INSERT, COMMIT.
+request survives kill -9 of its process (not a power cut). No request is answered before its
+writes are committed, and the lock the workers share is held for the writes only:
 
-- One `state` row holds the id counter, the settings' stamp and the running totals (the jobs'
-  and the journal's bytes, the due jobs of each kind), kept exact by triggers, so no bound is
-  ever checked with a scan. Ids come from that counter under the write lock: they never
-  repeat, a reset included.
-- Writers of every process take an advisory lock (`flock` on the `-mock` file beside the
-  database) before SQLite's own: a busy worker waits in the kernel and wakes when the lock is
-  free, instead of in SQLite's busy handler, which sleeps 1, 2, 5 ... ms between retries.
-- The same file maps the settings' stamp (8 bytes, shared memory): `stamp()`, read on every
-  request, is a memory read, not a query.
-- Bounds: jobs by count, bytes and age, the journal by entries and bytes, each kept on insert
-  with range deletes on the primary key (the cost stays flat as the store fills).
+- A request's writes are held back in memory (`_Db.batch`) and written at its end in one
+  transaction: a generation is BEGIN, the job's INSERT (its "finished" mark folded in when
+  the same request ends it), one read of the `state` row, COMMIT. Served (`jobs.GROUP_COMMIT`),
+  the requests of one event-loop turn share that transaction and commit, and each is
+  answered after it; an operation that must be atomic across workers (a claim, a rate-limit
+  count, settings) opens the transaction early and the rest of the request joins it.
+- Writers of every process take an advisory lock (`flock` on `{path}-mock`) before SQLite's:
+  a waiting worker sleeps in the kernel and wakes when the lock is free, instead of in
+  SQLite's busy handler (1, 2, 5 ... ms between retries).
+- `{path}-mock` also maps, in shared memory, the id counter (under a POSIX lock on its bytes:
+  ids never repeat, a reset included), the settings' stamp (`stamp()`, read on every request,
+  is a memory read) and the due counts as of the newest commit.
+- The journal is a ring in shared memory (`{path}-mock-journal`), written under the same lock
+  with the rest of the request: no SQL and no database page per entry.
+- One `state` row holds the running totals (the jobs' bytes, the due jobs of each kind), kept
+  exact by triggers: no bound is checked with a scan. Jobs are bounded by count, bytes and
+  age, kept on insert with range deletes on the primary key (flat as the store fills).
 - Due-job claims are `DELETE ... RETURNING`: two workers never claim the same job.
 """
 
@@ -40,12 +44,12 @@ import orjson
 
 from contracts.redaction import SECRET_FIELDS, redact_body, redact_key, scrub, secrets_in
 from mockserver.jobs import GROUP_COMMIT, SCOPES, STORE_BYTES, Job
-from mockserver.journal import JOURNAL_BYTES, JOURNAL_SIZE, Delivery, Entry, Record
+from mockserver.journal import JOURNAL_BYTES, JOURNAL_SIZE, RESPONSE_CHARS, Delivery, Entry, Record
 from mockserver.limits import JOURNAL_PREFER_CHARS
 from mockserver.ratelimit import WINDOW
 
 #: The schema's version (`PRAGMA user_version`); older files are rebuilt.
-VERSION = 3
+VERSION = 4
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (
     one INTEGER PRIMARY KEY CHECK (one = 0), job INTEGER NOT NULL, settings INTEGER NOT NULL,
@@ -61,13 +65,6 @@ CREATE TRIGGER IF NOT EXISTS jobs_up AFTER UPDATE OF size ON jobs BEGIN
     UPDATE state SET job_bytes = job_bytes + NEW.size - OLD.size; END;
 CREATE TRIGGER IF NOT EXISTS jobs_out AFTER DELETE ON jobs BEGIN
     UPDATE state SET job_bytes = job_bytes - OLD.size; END;
-CREATE TABLE IF NOT EXISTS journal (
-    seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, scope TEXT NOT NULL, job INTEGER,
-    size INTEGER NOT NULL, data BLOB NOT NULL, response BLOB);
-CREATE TRIGGER IF NOT EXISTS journal_in AFTER INSERT ON journal BEGIN
-    UPDATE state SET journal_bytes = journal_bytes + NEW.size; END;
-CREATE TRIGGER IF NOT EXISTS journal_out AFTER DELETE ON journal BEGIN
-    UPDATE state SET journal_bytes = journal_bytes - OLD.size; END;
 CREATE TABLE IF NOT EXISTS settings (scope TEXT PRIMARY KEY, record TEXT NOT NULL,
     stamp INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS hits (name TEXT NOT NULL, time REAL NOT NULL);
@@ -127,6 +124,8 @@ class _Db:
         self.held: list[Any] | None = None
         #: Other writes of this request, in order: (what, SQL, arguments).
         self.deferred: list[tuple[str, str, tuple[Any, ...]]] = []
+        #: The journal's ring (`SqliteJournal`), written by `flush`.
+        self.ring: Any = None
         #: Run at the end of each write of held-back rows, with (connection, the `state` row's
         #: job_bytes and journal_bytes, the newest job id written, the newest journal seq).
         self.bounds: list[Any] = []
@@ -198,6 +197,17 @@ class _Db:
             grouped, self._grouped = self._grouped, False
             if self.held is None and not self.deferred and not self._txn:
                 return
+            if self.held is None and not self._txn and \
+                    all(what == "ring" for what, _, _ in self.deferred):
+                # Only journal entries (a fetch's): no SQL, so no SQLite transaction.
+                deferred, self.deferred = self.deferred, []
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+                try:
+                    for _, _, args in deferred:
+                        self.ring.write(args[0])
+                finally:
+                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+                return
             try:
                 self.begin()
                 self.flush(counts=True)
@@ -214,6 +224,19 @@ class _Db:
                 if self._txn:
                     self._txn = False
                     fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def shared_lock(self) -> Iterator[None]:
+        """The write lock shared (for reading what is written under it, e.g. the journal)."""
+        with self.lock:
+            if self._txn:  # ours, held exclusively
+                yield
+                return
+            fcntl.flock(self._fd, fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     @property
     def writing(self) -> bool:
@@ -266,14 +289,15 @@ class _Db:
         if deferred:
             self.deferred = []
             for what, sql, args in deferred:
-                cursor = conn.execute(sql, args)
-                if what == "journal":
-                    seq = int(cursor.lastrowid or 0)
-                elif what == "job":
+                if what == "ring":
+                    self.ring.write(args[0])
+                    continue
+                conn.execute(sql, args)
+                if what == "job":
                     job = max(job, int(args[0]))
         job_bytes, journal_bytes, pending, webhook = conn.execute(
             "SELECT job_bytes, journal_bytes, pending, webhook FROM state").fetchone()
-        if job or seq:
+        if job:
             for keep in self.bounds:
                 keep(conn, job_bytes, journal_bytes, job, seq)
         # (Due rows change only in write transactions, which all end here: a reader sees
@@ -446,79 +470,173 @@ def _decode(kind: str, scope: str, seq: int, data: bytes, response: bytes | None
 
 
 class SqliteJournal:
-    """The journal in a table: one insert per entry (written with the request's other writes);
-    kept to `size` entries (trimmed every 64) and `max_bytes` (on every insert, from the
-    running total)."""
+    """The journal in shared memory beside the database (`{path}-mock-journal`, a file every
+    worker maps): a ring of `size` index slots and `max_bytes` of entries, oldest overwritten
+    first. An entry is written under the workers' write lock with the request's other writes
+    (no SQL, no page of the database), and read under it; the kernel keeps what a killed
+    process wrote, and the file keeps it across restarts."""
 
-    def __init__(self, db: _Db, size: int = JOURNAL_SIZE, max_bytes: int = JOURNAL_BYTES
-                 ) -> None:
+    def __init__(self, db: _Db, path: str, size: int = JOURNAL_SIZE,
+                 max_bytes: int = JOURNAL_BYTES) -> None:
         self._db = db
         self.size = size
         self.max_bytes = max_bytes
-        self._adds = 0
-        db.bounds.append(self._keep)
+        total = _RING_HEAD + size * _SLOT.size + max_bytes
+        self._fd = os.open(path + "-mock-journal", os.O_RDWR | os.O_CREAT, 0o600)
+        fresh = os.fstat(self._fd).st_size != total
+        if fresh:  # new, or made with other bounds: started again
+            os.ftruncate(self._fd, 0)
+            os.ftruncate(self._fd, total)
+            with contextlib.suppress(OSError):  # blocks now, not at each first write
+                os.posix_fallocate(self._fd, 0, total)
+        self._map = mmap.mmap(self._fd, total)
+        self._data = _RING_HEAD + size * _SLOT.size
+        db.ring = self
+        if fresh:
+            self._reset()
+
+    # -- writing (under the write lock: `_Db.flush`) --------------------------------------
 
     def add(self, entry: Entry) -> None:
-        data, response = _encode(entry)
-        size = _ENTRY + len(data) + (len(response) if response is not None else 0)
-        self._db.later("journal", "INSERT INTO journal (kind, scope, job, size, data, response) "
-                       "VALUES (?, ?, ?, ?, ?, ?)",
-                       (entry.kind, entry.scope, entry.job, size, data, response))
+        self._db.later("ring", "", (_record(entry, self.max_bytes // 4), entry.job))
 
-    def _keep(self, conn: sqlite3.Connection, job_bytes: int, journal_bytes: int, job: int,
-              seq: int) -> None:
-        if not seq:
-            return
-        self._adds += 1
-        if journal_bytes > self.max_bytes:  # drop the oldest until the rest fit
-            over, last = journal_bytes - self.max_bytes, None
-            for old, size in conn.execute("SELECT seq, size FROM journal WHERE seq < ? "
-                                          "ORDER BY seq", (seq,)):
-                over, last = over - size, old
-                if over <= 0:
+    def write(self, record: bytes) -> None:
+        """Append one encoded entry (inside the write lock)."""
+        ring = self._map
+        seq, head = _RING.unpack_from(ring, 0)
+        if seq == 0:  # (a file of zeros)
+            seq = 1
+        length, data = len(record), self.max_bytes
+        at = head % data
+        first = min(length, data - at)
+        ring[self._data + at:self._data + at + first] = record[:first]
+        if first < length:  # wrapped
+            ring[self._data:self._data + length - first] = record[first:]
+        _SLOT.pack_into(ring, _RING_HEAD + (seq % self.size) * _SLOT.size, seq, head, length)
+        _RING.pack_into(ring, 0, seq + 1, head + length)  # published last
+
+    def _reset(self) -> None:
+        _RING.pack_into(self._map, 0, 1, 0)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _records(self, after: int = 0, limit: int | None = None) -> list[tuple[int, bytes]]:
+        """(seq, record) of the entries still kept, oldest first, past `after`."""
+        self._db.visible()  # (what this process holds back: written first)
+        with self._db.shared_lock():
+            ring = self._map
+            following, head = _RING.unpack_from(ring, 0)
+            out = []
+            for seq in range(max(1, following - self.size, after + 1), following):
+                stamp, offset, length = _SLOT.unpack_from(
+                    ring, _RING_HEAD + (seq % self.size) * _SLOT.size)
+                if stamp != seq or offset + length > head or offset < head - self.max_bytes:
+                    continue  # overwritten (bytes) or never written whole
+                at = offset % self.max_bytes
+                first = min(length, self.max_bytes - at)
+                record = ring[self._data + at:self._data + at + first]
+                if first < length:
+                    record += ring[self._data:self._data + length - first]
+                out.append((seq, record))
+                if limit is not None and len(out) >= limit:
                     break
-            if last is not None:
-                conn.execute("DELETE FROM journal WHERE seq <= ?", (last,))
-        elif self._adds % 64 == 0:
-            conn.execute("DELETE FROM journal WHERE seq <= ?", (seq - self.size,))
-
-    @property
-    def bytes(self) -> int:
-        """What the kept entries are counted as, in bytes."""
-        return int(self._db.one("SELECT journal_bytes FROM state")[0])
-
-    def _rows(self, where: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
-        rows = self._db.all(
-            "SELECT seq, kind, scope, data, response FROM journal WHERE seq > "
-            f"(SELECT COALESCE(MAX(seq), 0) FROM journal) - ?1 AND {where} ORDER BY seq",
-            (self.size, *args))
-        return [_decode(kind, scope, seq, data, response)
-                for seq, kind, scope, data, response in rows]
+            return out
 
     def entries(self, kind: str | None = None, scope: str | None = None,
                 after: int = 0) -> list[dict[str, Any]]:
-        return self._rows("seq > ?2 AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR "
-                          "scope = ?4)", (after, kind, scope))
+        out = []
+        for seq, record in self._records(after):
+            shown = _shown(seq, record, kind, scope)
+            if shown is not None:
+                out.append(shown)
+        return out
 
     def since(self, seq: int, limit: int) -> list[dict[str, Any]]:
         """The first `limit` entries after number `seq`, oldest first (the dashboard's poll)."""
-        return self._rows("seq > ?2 LIMIT ?3", (seq, max(0, limit)))
+        return [shown for n, record in self._records(seq, max(0, limit))
+                if (shown := _shown(n, record, None, None)) is not None]
 
     def jobs(self) -> list[int]:
         """The job ids the entries name, oldest first, once each (nothing decoded)."""
-        rows = self._db.all(
-            "SELECT job FROM journal WHERE job IS NOT NULL AND seq > "
-            "(SELECT COALESCE(MAX(seq), 0) FROM journal) - ? ORDER BY seq", (self.size,))
-        return list(dict.fromkeys(int(row[0]) for row in rows))
+        ids = (_HEAD.unpack_from(record, 0)[5] for _, record in self._records())
+        return [job for job in dict.fromkeys(ids) if job >= 0]
+
+    @property
+    def bytes(self) -> int:
+        """What the kept entries hold, in bytes (at most `max_bytes`)."""
+        return sum(len(record) for _, record in self._records())
 
     def last_seq(self) -> int:
-        return int(self._db.one("SELECT COALESCE(MAX(seq), 0) FROM journal")[0])
+        self._db.visible()
+        with self._db.shared_lock():
+            return max(0, int(_RING.unpack_from(self._map, 0)[0]) - 1)
 
     def clear(self) -> None:
-        self._db.run("DELETE FROM journal")
+        db = self._db
+        with db.write():
+            self._reset()
 
     def __len__(self) -> int:
-        return min(self.size, int(self._db.one("SELECT COUNT(*) FROM journal")[0]))
+        return len(self._records())
+
+    def close(self) -> None:
+        if not self._map.closed:
+            self._map.close()
+            os.close(self._fd)
+
+
+#: The ring's head: the next entry's seq, and the bytes ever written (the write offset).
+_RING = struct.Struct("<qq")
+_RING_HEAD = 64
+#: An index slot: the seq it holds, where its record starts (bytes ever written) and length.
+_SLOT = struct.Struct("<qqq")
+#: A record's head: kind (0 request, 1 webhook), response cut (0/1), scope, data and response
+#: lengths, the job (-1 none), the whole response's length in characters (when cut).
+_HEAD = struct.Struct("<BBHIIqq")
+
+
+def _record(entry: Entry, most: int) -> bytes:
+    """One entry as the ring stores it (`_encode`'s fields, redacted). A response longer
+    than the journal shows is kept cut, with its length (what `Record.to_json` shows)."""
+    data, response = _encode(entry)
+    scope = entry.scope.encode()
+    cut, chars = 0, 0
+    if response is not None and len(response) > 4 * RESPONSE_CHARS:
+        text = response.decode("utf-8", "replace")
+        cut, chars = 1, len(text)
+        response = text[:RESPONSE_CHARS].encode()
+    size = _HEAD.size + len(scope) + len(data) + (len(response) if response else 0)
+    if size > most:  # (a body is at most JOURNAL_BODY_BYTES: only a huge one gets here)
+        data = orjson.dumps(["(too large to keep)"])
+    job = entry.job if entry.job is not None else -1
+    return b"".join((_HEAD.pack(1 if entry.kind == "webhook" else 0, cut, len(scope),
+                                len(data), 0xFFFFFFFF if response is None else len(response),
+                                job, chars), scope, data, response or b""))
+
+
+def _shown(seq: int, record: bytes, kind: str | None, scope: str | None
+           ) -> dict[str, Any] | None:
+    """A record as the journal shows it, if it is of `kind` and `scope` (None: any)."""
+    webhook, cut, scope_len, data_len, response_len, _, chars = _HEAD.unpack_from(record, 0)
+    if kind is not None and kind != ("webhook" if webhook else "request"):
+        return None
+    at = _HEAD.size
+    own = record[at:at + scope_len].decode()
+    if scope is not None and own != scope:
+        return None
+    at += scope_len
+    data = record[at:at + data_len]
+    at += data_len
+    response = None if response_len == 0xFFFFFFFF else record[at:at + response_len]
+    if data == b'["(too large to keep)"]':
+        return {"kind": "webhook" if webhook else "request", "seq": seq,
+                "note": "entry too large to keep"}
+    if cut and response is not None:
+        shown = _decode("request", own, seq, data, None)
+        text = response.decode("utf-8", "replace")
+        shown["response"] = text + f"... ({chars} characters)"
+        return shown
+    return _decode("webhook" if webhook else "request", own, seq, data, response)
 
 
 class SqliteLimiter:
@@ -601,14 +719,14 @@ class SqliteStore:
     SWEEP_EVERY = 64
 
     def __init__(self, path: str | Path, max_jobs: int = 10_000, ttl: float = 3600.0,
-                 max_bytes: int = STORE_BYTES) -> None:
+                 max_bytes: int = STORE_BYTES, journal_bytes: int = JOURNAL_BYTES) -> None:
         self.path = str(path)
         self.max_jobs = max_jobs
         self.ttl = ttl
         self.max_bytes = max_bytes
         self._db = _Db(self.path)
         self._db.bounds.append(self._keep)
-        self.journal = SqliteJournal(self._db)
+        self.journal = SqliteJournal(self._db, self.path, max_bytes=journal_bytes)
         self.limiter = SqliteLimiter(self._db)
         self.pending = SqliteDue(self._db, "pending")
         self.scheduled = SqliteDue(self._db, "webhook")
@@ -722,7 +840,8 @@ class SqliteStore:
     def clear(self) -> None:
         db = self._db
         with db.write():
-            for table in ("jobs", "journal", "settings", "hits", "due"):
+            self.journal.clear()
+            for table in ("jobs", "settings", "hits", "due"):
                 db.conn.execute(f"DELETE FROM {table}")
             db.conn.execute("UPDATE state SET job_bytes = 0, journal_bytes = 0, pending = 0, "
                             "webhook = 0")
@@ -738,6 +857,7 @@ class SqliteStore:
 
     def close(self) -> None:
         self._db.close()
+        self.journal.close()
 
     def batch(self) -> AbstractContextManager[None]:
         return self._db.batch()

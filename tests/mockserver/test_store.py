@@ -104,20 +104,41 @@ def test_a_sqlite_store_is_bounded_in_bytes_after_every_insert(tmp_path: Path) -
 
 def test_a_sqlite_journal_is_bounded_in_bytes(tmp_path: Path) -> None:
     # It was bounded by entries only: 1,000 answers of 60 KB each held ~60 MB.
-    store = SqliteStore(tmp_path / "s.sqlite")
-    store.journal.max_bytes = 100_000
+    store = SqliteStore(tmp_path / "s.sqlite", journal_bytes=100_000)
     engine = _engine(store)
     try:
         for _ in range(100):
             _post(engine, V6, body(prompt="y" * 5000))
         entries = store.journal.entries()
         kept = store.journal.bytes
-        summed = store._db.one("SELECT SUM(size) FROM journal")[0]
     finally:
         engine.close()
 
-    assert kept == summed <= 100_000 and 10 <= len(entries) < 100
-    assert entries[-1]["seq"] == 100 and entries[-1]["outcome"] == "success"
+    assert kept <= 100_000 and 10 <= len(entries) < 100
+    assert [e["seq"] for e in entries] == list(range(101 - len(entries), 101))
+    assert entries[-1]["outcome"] == "success" and entries[-1]["response"].endswith(
+        "characters)")  # cut as the memory journal shows it
+
+
+def test_a_sqlite_journal_is_shared_and_outlives_its_process(tmp_path: Path) -> None:
+    where = tmp_path / "s.sqlite"
+    first, second = SqliteStore(where), SqliteStore(where)
+    one, two = _engine(first), _engine(second)
+    _post(one, V6, body(track_id=1))
+    _post(two, V6, body(track_id=2))
+    seen = [e["body"]["track_id"] for e in first.journal.entries()]
+    one.close()
+    two.close()
+    again = SqliteStore(where)
+    try:
+        kept = [e["body"]["track_id"] for e in again.journal.entries()]
+        again.clear()
+        cleared = (again.journal.entries(), again.journal.last_seq())
+    finally:
+        again.close()
+
+    assert seen == kept == [1, 2]
+    assert cleared == ([], 0)
 
 
 def test_a_memory_store_is_bounded_in_bytes() -> None:
