@@ -714,8 +714,8 @@ class SqliteStore:
     restart. Bounded by `max_jobs`, `max_bytes` (the jobs' stored size) and `ttl`."""
 
     shared = True
-    #: The count and age bounds are applied every this many inserts (range deletes on the
-    #: primary key: cheap, not free); the byte bound on every insert.
+    #: The age bound is applied every this many writes (a range delete on the primary key:
+    #: cheap, not free); the count and byte bounds on every write.
     SWEEP_EVERY = 64
 
     def __init__(self, path: str | Path, max_jobs: int = 10_000, ttl: float = 3600.0,
@@ -757,7 +757,8 @@ class SqliteStore:
 
     def _keep(self, conn: sqlite3.Connection, job_bytes: int, journal_bytes: int, job: int,
               seq: int) -> None:
-        """The byte bound on every insert, the count and age bounds every `SWEEP_EVERY`."""
+        """The byte and count bounds on every write of jobs, the age bound every
+        `SWEEP_EVERY`."""
         if not job:
             return
         if job_bytes > self.max_bytes:  # drop the oldest until the rest fit (the newest stays)
@@ -769,11 +770,12 @@ class SqliteStore:
                     break
             if last is not None:
                 conn.execute("DELETE FROM jobs WHERE id <= ?", (last,))
+        # The count bound: ids are dense and in the order jobs were made (a seek on the
+        # primary key; nothing to delete costs next to nothing).
+        conn.execute("DELETE FROM jobs WHERE id <= ?", (job - self.max_jobs,))
         self._inserts += 1
         if self._inserts % self.SWEEP_EVERY == 0:
-            # Jobs are stored in id order, the order they were made in: the expired ones
-            # are the lowest ids (a range on the primary key, never a scan).
-            conn.execute("DELETE FROM jobs WHERE id <= ?", (job - self.max_jobs,))
+            # The age bound: the expired jobs are the lowest ids (a range, never a scan).
             conn.execute(
                 "DELETE FROM jobs WHERE id < COALESCE((SELECT id FROM jobs WHERE created > ? "
                 "ORDER BY id LIMIT 1), ?)", (self._now - self.ttl, job))
