@@ -42,7 +42,7 @@ from typing import Any
 
 import orjson
 
-from contracts.redaction import SECRET_FIELDS, redact_body, redact_key, scrub, secrets_in
+from contracts.redaction import SECRET_FIELDS, redact_body, redact_key, scrub
 from mockserver.jobs import GROUP_COMMIT, SCOPES, STORE_BYTES, Job
 from mockserver.journal import JOURNAL_BYTES, JOURNAL_SIZE, RESPONSE_CHARS, Delivery, Entry, Record
 from mockserver.limits import JOURNAL_PREFER_CHARS
@@ -419,9 +419,11 @@ def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
             prefer = prefer[:JOURNAL_PREFER_CHARS] + "..."
         body, response = entry.body, entry.response
         if body is not None:
-            secrets = secrets_in(body)
-            body = _redacted(body)
-            if secrets and response is not None:
+            names = _secret_names(body)
+            secrets = [str(v) for n in names if (v := body[n]) not in (None, "")]
+            body = _redacted(body, names)
+            if secrets and response is not None and (b"\\" in response or any(
+                    secret.encode("utf-8", "replace") in response for secret in secrets)):
                 response = scrub(response.decode("utf-8", "replace"), secrets,
                                  keyed=True).encode()
         fields: list[Any] = [entry.time, entry.method, entry.path, entry.status, entry.outcome,
@@ -438,14 +440,30 @@ def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
         return json.dumps(fields, separators=(",", ":")).encode(), response
 
 
-def _redacted(body: Mapping[str, Any]) -> dict[str, Any]:
+def _secret_names(body: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The body's fields named as secrets (`SECRET_FIELDS`, any case): remembered per set of
+    field names, which clients repeat."""
+    fields = tuple(body)
+    names = _SECRET_NAMES.get(fields)
+    if names is None:
+        names = tuple(k for k in fields if str(k).lower() in SECRET_FIELDS)
+        if len(_SECRET_NAMES) >= 256:
+            _SECRET_NAMES.clear()
+        _SECRET_NAMES[fields] = names
+    return names
+
+
+#: Field names of recent bodies -> those that are secrets (at most 256 sets).
+_SECRET_NAMES: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+
+def _redacted(body: Mapping[str, Any], names: tuple[Any, ...]) -> dict[str, Any]:
     """`redact_body`, with a fast path for the usual flat body (no object or list inside)."""
-    out = {}
-    for name, value in body.items():
-        kind = type(value)
-        if kind is dict or kind is list or not isinstance(name, str):
-            return redact_body(body)
-        out[name] = redact_key(value) if name.lower() in SECRET_FIELDS else value
+    if any(type(v) is dict or type(v) is list for v in body.values()):
+        return redact_body(body)
+    out = dict(body)
+    for name in names:
+        out[name] = redact_key(out[name])
     return out
 
 
