@@ -19,9 +19,9 @@ temporary directory, flushed between targets). wrk (`-t2 -c32`) posts bench/load
 text2img (every request makes a job and a journal entry: the store's write path) and to fetch
 (one finished job, fetched over and over: a read and a journal entry). Rounds are
 interleaved (the machine is shared and noisy: only figures from the same run compare); the
-round with the median requests/s is printed per target and endpoint, with its p50/p99, non-2xx,
-the server's CPU per request (all of its processes: master and workers), and the ratio to the
-memory store with one worker.
+round with the median requests/s is printed per target and endpoint, with its p50/p99, non-2xx
+and the server's CPU per request (all of its processes: master and workers); the ratios to
+the memory store with one worker are the medians of the per-round ratios.
 
 Targets: memory-1, sqlite-1, sqlite-2, redis-1, redis-2 (`--targets` to choose; memory with
 2 workers is sqlite-2: several workers need a shared store); with `--baseline`, base-* of
@@ -36,6 +36,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -359,19 +360,21 @@ def _served(args: argparse.Namespace, wanted: list[str], work: Path, redis_url: 
              "nothing pinned")
     print(f"\nmedian of {args.rounds} round(s), wrk -t{args.threads} -c{args.connections}, "
           f"{args.duration:g} s each, {where}, {os.cpu_count()} CPUs")
+    print("Ratios to memory-1 (this tree) are the medians of the per-round ratios (each round "
+          "ran the two back to back).")
     print("| target | endpoint | req/s | p50 ms | p99 ms | non-2xx | server CPU us/req | "
           "req/s / memory-1 | CPU / memory-1 |")
     print("|---|---|---|---|---|---|---|---|---|")
     for endpoint in endpoints:
         base = targets.get(f"memory-1 {endpoint}")
-        base_best = summarise(base) if base and base.results else None
         for name in names:
             target = targets[f"{name} {endpoint}"]
             best = summarise(target)
             ratio = cpu = "-"
-            if base_best:
-                ratio = f"{best['rps'] / base_best['rps']:.2f}x"
-                cpu = f"{best['cpu_us'] / base_best['cpu_us']:.2f}x"
+            if base and base.results:
+                pairs = list(zip(target.results, base.results, strict=True))
+                ratio = f"{statistics.median(t['rps'] / b['rps'] for t, b in pairs):.2f}x"
+                cpu = f"{statistics.median(t['cpu_us'] / b['cpu_us'] for t, b in pairs):.2f}x"
             print(f"| {name} | {endpoint} | {best['rps']:.0f} | {best['p50'] / 1000:.2f} | "
                   f"{best['p99'] / 1000:.2f} | {best['non2xx']} | {best['cpu_us']:.0f} | "
                   f"{ratio} | {cpu} |")
