@@ -497,21 +497,29 @@ class SqliteJournal:
     def __init__(self, db: _Db, path: str, size: int = JOURNAL_SIZE,
                  max_bytes: int = JOURNAL_BYTES) -> None:
         self._db = db
-        self.size = size
-        self.max_bytes = max_bytes
-        total = _RING_HEAD + size * _SLOT.size + max_bytes
         self._fd = os.open(path + "-mock-journal", os.O_RDWR | os.O_CREAT, 0o600)
-        fresh = os.fstat(self._fd).st_size != total
-        if fresh:  # new, or made with other bounds: started again
-            os.ftruncate(self._fd, 0)
-            os.ftruncate(self._fd, total)
-            with contextlib.suppress(OSError):  # blocks now, not at each first write
-                os.posix_fallocate(self._fd, 0, total)
-        self._map = mmap.mmap(self._fd, total)
-        self._data = _RING_HEAD + size * _SLOT.size
+        with db.write():  # (no other worker makes or remakes it meanwhile)
+            found = os.fstat(self._fd).st_size
+            if found >= _RING_HEAD:  # made before (by a worker that may be running): as is
+                with open(path + "-mock-journal", "rb") as made:
+                    slots, data = _RING.unpack(made.read(_RING_HEAD)[16:32])
+                if slots > 0 and data > 0 and found == _RING_HEAD + slots * _SLOT.size + data:
+                    size, max_bytes = slots, data
+                else:
+                    found = 0
+            total = _RING_HEAD + size * _SLOT.size + max_bytes
+            if found != total:  # new (or not a ring): made
+                os.ftruncate(self._fd, 0)
+                os.ftruncate(self._fd, total)
+                with contextlib.suppress(OSError):  # blocks now, not at each first write
+                    os.posix_fallocate(self._fd, 0, total)
+            self.size, self.max_bytes = size, max_bytes
+            self._map = mmap.mmap(self._fd, total)
+            self._data = _RING_HEAD + size * _SLOT.size
+            if found != total:
+                self._reset()
+                _RING.pack_into(self._map, 16, size, max_bytes)
         db.ring = self
-        if fresh:
-            self._reset()
 
     # -- writing (under the write lock: `_Db.flush`) --------------------------------------
 
@@ -538,22 +546,27 @@ class SqliteJournal:
 
     # -- reading --------------------------------------------------------------------------
 
+    def _slots(self, after: int = 0) -> Iterator[tuple[int, int, int]]:
+        """(seq, offset, length) of the entries still kept, oldest first, past `after`
+        (inside `shared_lock`)."""
+        ring = self._map
+        following, head = _RING.unpack_from(ring, 0)
+        for seq in range(max(1, following - self.size, after + 1), following):
+            stamp, offset, length = _SLOT.unpack_from(
+                ring, _RING_HEAD + (seq % self.size) * _SLOT.size)
+            if stamp == seq and offset + length <= head and offset >= head - self.max_bytes:
+                yield seq, offset, length  # (else overwritten, or never written whole)
+
     def _records(self, after: int = 0, limit: int | None = None) -> list[tuple[int, bytes]]:
         """(seq, record) of the entries still kept, oldest first, past `after`."""
         self._db.visible()  # (what this process holds back: written first)
         with self._db.shared_lock():
-            ring = self._map
-            following, head = _RING.unpack_from(ring, 0)
-            out = []
-            for seq in range(max(1, following - self.size, after + 1), following):
-                stamp, offset, length = _SLOT.unpack_from(
-                    ring, _RING_HEAD + (seq % self.size) * _SLOT.size)
-                if stamp != seq or offset + length > head or offset < head - self.max_bytes:
-                    continue  # overwritten (bytes) or never written whole
+            ring, out = self._map, []
+            for seq, offset, length in self._slots(after):
                 at = offset % self.max_bytes
                 first = min(length, self.max_bytes - at)
                 record = ring[self._data + at:self._data + at + first]
-                if first < length:
+                if first < length:  # wrapped
                     record += ring[self._data:self._data + length - first]
                 out.append((seq, record))
                 if limit is not None and len(out) >= limit:
@@ -582,7 +595,9 @@ class SqliteJournal:
     @property
     def bytes(self) -> int:
         """What the kept entries hold, in bytes (at most `max_bytes`)."""
-        return sum(len(record) for _, record in self._records())
+        self._db.visible()
+        with self._db.shared_lock():
+            return sum(length for _, _, length in self._slots())
 
     def last_seq(self) -> int:
         self._db.visible()
@@ -595,7 +610,9 @@ class SqliteJournal:
             self._reset()
 
     def __len__(self) -> int:
-        return len(self._records())
+        self._db.visible()
+        with self._db.shared_lock():
+            return sum(1 for _ in self._slots())
 
     def close(self) -> None:
         if not self._map.closed:
@@ -603,7 +620,8 @@ class SqliteJournal:
             os.close(self._fd)
 
 
-#: The ring's head: the next entry's seq, and the bytes ever written (the write offset).
+#: The ring's head: the next entry's seq and the bytes ever written (the write offset); then
+#: its geometry (slots, data bytes), fixed when the file is made.
 _RING = struct.Struct("<qq")
 _RING_HEAD = 64
 #: An index slot: the seq it holds, where its record starts (bytes ever written) and length.

@@ -257,3 +257,22 @@ def test_a_sqlite_store_never_writes_an_api_key(tmp_path: Path, store: Store) ->
     assert secret.encode() not in stored
     assert secret not in json.dumps(shown)
     assert shown[-1]["key"] == shown[-1]["body"]["key"] and shown[-1]["key"].startswith("***")
+
+
+def test_a_sqlite_journal_made_with_other_bounds_is_taken_as_made(tmp_path: Path) -> None:
+    # Remaking the ring under a worker that maps it would pull its pages away (SIGBUS).
+    where = tmp_path / "s.sqlite"
+    first = SqliteStore(where, journal_bytes=100_000)
+    engine = _engine(first)
+    _post(engine, V6, body(track_id=7))
+    second = SqliteStore(where)
+    try:
+        seen = [e["body"]["track_id"] for e in second.journal.entries()]
+        bound = second.journal.max_bytes
+        _post(engine, V6, body(track_id=8))
+        both = [e["body"]["track_id"] for e in second.journal.entries()]
+    finally:
+        engine.close()
+        second.close()
+
+    assert seen == [7] and bound == 100_000 and both == [7, 8]
