@@ -29,6 +29,7 @@ import collections  # noqa: E402
 import cProfile  # noqa: E402
 import os  # noqa: E402
 import pstats  # noqa: E402
+import shutil  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
@@ -142,6 +143,9 @@ def _against(args: argparse.Namespace) -> int:
 
 
 def _py_spy(args: argparse.Namespace) -> int:
+    if shutil.which("py-spy") is None:
+        print("py-spy is not installed: pip install py-spy", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "raw.txt"
         command = ["py-spy", "record", "--format", "raw", "-r", "500", "-o", str(out), "--",

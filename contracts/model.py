@@ -74,13 +74,31 @@ class GenerationRequest:
 
     @property
     def lora_ids(self) -> str | None:
-        return ",".join([lo.id for lo in self.loras]) or None
+        return lora_text(self.loras)[0]
 
     @property
     def lora_strengths(self) -> str | None:
-        if not self.loras:
-            return None
-        return ",".join([_plain(lo.strength) for lo in self.loras])
+        return lora_text(self.loras)[1]
+
+
+#: The text forms of the last LoRA tuples asked for, by identity of the tuple (the parser
+#: shares one tuple among the requests that name the same LoRAs): built once, not per echo.
+_LORA_TEXT: dict[int, tuple[tuple[Lora, ...], str | None, str | None]] = {}
+
+
+def lora_text(loras: tuple[Lora, ...]) -> tuple[str | None, str | None]:
+    """(ids, strengths) as the API echoes them: "a,b" and "0.6,1", or None when none."""
+    if not loras:
+        return None, None
+    known = _LORA_TEXT.get(id(loras))
+    if known is not None and known[0] is loras:  # (the tuple it holds keeps its id alive)
+        return known[1], known[2]
+    ids = ",".join([lo.id for lo in loras]) or None
+    strengths = ",".join([_plain(lo.strength) for lo in loras])
+    if len(_LORA_TEXT) >= 256:
+        _LORA_TEXT.clear()
+    _LORA_TEXT[id(loras)] = (loras, ids, strengths)
+    return ids, strengths
 
 
 def _plain(number: float) -> str:

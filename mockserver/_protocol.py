@@ -16,9 +16,12 @@ closed either way, so idle and slow sockets do not pile up.
 from __future__ import annotations
 
 import asyncio
+import urllib.parse
+from http import HTTPStatus
 from typing import Any, cast
 
 from mockserver import limits
+from mockserver.direct import Direct, direct_of
 
 try:
     import httptools
@@ -49,6 +52,13 @@ class _Gathering:
             self._loop.call_soon(self._flush)
         self._pending.append(data)
 
+    def write_whole(self, data: bytes) -> None:
+        """Send a whole response now: nothing to gather it with (nothing else is pending)."""
+        if self._pending:
+            self.write(data)
+        elif not self._transport.is_closing():
+            self._transport.write(data)
+
     def _flush(self) -> None:
         if self._pending:
             data = b"".join(self._pending)
@@ -62,6 +72,17 @@ class _Gathering:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
+
+
+class _Held:
+    """A direct answer waiting out a latency, in the place of uvicorn's current cycle: the
+    attributes uvicorn reads and sets on it (a shutdown clears `keep_alive`)."""
+
+    def __init__(self) -> None:
+        self.response_complete = False
+        self.disconnected = False
+        self.keep_alive = True
+        self.message_event = asyncio.Event()
 
 
 def http_protocol() -> Any:
@@ -78,6 +99,11 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
     #: One timer per connection, re-armed as it fires (not one per request: that cost a
     #: timer handle made and cancelled on the hot path).
     _deadline: asyncio.TimerHandle | None = None
+    #: The mock's direct answerer (`mockserver.direct`; None: every request takes ASGI).
+    _direct: Direct | None = None
+    #: The request being answered directly: (target, headers, body chunks, bytes kept), or
+    #: None when it takes the ASGI app.
+    _fast: tuple[str, Any, list[bytes], list[int]] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses: no isinstance check.
@@ -87,6 +113,7 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
         self._seconds = limits.REQUEST_SECONDS
         self._started = self.loop.time()
         self._deadline = self.loop.call_later(self._seconds, self._check)
+        self._direct = direct_of(self.app)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._deadline is not None:
@@ -171,13 +198,96 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._head = None
+        direct = self._direct
+        if direct is not None and self.parser.get_method() == b"POST" and \
+                (self.cycle is None or self.cycle.response_complete) and not self.pipeline \
+                and not self.flow.write_paused and self.parser.get_http_version() == "1.1" \
+                and not self.parser.should_upgrade() and self.limit_concurrency is None:
+            url = httptools.parse_url(self.url)
+            path = url.path.decode("ascii")
+            if "%" in path:
+                path = urllib.parse.unquote(path)
+            path = self.root_path + path
+            headers = direct.takes(path, self.headers)
+            if headers is not None:
+                query = url.query
+                target = f"{path}?{query.decode('latin-1')}" if query else path
+                self._fast = (target, headers, [], [0])
+                return
         super().on_headers_complete()
 
+    def on_body(self, body: bytes) -> None:
+        fast = self._fast
+        if fast is None:
+            super().on_body(body)
+            return
+        kept, limit = fast[3], self._direct.limit() if self._direct else 0
+        if kept[0] < limit:  # past the limit the rest is read and dropped: the answer is 413
+            part = body[:limit - kept[0]]
+            fast[2].append(part)
+            kept[0] += len(part)
+
     def on_message_complete(self) -> None:
-        super().on_message_complete()
+        fast = self._fast
+        if fast is None:
+            super().on_message_complete()
+        else:
+            self._fast = None
+            self._answer(*fast[:2], b"".join(fast[2]))
         self._head = 0
         self._started = None
 
+    def _answer(self, target: str, headers: Any, body: bytes) -> None:
+        """Answer a request `mockserver.direct` takes, as uvicorn would have sent it."""
+        assert self._direct is not None
+        status, raw, payload, delay = self._direct.answer(
+            target, headers, body, self.scheme, self.server)
+        if self.access_log:  # uvicorn's access line, as its ASGI cycle writes it
+            client = self.client
+            self.access_logger.info('%s - "%s %s HTTP/%s" %d',
+                                    f"{client[0]}:{client[1]}" if client else "", "POST",
+                                    target, "1.1", status)
+        keep_alive = self.parser.should_keep_alive()
+        head = [_STATUS_LINES.get(status) or _status_line(status)]
+        for name, value in (*self.server_state.default_headers, *raw):
+            head.extend((name, b": ", value, b"\r\n"))
+        if not keep_alive:
+            head.append(b"connection: close\r\n")
+        head.append(b"\r\n")
+        head.append(payload)
+        data = b"".join(head)
+        if delay:  # (a latency set after the head came): held as an unfinished ASGI cycle
+            held = _Held()  # is, so uvicorn queues the requests behind it in order
+            self.cycle = held  # type: ignore[assignment]
+            self.flow.pause_reading()
+            self.loop.call_later(delay, self._send_held, held, data, keep_alive)
+        else:
+            self._send(data, keep_alive)
+
+    def _send_held(self, held: _Held, data: bytes, keep_alive: bool) -> None:
+        held.response_complete = True
+        if cast(object, self.cycle) is held:  # (else a queued request's cycle took its place)
+            self.cycle = None  # type: ignore[assignment]
+        self._send(data, keep_alive and held.keep_alive)
+
+    def _send(self, data: bytes, keep_alive: bool) -> None:
+        if self.transport.is_closing():
+            return
+        cast(_Gathering, self.transport).write_whole(data)
+        if not keep_alive:
+            self.transport.close()
+        self.on_response_complete()
+
+
+def _status_line(status: int) -> bytes:
+    try:
+        phrase = HTTPStatus(status).phrase.encode("ascii")
+    except ValueError:
+        phrase = b""
+    return b"HTTP/1.1 %d %s\r\n" % (status, phrase)
+
+
+_STATUS_LINES = {status: _status_line(status) for status in range(100, 600)}
 
 _BODIES = {status: b'{"status":"error","message":"%s"}' % reason
            for status, reason in _REASONS.items()}

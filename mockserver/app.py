@@ -20,10 +20,11 @@ from starlette.types import Receive, Scope, Send
 import spec
 from mockserver.admin_guard import ADMIN, AdminGuard
 from mockserver.config import MockConfig
+from mockserver.direct import JSON_TYPE, VARY, Direct, headers_of, origin_of, raw_headers
 from mockserver.engine import Engine
 from mockserver.images import RENDER_PROCESSES
 from mockserver.request import Headers
-from mockserver.response import JSON_HEADERS, dump
+from mockserver.response import dump
 
 #: Environment variable carrying a JSON `MockConfig` to `app_from_env` (used with --workers).
 CONFIG_ENV = "MODELSLAB_MOCK_CONFIG"
@@ -38,7 +39,7 @@ class _Endpoint:
         self.engine = engine
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.serve(scope, receive, send, _headers(scope), ())
+        await self.serve(scope, receive, send, headers_of(scope["headers"]), ())
 
     async def serve(self, scope: Scope, receive: Receive, send: Send, headers: Headers,
                     extra: tuple[tuple[bytes, bytes], ...]) -> None:
@@ -47,7 +48,8 @@ class _Endpoint:
         path: str = scope["path"]
         if scope.get("query_string"):  # the admin API reads it (`journal?since=`)
             path = f"{path}?{scope['query_string'].decode('latin-1')}"
-        origin = _origin(scope, headers)
+        server = scope.get("server")
+        origin = origin_of(scope.get("scheme", "http"), server, headers)
         if path.startswith(spec.IMAGES_PREFIX):  # rendering is CPU work: keep it off the loop
             response = await run_in_threadpool(engine.handle, scope["method"], path,
                                                headers, body, origin)
@@ -57,35 +59,9 @@ class _Endpoint:
             response = engine.handle(scope["method"], path, headers, body, origin)
         if response.delay:
             await asyncio.sleep(response.delay)
-        if response.headers == JSON_HEADERS:
-            raw_headers = [_JSON_TYPE]
-        else:
-            raw_headers = [(k.encode("latin-1"), v.encode("latin-1"))
-                           for k, v in response.headers.items()]
-        raw_headers.append((b"content-length", b"%d" % len(response.body)))
-        raw_headers.extend(extra)
         await send({"type": "http.response.start", "status": response.status,
-                    "headers": raw_headers})
+                    "headers": raw_headers(response, extra)})
         await send({"type": "http.response.body", "body": response.body})
-
-
-_JSON_TYPE = (b"content-type", JSON_HEADERS["content-type"].encode("latin-1"))
-
-
-def _headers(scope: Scope) -> Headers:
-    """The request headers as a plain dict (names lower-case, the first value of a repeated
-    header wins, as with Starlette's `Headers.get`): one pass, and cheap lookups after."""
-    out = Headers()
-    for name, value in scope["headers"]:
-        key = name.decode("latin-1").lower()
-        if key not in out:
-            out[key] = value.decode("latin-1")
-    return out
-
-
-#: What CORSMiddleware (allow all origins, no credentials) adds to a response to a request
-#: without an `Origin` header.
-_VARY = ((b"vary", b"Origin"),)
 
 
 class _App(Starlette):
@@ -99,11 +75,13 @@ class _App(Starlette):
 
     endpoint: _Endpoint
     guard: AdminGuard
+    #: What the HTTP protocol answers plain API POSTs with, without ASGI (`mockserver.direct`).
+    direct: Direct
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(ADMIN):
             # The admin API: guarded, and never behind the open CORS (`mockserver.admin_guard`).
-            headers = _headers(scope)
+            headers = headers_of(scope["headers"])
             server = scope.get("server")
             refused = self.guard.refusal(scope["method"], scope["path"], headers,
                                          server[0] if server else None)
@@ -113,10 +91,10 @@ class _App(Starlette):
                 await _send_json(send, refused[0], {"status": "error", "message": refused[1]})
             return
         if scope["type"] == "http" and scope["method"] != "OPTIONS":
-            headers = _headers(scope)
+            headers = headers_of(scope["headers"])
             if "origin" not in headers:
                 scope["app"] = self
-                await self.endpoint.serve(scope, receive, send, headers, _VARY)
+                await self.endpoint.serve(scope, receive, send, headers, VARY)
                 return
         await super().__call__(scope, receive, send)
 
@@ -124,7 +102,7 @@ class _App(Starlette):
 async def _send_json(send: Send, status: int, value: Any) -> None:
     body = dump(value)
     await send({"type": "http.response.start", "status": status,
-                "headers": [_JSON_TYPE, (b"content-length", b"%d" % len(body))]})
+                "headers": [JSON_TYPE, (b"content-length", b"%d" % len(body))]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -147,15 +125,6 @@ async def _read_body(receive: Receive, headers: Mapping[str, str], limit: int) -
         if not message.get("more_body", False):
             break
     return b"".join(chunks)[:limit + 1]
-
-
-def _origin(scope: Scope, headers: Mapping[str, str]) -> str:
-    scheme = scope.get("scheme", "http")
-    host = headers.get("host")
-    if not host:
-        server = scope.get("server") or ("127.0.0.1", 80)
-        host = f"{server[0]}:{server[1]}"
-    return f"{scheme}://{host}"
 
 
 def create_app(config: MockConfig | None = None, *, engine: Engine | None = None,
@@ -188,6 +157,7 @@ def create_app(config: MockConfig | None = None, *, engine: Engine | None = None
     app.state.engine = core
     app.endpoint = endpoint
     app.guard = guard or AdminGuard()
+    app.direct = Direct(core)
     return app
 
 

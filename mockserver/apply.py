@@ -79,15 +79,18 @@ class Applier:
     def _make(self, decision: Generate, origin: str, now: float, scope: str = "") -> Job:
         """Store the job a `Generate` decision asks for."""
         r, eta = decision.request, decision.eta
+        flags = r.flags
         job = Job(
             id=self.store.new_id(now), endpoint=r.endpoint, created=now, due=now + (eta or 0.0),
             samples=r.samples, meta=bodies.meta(r, decision.seed),
             generation_time=bodies.generation_time(r), seed=decision.seed, prompt=r.prompt,
-            width=r.width, height=r.height, upscale=bodies.effective_upscale(r),
-            base64=r.flags.get("base64", False), origin=origin,
+            width=r.width, height=r.height,
+            upscale=bodies.effective_upscale(r),
+            base64=flags.get("base64", False), origin=origin,
             expires=now + float(spec.contract().limits["temp_link_seconds"])
-            if r.flags.get("temp") else None,
-            webhook=r.webhook, track_id=r.track_id, warning=bodies.flux_warning(r),
+            if flags.get("temp") else None,
+            webhook=r.webhook, track_id=r.track_id,
+            warning=bodies.flux_warning(r) if r.ignored else None,
             queued=eta is not None,
             failure=spec.contract().errors["failed"]["message"] if decision.fails else None,
             scope=scope)

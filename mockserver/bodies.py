@@ -7,6 +7,7 @@ from typing import Any
 
 import spec
 from contracts import GenerationRequest, Violation
+from contracts.model import lora_text
 from mockserver.jobs import Job
 
 #: Meta keys whose value is "not applied" for a flux model that ignored the field.
@@ -27,6 +28,7 @@ def effective_upscale(request: GenerationRequest) -> int:
 def meta(request: GenerationRequest, seed: int) -> dict[str, Any]:
     """`meta` echoing the effective values: capped steps, the seed used, flags as yes/no."""
     upscale = effective_upscale(request)
+    lora, lora_strength = lora_text(request.loras)
     out: dict[str, Any] = {
         "prompt": request.prompt,
         "model_id": request.model_id,
@@ -40,8 +42,8 @@ def meta(request: GenerationRequest, seed: int) -> dict[str, Any]:
         "n_samples": request.samples,
         "clip_skip": request.clip_skip,
         "upscale": "no" if upscale == 1 else str(upscale),
-        "lora": request.lora_ids,
-        "lora_strength": request.lora_strengths,
+        "lora": lora,
+        "lora_strength": lora_strength,
     }
     ignored = request.ignored
     if ignored:

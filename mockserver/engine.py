@@ -286,7 +286,10 @@ class Engine:
         # job, response, latency_ms, scope): keywords would triple the cost of building it.
         self._journal.add(Record(
             now, method, call.path, response.status, outcome, call.is_object, name,
-            call.decoded if call.is_object and call.size <= JOURNAL_BODY_BYTES else None,
+            # The bytes as sent when they are the body (one object to keep, decoded only when
+            # the journal is read), else the fields with the query's and headers' joined.
+            (call.decoded if call.merged else call.body)
+            if call.is_object and call.size <= JOURNAL_BODY_BYTES else None,
             call.prefer_text, decision.rules or None if type(decision) is Error else None, job,
             response.body, round((delay + time.perf_counter() - started) * 1000, 3), scope))
         return response if not delay else MockResponse(response.status, response.headers,

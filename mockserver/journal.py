@@ -18,6 +18,7 @@ import orjson
 
 from contracts.redaction import redact_body, scrub, secrets_in
 from mockserver import limits
+from mockserver.request import decode
 
 #: Entries kept, and the bytes they may hold (about): older ones are dropped first.
 JOURNAL_SIZE = limits.JOURNAL_ENTRIES
@@ -44,8 +45,9 @@ class Record:
     json_body: bool = False
     #: The key it sent, redacted.
     key: str | None = None
-    #: The body as sent (at most 4 KiB of it, else None): redacted when the journal is read.
-    body: Mapping[str, Any] | None = None
+    #: The body as sent (at most 4 KiB of it, else None): its bytes, or the fields it was read
+    #: as when query parameters joined them; decoded and redacted when the journal is read.
+    body: Mapping[str, Any] | bytes | None = None
     #: The `Prefer` header, when it asked for something.
     prefer: str | None = None
     #: The rules a validation error cites.
@@ -66,8 +68,10 @@ class Record:
                                "path": self.path}
         if self.json_body:
             out["key"] = self.key
-        if self.body is not None:
-            out["body"] = redact_body(self.body)
+        body: Any = decode(bytes(self.body)) \
+            if isinstance(self.body, bytes | bytearray | memoryview) else self.body
+        if isinstance(body, Mapping):
+            out["body"] = redact_body(body)
         if self.prefer is not None:
             out["prefer"] = self.prefer
         if self.rules is not None:
@@ -77,7 +81,7 @@ class Record:
         out["outcome"] = self.outcome
         out["status"] = self.status
         if self.response is not None:
-            out["response"] = _response(self.response, secrets_in(self.body))
+            out["response"] = _response(self.response, secrets_in(body))
         if self.latency_ms is not None:
             out["latency_ms"] = self.latency_ms
         out["seq"] = seq

@@ -146,6 +146,9 @@ class Call:
     content_type: str
     #: Why the `Prefer` header is refused (a value the mock does not know), or None.
     prefer_refused: str | None = None
+    #: Query parameters or a `key` header joined the body's fields (`decoded` is not what
+    #: the body alone decodes to).
+    merged: bool = False
 
     @property
     def path(self) -> str:
@@ -160,7 +163,8 @@ def read(method: str, template: str, generation: str, path_id: str | None,
     query string and a `key` header join the body's (`mockserver.params`)."""
     size = len(body)
     decoded: Any = decode(body) if size <= limit else None
-    if size <= limit and (query or "key" in headers or type(headers) is not Headers):
+    merged = size <= limit and (bool(query) or "key" in headers or type(headers) is not Headers)
+    if merged:
         from mockserver.params import merge  # imports this module
 
         decoded = merge(decoded, body, query, headers)
@@ -172,4 +176,4 @@ def read(method: str, template: str, generation: str, path_id: str | None,
         (header(headers, "content-type") or "").split(";")[0].strip().lower()
     return Call(method, template, generation, path_id, body, size, decoded, is_object,
                 decoded.get("key") if is_object else None, prefer,
-                text if prefer or refused else None, content_type, refused)
+                text if prefer or refused else None, content_type, refused, merged)
