@@ -47,6 +47,7 @@ from mockserver.jobs import GROUP_COMMIT, SCOPES, STORE_BYTES, Job
 from mockserver.journal import JOURNAL_BYTES, JOURNAL_SIZE, RESPONSE_CHARS, Delivery, Entry, Record
 from mockserver.limits import JOURNAL_PREFER_CHARS
 from mockserver.ratelimit import WINDOW
+from mockserver.request import decode
 
 #: The schema's version (`PRAGMA user_version`); older files are rebuilt.
 VERSION = 4
@@ -417,7 +418,12 @@ def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
         prefer = entry.prefer
         if prefer is not None and len(prefer) > JOURNAL_PREFER_CHARS:
             prefer = prefer[:JOURNAL_PREFER_CHARS] + "..."
-        body, response = entry.body, entry.response
+        body: Any = entry.body
+        response = entry.response
+        if isinstance(body, bytes | bytearray | memoryview):  # the bytes as sent
+            body = decode(bytes(body))
+            if not isinstance(body, Mapping):
+                body = None
         if body is not None:
             names = _secret_names(body)
             secrets = [str(v) for n in names if (v := body[n]) not in (None, "")]
