@@ -276,3 +276,37 @@ def test_a_sqlite_journal_made_with_other_bounds_is_taken_as_made(tmp_path: Path
         second.close()
 
     assert seen == [7] and bound == 100_000 and both == [7, 8]
+
+
+def test_served_requests_of_one_loop_turn_share_one_commit_before_they_are_answered(
+        tmp_path: Path) -> None:
+    import asyncio
+
+    where = tmp_path / "s.sqlite"
+    store, other = SqliteStore(where), SqliteStore(where)
+    engine = _engine(store)
+    commits = []
+    commit = store.commit
+
+    def counted() -> None:
+        commits.append(store.uncommitted)
+        commit()
+
+    store.commit = counted  # type: ignore[method-assign]
+    headers = {"content-type": "application/json"}
+
+    async def turn() -> list[dict[str, object]]:
+        answers = await asyncio.gather(*(
+            engine.grouped("POST", V6, headers, json.dumps(body(track_id=i)).encode(), ORIGIN)
+            for i in range(8)))
+        return [answer.json() for answer in answers]
+
+    try:
+        answers = asyncio.run(turn())
+        seen = [other.get(int(str(a["id"])), 0.0) for a in answers]
+    finally:
+        engine.close()
+        other.close()
+
+    assert engine.groups and commits == [True]  # one commit for the eight
+    assert all(job is not None for job in seen)  # each stored before it was answered
