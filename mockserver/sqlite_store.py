@@ -50,13 +50,12 @@ from mockserver.ratelimit import WINDOW
 from mockserver.request import decode
 
 #: The schema's version (`PRAGMA user_version`); older files are rebuilt.
-VERSION = 4
+VERSION = 5
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (
     one INTEGER PRIMARY KEY CHECK (one = 0), job INTEGER NOT NULL, settings INTEGER NOT NULL,
-    job_bytes INTEGER NOT NULL, journal_bytes INTEGER NOT NULL, pending INTEGER NOT NULL,
-    webhook INTEGER NOT NULL);
-INSERT OR IGNORE INTO state VALUES (0, 0, 0, 0, 0, 0, 0);
+    job_bytes INTEGER NOT NULL, pending INTEGER NOT NULL, webhook INTEGER NOT NULL);
+INSERT OR IGNORE INTO state VALUES (0, 0, 0, 0, 0, 0);
 CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY, created REAL NOT NULL, finished INTEGER NOT NULL,
     size INTEGER NOT NULL, data BLOB NOT NULL);
@@ -81,10 +80,7 @@ CREATE TRIGGER IF NOT EXISTS due_out AFTER DELETE ON due BEGIN
         webhook = webhook - (OLD.kind = 'webhook'); END;
 """
 _TABLES = ("state", "counters", "jobs", "journal", "settings", "hits", "due")
-_STATE = "SELECT job, job_bytes, journal_bytes, pending, webhook FROM state"
 _SHARED = struct.Struct("<q")
-#: What a journal entry counts as besides its data and response (as `journal.Journal`'s).
-_ENTRY = 256
 
 
 class _Db:
@@ -127,8 +123,8 @@ class _Db:
         self.deferred: list[tuple[str, str, tuple[Any, ...]]] = []
         #: The journal's ring (`SqliteJournal`), written by `flush`.
         self.ring: Any = None
-        #: Run at the end of each write of held-back rows, with (connection, the `state` row's
-        #: job_bytes and journal_bytes, the newest job id written, the newest journal seq).
+        #: Run at the end of each write of held-back jobs, with (connection, the `state` row's
+        #: job_bytes, the newest job id written).
         self.bounds: list[Any] = []
         with self.batch():
             self.begin()
@@ -282,7 +278,7 @@ class _Db:
             return
         self.begin()
         conn = self.conn
-        job = seq = 0
+        job = 0
         if held is not None:
             self.held = None
             conn.execute(_PUT, held)
@@ -296,11 +292,11 @@ class _Db:
                 conn.execute(sql, args)
                 if what == "job":
                     job = max(job, int(args[0]))
-        job_bytes, journal_bytes, pending, webhook = conn.execute(
-            "SELECT job_bytes, journal_bytes, pending, webhook FROM state").fetchone()
+        job_bytes, pending, webhook = conn.execute(
+            "SELECT job_bytes, pending, webhook FROM state").fetchone()
         if job:
             for keep in self.bounds:
-                keep(conn, job_bytes, journal_bytes, job, seq)
+                keep(conn, job_bytes, job)
         # (Due rows change only in write transactions, which all end here: a reader sees
         # the count of the newest commit, as a read of the table would.)
         _SHARED.pack_into(self.shared, 16, pending)
@@ -797,8 +793,7 @@ class SqliteStore:
                 db.held = row
                 db.flush()
 
-    def _keep(self, conn: sqlite3.Connection, job_bytes: int, journal_bytes: int, job: int,
-              seq: int) -> None:
+    def _keep(self, conn: sqlite3.Connection, job_bytes: int, job: int) -> None:
         """The byte and count bounds on every write of jobs, the age bound every
         `SWEEP_EVERY`."""
         if not job:
@@ -887,8 +882,7 @@ class SqliteStore:
             self.journal.clear()
             for table in ("jobs", "settings", "hits", "due"):
                 db.conn.execute(f"DELETE FROM {table}")
-            db.conn.execute("UPDATE state SET job_bytes = 0, journal_bytes = 0, pending = 0, "
-                            "webhook = 0")
+            db.conn.execute("UPDATE state SET job_bytes = 0, pending = 0, webhook = 0")
             db.bump()
 
     def __len__(self) -> int:
