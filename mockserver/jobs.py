@@ -208,10 +208,10 @@ class Store(Protocol):
         ...
 
 
-#: Set by an adapter that awaits `Engine.settle()` before it answers: a shared store may then
-#: leave a request's writes to one commit for the requests of the same event-loop turn
-#: (`SqliteStore.commit`), instead of committing each request alone. No request is answered
-#: before its writes are committed.
+#: Set by `Engine.grouped` (what the ASGI app awaits for a shared store): a store may then leave
+#: a request's writes to one commit for the requests of the same event-loop turn
+#: (`SqliteStore.commit`, which `grouped` awaits), instead of committing each request alone.
+#: No request is answered before its writes are committed.
 GROUP_COMMIT: ContextVar[bool] = ContextVar("GROUP_COMMIT", default=False)
 #: Kept for callers of the jobs-only name.
 JobStore = Store
