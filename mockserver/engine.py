@@ -12,6 +12,7 @@ clock.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 import threading
@@ -26,7 +27,7 @@ from mockserver.apply import Applier, wrong_method
 from mockserver.config import SCENARIOS, SETTINGS, MockConfig
 from mockserver.decide import Decision, Dice, Error, Lookup, WrongMethod, decide, decide_fetch
 from mockserver.images import ImageCache
-from mockserver.jobs import Job, Store, open_store
+from mockserver.jobs import GROUP_COMMIT, Job, Store, open_store
 from mockserver.journal import Record
 from mockserver.response import MockResponse, json_response
 from mockserver.scopes import JournalView, Scope, current, namespace_of
@@ -74,6 +75,9 @@ class Engine:
         self._shared = self.store.shared
         if self._shared:
             self.api = self._batched  # type: ignore[method-assign]
+        #: A shared store that commits a loop turn's requests together (`grouped`).
+        self.groups = self._shared and callable(getattr(self.store, "commit", None))
+        self._waiter: asyncio.Future[None] | None = None
         #: Namespace -> its record (settings, reset marks), as of the store's `_stamp`.
         self._scopes: dict[str, Scope] = {}
         self._records: dict[str, str] = {}
@@ -213,6 +217,37 @@ class Engine:
         once). Installed as `api` by `__init__` for shared stores only."""
         with self.store.batch():
             return self._api(route, method, headers, body, origin, query)
+
+    async def grouped(self, method: str, path: str, headers: Mapping[str, str], body: bytes,
+                      origin: str) -> MockResponse:
+        """`handle` for an event loop on a shared store (`groups`): the request's writes are
+        committed with those of the other requests handled in the same loop turn, in one
+        transaction, before it returns (so never answered before they are stored)."""
+        token = GROUP_COMMIT.set(True)
+        try:
+            response = self.handle(method, path, headers, body, origin)
+        finally:
+            GROUP_COMMIT.reset(token)
+        if getattr(self.store, "uncommitted", False):
+            waiter = self._waiter
+            if waiter is None:
+                loop = asyncio.get_running_loop()
+                waiter = self._waiter = loop.create_future()
+                loop.call_soon(self._commit_group)
+            await waiter  # (shared by the turn's requests: cancelled only at shutdown)
+        return response
+
+    def _commit_group(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        assert waiter is not None
+        try:
+            self.store.commit()  # type: ignore[attr-defined]
+        except Exception as exc:  # the group's requests fail: their writes are not stored
+            if not waiter.done():
+                waiter.set_exception(exc)
+        else:
+            if not waiter.done():
+                waiter.set_result(None)
 
     def _api(self, route: handler.Route, method: str, headers: Mapping[str, str], body: bytes,
              origin: str, query: str = "") -> MockResponse:
