@@ -12,9 +12,6 @@ clock.
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -23,11 +20,13 @@ from typing import Any
 from contracts.control import NAMESPACE_HEADER, NAMESPACE_PATH
 from contracts.redaction import redact_key
 from mockserver import handler, limits, preferences, request
+from mockserver._group_commit import GroupCommit
+from mockserver._image_links import image_answer
 from mockserver.apply import Applier, wrong_method
 from mockserver.config import SCENARIOS, SETTINGS, MockConfig
 from mockserver.decide import Decision, Dice, Error, Lookup, WrongMethod, decide, decide_fetch
 from mockserver.images import ImageCache
-from mockserver.jobs import GROUP_COMMIT, Job, Store, open_store
+from mockserver.jobs import Job, Store, open_store
 from mockserver.journal import Record
 from mockserver.response import MockResponse, json_response
 from mockserver.scopes import JournalView, Scope, current, namespace_of
@@ -41,7 +40,6 @@ JOURNAL_BODY_BYTES = limits.JOURNAL_BODY_BYTES
 #: Seconds between two looks for due jobs in a shared store (other mocks add them too, and
 #: a mock that died leaves its due jobs to the others).
 SHARED_POLL = 0.5
-_IMAGE = re.compile(r"^(\d{1,18})-(\d{1,2})-([0-9a-f]{10})\.(png|base64)$")
 
 
 class Engine:
@@ -77,7 +75,7 @@ class Engine:
             self.api = self._batched  # type: ignore[method-assign]
         #: A shared store that commits a loop turn's requests together (`grouped`).
         self.groups = self._shared and callable(getattr(self.store, "commit", None))
-        self._waiter: asyncio.Future[None] | None = None
+        self._group = GroupCommit(self.store)
         #: Namespace -> its record (settings, reset marks), as of the store's `_stamp`.
         self._scopes: dict[str, Scope] = {}
         self._records: dict[str, str] = {}
@@ -223,31 +221,7 @@ class Engine:
         """`handle` for an event loop on a shared store (`groups`): the request's writes are
         committed with those of the other requests handled in the same loop turn, in one
         transaction, before it returns (so never answered before they are stored)."""
-        token = GROUP_COMMIT.set(True)
-        try:
-            response = self.handle(method, path, headers, body, origin)
-        finally:
-            GROUP_COMMIT.reset(token)
-        if getattr(self.store, "uncommitted", False):
-            waiter = self._waiter
-            if waiter is None:
-                loop = asyncio.get_running_loop()
-                waiter = self._waiter = loop.create_future()
-                loop.call_soon(self._commit_group)
-            await waiter  # (shared by the turn's requests: cancelled only at shutdown)
-        return response
-
-    def _commit_group(self) -> None:
-        waiter, self._waiter = self._waiter, None
-        assert waiter is not None
-        try:
-            self.store.commit()  # type: ignore[attr-defined]
-        except Exception as exc:  # the group's requests fail: their writes are not stored
-            if not waiter.done():
-                waiter.set_exception(exc)
-        else:
-            if not waiter.done():
-                waiter.set_result(None)
+        return await self._group.run(lambda: self.handle(method, path, headers, body, origin))
 
     def _api(self, route: handler.Route, method: str, headers: Mapping[str, str], body: bytes,
              origin: str, query: str = "") -> MockResponse:
@@ -316,23 +290,4 @@ class Engine:
 
     def image(self, method: str, name: str) -> MockResponse:
         """A job's image (a PNG, or its base64 text), while the job and its link live."""
-        if method not in ("GET", "HEAD"):
-            return json_response(405, {"status": "error", "message": "use GET for images"})
-        match = _IMAGE.match(name)
-        now = self.clock()
-        job = self.store.get(int(match[1]), now) if match else None
-        if match is None or job is None or job.failure is not None or job.digest != match[3] or \
-                int(match[2]) >= job.samples or (match[4] == "base64") != job.base64:
-            return json_response(404, {"status": "error", "message": "unknown or expired image"})
-        if now < job.due or (job.expires is not None and now >= job.expires):
-            why = "not ready yet" if now < job.due else "this temporary link has expired"
-            return json_response(404, {"status": "error", "message": why})
-        png = self.images.png(job.seed, job.prompt, int(match[2]), job.width, job.height,
-                              job.upscale)
-        if job.base64:
-            data, kind = base64.b64encode(png), "text/plain; charset=us-ascii"
-        else:
-            data, kind = png, "image/png"
-        headers = {"content-type": kind, "cache-control": "public, max-age=3600"}
-        return MockResponse(200, headers, b"" if method == "HEAD" else data)
-
+        return image_answer(self.store, self.images, self.clock(), method, name)
