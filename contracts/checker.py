@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from contracts.client import Backoff, Budget, Fetch, FetchPlan, afollow, follow, plan_fetch
-from contracts.redaction import redact, secrets_in, show
+from contracts.redaction import Scrubber, secrets_in, show
 from contracts.reply import Reply, is_fault
 from contracts.rules import PROCESSING_FETCH, RULES, V6, Rule
 
@@ -118,7 +118,7 @@ class ContractChecker:
             client = httpx.Client(timeout=30.0)
 
         def send(p: FetchPlan) -> Reply:
-            self._spend(reply)
+            self._spend(reply, request_body)
             answer = client.post(p.url or p.path, json=p.body)
             if inspect.isawaitable(answer):
                 getattr(answer, "close", lambda: None)()
@@ -155,7 +155,7 @@ class ContractChecker:
         http = client
 
         async def send(p: FetchPlan) -> Reply:
-            self._spend(reply)
+            self._spend(reply, request_body)
             answer: Any = http.post(p.url or p.path, json=p.body)
             return Reply.of(await answer if inspect.isawaitable(answer) else answer)
 
@@ -191,9 +191,10 @@ class ContractChecker:
         limit = self.timeout if timeout is None else timeout
         return Backoff(retries=0, base=0.05, cap=2.0, job_wait=limit, fetches=None)
 
-    def _spend(self, first: Reply) -> None:
-        if self._budget is not None:
-            self._budget.spend(what=f"fetch of job {first.body.get('id')!r}")
+    def _spend(self, first: Reply, request_body: Any) -> None:
+        if self._budget is not None:  # the id is the backend's: scrubbed, as any message is
+            self._budget.spend(what=self._scrubber(request_body)(
+                f"fetch of job {first.body.get('id')!r}"))
 
     def _check_fetch(self, fetch: Fetch) -> None:
         __tracebackhide__ = True
@@ -214,6 +215,11 @@ class ContractChecker:
         self.check(request_body, reply, endpoint, fetched=last.reply)
         return last.reply.body
 
+    def _scrubber(self, request_body: Any) -> Scrubber:
+        """Hides the checker's secrets and the request's own key in a message (the one point
+        where a message is scrubbed: replies are judged raw)."""
+        return Scrubber(self._secrets + secrets_in(request_body))
+
     def _message(self, found: list[Failure], endpoint: str, request_body: Any,
                  reply: Reply, fetched: Any) -> str:
         secrets = self._secrets + secrets_in(request_body)
@@ -224,5 +230,4 @@ class ContractChecker:
         lines.append(f"  response: HTTP {reply.status} {show(_shown(reply), secrets)}")
         if fetched is not None:
             lines.append(f"  fetched:  {show(_shown(Reply.of(fetched)), secrets)}")
-        text: str = redact("\n".join(lines), secrets)
-        return text
+        return self._scrubber(request_body)("\n".join(lines))

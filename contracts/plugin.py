@@ -19,6 +19,7 @@ from contracts._plugin_marker import marker_settings, namespaced, refuse_unknown
 from contracts._plugin_options import INI, OPTIONS, Options, XdistHooks
 from contracts.client import BudgetExhausted, SharedBudget
 from contracts.control import NotAMock
+from contracts.redaction import Scrubber
 from contracts.vocabulary import MOCK_KEY
 
 if TYPE_CHECKING:
@@ -123,6 +124,30 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
                         f"{meter.refused - refused} request(s) to modelslab_server.url "
                         "not sent", pytrace=False)
         raise
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """The plugin's one scrubbing point: a test's failure text and captured output never show
+    the key of --modelslab-key-env (the fixtures hand tests raw replies, judged as they came)."""
+    report = yield
+    key = item.config.stash[OPTIONS].key
+    if key and (report.longrepr is not None or report.sections):
+        _scrub_report(report, Scrubber((key,)))
+    return report
+
+
+def _scrub_report(report: pytest.TestReport, hide: Scrubber) -> None:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
+        report.longrepr = (longrepr[0], longrepr[1], hide(str(longrepr[2])))
+    elif longrepr is not None:
+        text = str(longrepr)
+        shown = hide(text)
+        if shown != text:
+            report.longrepr = shown
+    report.sections = [(title, hide(content)) for title, content in report.sections]
 
 
 def _outcome(item: pytest.Item, exc: BudgetExhausted | NotAMock) -> None:

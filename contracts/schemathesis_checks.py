@@ -19,6 +19,7 @@ import schemathesis
 
 from contracts import checks
 from contracts.checks import Exchange, Outcome
+from contracts.redaction import Scrubber, secrets_in
 from contracts.reply import Reply
 from contracts.rules import FETCH, GENERATION, RULES
 
@@ -59,9 +60,11 @@ def outcomes(response: Any, case: Any) -> tuple[Outcome, ...]:
 def _make(rule_id: str) -> SchemathesisCheck:
     def rule_check(ctx: Any, response: Any, case: Any) -> bool | None:
         broken = [o for o in outcomes(response, case) if o.rule.id == rule_id and not o.ok]
-        if broken:
-            raise AssertionError(f"ModelsLab contract [{rule_id}] {RULES[rule_id].title}: "
-                                 f"expected {broken[0].expected}; saw {broken[0].seen}")
+        if broken:  # judged raw; the message scrubbed of the request's key (issue 10)
+            hide = Scrubber(secrets_in(_body(case)))
+            raise AssertionError(hide(f"ModelsLab contract [{rule_id}] "
+                                      f"{RULES[rule_id].title}: expected {broken[0].expected}; "
+                                      f"saw {broken[0].seen}"))
         return None
     rule_check.__name__ = "modelslab_" + rule_id.replace(".", "_")
     rule_check.__doc__ = RULES[rule_id].title

@@ -18,6 +18,7 @@ from mockserver.jobs import Job, Store, StoreFull
 from mockserver.journal import Delivery
 from mockserver.leases import Leases
 from mockserver.response import JSON_HEADERS, MockResponse, dump, json_response
+from mockserver.scopes import owner_of
 from mockserver.timers import Timers
 from mockserver.webhooks import WebhookSender, allowed
 
@@ -99,7 +100,7 @@ class Applier:
             warning=bodies.flux_warning(r) if r.ignored else None,
             queued=eta is not None,
             failure=spec.contract().errors["failed"]["message"] if decision.fails else None,
-            scope=scope)
+            scope=scope, owner=owner_of(r.key))
         self.store.put(job, now)
         return job
 

@@ -29,7 +29,7 @@ from mockserver.images import ImageCache
 from mockserver.jobs import Job, Store, open_store
 from mockserver.journal import Record
 from mockserver.response import MockResponse, json_response
-from mockserver.scopes import JournalView, Scope, current, namespace_of
+from mockserver.scopes import JournalView, Scope, current, namespace_of, owner_of
 from mockserver.timers import Timers
 from mockserver.webhooks import ThreadedSender, WebhookSender
 
@@ -250,8 +250,9 @@ class Engine:
         if type(decision) is Lookup:
             found = self.store.get(decision.job_id, now)
             if found is not None and (found.scope != scope or (
-                    record is not None and found.id <= record.jobs_after)):
-                found = None  # another namespace's job, or one its reset forgot
+                    record is not None and found.id <= record.jobs_after)
+                    or found.owner not in ("", owner_of(key))):
+                found = None  # another namespace's or key's job, or one its reset forgot
             decision = decide_fetch(found, call.generation, now, config)
         response, job, outcome = self._applier.answer(decision, config, origin, now, scope)
         if call.prefer_text is not None and call.prefer_refused is None:

@@ -61,6 +61,9 @@ class Job:
     id: int = 0
     #: The namespace it was made in ("" none): only requests in the same one see it.
     scope: str = ""
+    #: The fingerprint of the key that made it (`scopes.owner_of`, never the key; "" none):
+    #: a fetch with another key finds nothing, as on the real API.
+    owner: str = ""
     #: Set once the job has ended and its webhook was handed over (see `JobStore.finish`).
     finished: bool = field(default=False, compare=False)
 

@@ -7,6 +7,10 @@ namespace: it sees only the jobs made in it,
 settings, and `/__mock/reset` forgets only its jobs, entries and settings (others run on).
 Without the header a request is in the shared namespace "" (and the admin API sees all).
 
+Jobs are also scoped by API key, as the real API scopes them: a job remembers the
+fingerprint of the key that made it (`owner_of`, never the key), and a fetch with another key
+finds nothing, answered exactly as an unknown id is.
+
 A namespace's state is one small record in the store (`Scope`): its settings, and the newest
 job id and journal seq at its last reset (older ones are no longer its own). Ids are never
 reset, so marking a reset is one write, whatever the store.
@@ -14,6 +18,7 @@ reset, so marking a reset is one write, whatever the store.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -25,6 +30,29 @@ from mockserver.journal import Entry
 
 #: The namespace of the request being handled ("" none).
 current: ContextVar[str] = ContextVar("modelslab_namespace", default="")
+
+
+#: Keys fingerprinted so far -> their fingerprint; emptied when it holds this many (only
+#: keys of at most `_CACHED_CHARS` characters are kept: at most about 1 MiB).
+_OWNERS_SIZE = 4096
+_CACHED_CHARS = 256
+_owners: dict[str, str] = {}
+
+
+def owner_of(key: object) -> str:
+    """The fingerprint of the key that owns a job ("" for no key): "***" and 16 hex digits of
+    the key's SHA-256, whose first 6 are the journal's `redact_key` name of the same key. A
+    store, export or journal holds this, never the key."""
+    if type(key) is not str or not key:
+        return ""
+    owner = _owners.get(key)
+    if owner is None:
+        owner = "***" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        if len(key) <= _CACHED_CHARS:
+            if len(_owners) >= _OWNERS_SIZE:
+                _owners.clear()
+            _owners[key] = owner
+    return owner
 
 
 def namespace_of(path: str, headers: Mapping[str, str], origin: str) -> tuple[str, str, str]:

@@ -1,5 +1,7 @@
 """Sending one request to the target: the key put in on the wire, the reply read within its
-bounds and deadline and scrubbed of the key, faults retried with backoff (sync and async).
+bounds and deadline and kept exactly as the backend sent it (judged raw: the key is scrubbed
+only where text is shown, `contracts.redaction.Scrubber`), faults retried with backoff (sync
+and async).
 
 `Sender` is the half of `contracts.client.Target` that talks to the backend; `Target` sets
 every attribute declared here. httpx is imported on first use.
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from contracts.client import _read
 from contracts.client._budget import Backoff, Budget
-from contracts.redaction import hide, scrub
+from contracts.redaction import Scrubber
 from contracts.reply import Reply, error_kind, is_fault, looks_like_error, retry_after
 from contracts.vocabulary import KEY
 
@@ -49,11 +51,13 @@ class Sender:
     def url(self, path: str) -> str:
         return self.base_url + "/" + path.lstrip("/")
 
-    # -- the gate's requests: placeholder key, retries, scrubbed replies -----------------------
+    # -- the gate's requests: placeholder key, retries, raw replies ----------------------------
 
-    def scrub(self, text: str) -> str:
-        """`text` with the key replaced (used on everything that came back)."""
-        return scrub(text, (self._key,))
+    @property
+    def scrubber(self) -> Scrubber:
+        """Hides this target's key in text about to be shown (reports, messages): the replies
+        themselves stay raw, so they are judged as they came."""
+        return Scrubber((self._key,))
 
     def pause(self, seconds: float) -> None:
         seconds = max(0.0, min(seconds, self.backoff.cap))
@@ -75,26 +79,24 @@ class Sender:
         return json.dumps(body).encode("utf-8"), headers
 
     def _reply(self, status: int, headers: Any, raw: bytes) -> Reply:
-        """The reply as judged: decoded from the raw bytes, the key hidden where it is the
-        key (`redaction.hide`) and nowhere else; a redirect is a fault (a wrong base URL),
-        not a verdict."""
-        shown = {k: self.scrub(v) for k, v in headers.items()}
+        """The reply as judged: decoded from the raw bytes, exactly as sent (nothing hidden:
+        a key that equals a value the reply legitimately holds must not change a verdict);
+        a redirect is a fault (a wrong base URL), not a verdict."""
         if 300 <= status < 400:
-            where = shown.get("location", "")[:200]
-            return Reply(status, shown, error=f"HTTP {status} redirect to {where or '?'}: "
-                                              "a wrong base URL?")
+            where = self.scrubber(headers.get("location", ""))[:200]  # shown, not judged
+            return Reply(status, headers, error=f"HTTP {status} redirect to {where or '?'}: "
+                                                "a wrong base URL?")
         try:
-            reply = Reply.of(raw, status, shown)
+            return Reply.of(raw, status, headers)
         except RecursionError:
-            reply = Reply(status, shown, None, "(JSON nested too deeply to read)")
-        return Reply(reply.status, reply.headers, hide(reply.body, self._key),
-                     self.scrub(reply.text), reply.error)
+            return Reply(status, headers, None, "(JSON nested too deeply to read)")
 
     def _failed(self, exc: Exception) -> Reply:
         if self._aborted:
             self._aborted = False
             return Reply(0, error="the answer did not arrive before the deadline")
-        return Reply(0, error=self.scrub(f"{type(exc).__name__}: {exc}")[:300])
+        # An exception's text is shown, never judged (only that there was one): scrubbed.
+        return Reply(0, error=self.scrubber(f"{type(exc).__name__}: {exc}")[:300])
 
     def _until(self) -> float:
         """When the request being sent must be answered by: its timeout, cut to what is left
@@ -191,7 +193,7 @@ class Sender:
 
     async def apost(self, client: httpx.AsyncClient, path: str, body: Any, *,
                     prefer: tuple[str, ...] = ()) -> Reply:
-        """`post` through an async client: the same budget, retries and scrubbing."""
+        """`post` through an async client: the same budget, retries and raw replies."""
         import asyncio
 
         import httpx

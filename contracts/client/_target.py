@@ -2,8 +2,10 @@
 request budget, retries with backoff, following queued jobs and downloading their images.
 
 Bodies may hold the key placeholder (`contracts.vocabulary.KEY`); the key is put in only on
-the wire, and every text that comes back is scrubbed of it, so no report or message carries
-it. httpx is imported on first use, so the pytest plugin can import this module for free.
+the wire. Replies come back raw (judged as the backend sent them); whatever shows them (the
+gate's reports, the checker's messages, the plugin's failure output) scrubs the key with
+`.scrubber`, so no report or message carries it. httpx is imported on first use, so the
+pytest plugin can import this module for free.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ class Target(Sender):
     """Sends requests to one backend, never more than its budget allows.
 
     `.base_url` is the origin, `.key` the key (never in a repr), `.is_mock` whether it is a
-    modelslab-contract mock, `.server` its control when the pytest plugin made it.
+    modelslab-contract mock, `.server` its control when the pytest plugin made it. Its replies
+    are raw; `.scrubber` hides the key in any text about to be shown.
     """
 
     def __init__(self, base_url: str, key: str, budget: Budget | None = None, *,

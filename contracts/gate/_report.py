@@ -1,4 +1,7 @@
-"""Render a `GateResult`: JSON, JUnit XML, Markdown, HTML and a terminal table."""
+"""Render a `GateResult`: JSON, JUnit XML, Markdown, HTML and a terminal table.
+
+The result holds the run as it was judged (raw); each public renderer here first takes
+`result.shown()`, the one point where the key is scrubbed from what a report shows."""
 
 from __future__ import annotations
 
@@ -29,7 +32,9 @@ def _violation(o: Outcome) -> dict[str, Any]:
 
 
 def to_json(result: GateResult) -> dict[str, Any]:
-    """The whole result as JSON-able data (payloads hold the key placeholder, never the key)."""
+    """The whole result as JSON-able data (payloads hold the key placeholder, and anything
+    the backend echoed has the key scrubbed)."""
+    result = result.shown()
     rules = {}
     for rule_id, tally in result.tallies.items():
         rule = tally.rule
@@ -73,6 +78,7 @@ def _dump(value: Any) -> str:
 def to_junit(result: GateResult) -> str:
     """One testcase per rule (its title in the name, its time, its properties): failure when
     violated, error on faults, skipped when a side was not exercised."""
+    result = result.shown()
     suite = ET.Element("testsuite", name="modelslab-contract gate", tests=str(len(result.tallies)),
                        time=f"{result.seconds:.3f}")
     props = ET.SubElement(suite, "properties")
@@ -171,6 +177,7 @@ def _headline(result: GateResult) -> str:
 
 
 def to_markdown(result: GateResult) -> str:
+    result = result.shown()
     lines = ["# ModelsLab contract gate", "", _headline(result), "",
              "| rule | verdict | exercised (side: exchanges) | note |", "|---|---|---|---|"]
     for rule_id, verdict, sides, note in _rows(result):
@@ -213,6 +220,7 @@ dt{color:#57606a}dd{margin:0}
 def to_html(result: GateResult) -> str:
     """One self-contained page: the summary first, then every rule, then the details of each
     violated rule (its minimal failing payload, what was expected and what was seen)."""
+    result = result.shown()
     esc = html.escape
     tone = "ok" if result.exit_code == 0 else "bad" if result.exit_code == 1 else "warn"
     counts = {v: sum(1 for t in result.tallies.values() if t.verdict == v)
@@ -271,6 +279,7 @@ def write(result: GateResult, directory: Path) -> dict[str, Path]:
 
 def print_summary(result: GateResult, *, file: Any = None) -> None:
     """A table on a terminal; in a log (no terminal) a wide plain table that never wraps."""
+    result = result.shown()
     from rich import box
     from rich.console import Console
     from rich.table import Table

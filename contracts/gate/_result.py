@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.checks import VIOLATION, Outcome
+from contracts.redaction import Scrubber
 from contracts.rules import RULES, Rule
 
 CONFORMS = "conforms"
@@ -110,6 +112,29 @@ class GateResult:
     #: Rules this target cannot be judged on (the webhook rules when no receiver the
     #: backend can reach was listening); left out of the coverage required.
     excluded: tuple[str, ...] = ()
+    #: Hides the run's key wherever the result is shown: everything in it is raw (judged as
+    #: the backend sent it), and every report is rendered from `shown()`.
+    scrubber: Scrubber = field(default_factory=Scrubber, repr=False, compare=False)
+
+    def shown(self) -> GateResult:
+        """A copy fit to show: every text that came from the run (what was seen and
+        expected, payloads, faults, the target, why it stopped) with the key scrubbed."""
+        hide = self.scrubber
+        if not hide:
+            return self
+        tallies = {}
+        for rule_id, tally in self.tallies.items():
+            copy = RuleTally(tally.rule, tally.sides, faults=tally.faults, seconds=tally.seconds)
+            copy.violations = [Outcome(o.rule, o.verdict, o.side, hide(o.expected),
+                                       hide(o.seen), hide.value(o.payload),
+                                       o.endpoint and hide(o.endpoint))
+                               for o in tally.violations]
+            tallies[rule_id] = copy
+        return dataclasses.replace(
+            self, target=hide(self.target), aborted=self.aborted and hide(self.aborted),
+            tallies=tallies, scrubber=Scrubber(),
+            faults=[Fault(hide(f.endpoint), hide.value(f.payload), hide(f.reply), f.rule)
+                    for f in self.faults])
 
     @property
     def uncovered(self) -> dict[str, tuple[str, ...]]:

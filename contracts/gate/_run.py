@@ -20,6 +20,7 @@ from contracts.gate._exchange import WEBHOOK_WAIT, execute, needs_webhook
 from contracts.gate._preflight import preflight, redirect
 from contracts.gate._progress import Lines
 from contracts.gate._result import DEFAULT_FAULT_THRESHOLD, Fault, GateResult
+from contracts.redaction import Scrubber
 from contracts.reply import FAULT, classify
 from contracts.rules import RULES, WEBHOOK_DELIVERY, WEBHOOK_TRACK_ID, Rule
 from contracts.strategies import Case
@@ -220,7 +221,8 @@ def run(config: GateConfig) -> GateResult:
         transport = _in_process(config)
     shown = config.base_url or "the in-process mock"
     result = GateResult(shown, config.seed, config.budget,
-                        fault_threshold=config.fault_threshold)
+                        fault_threshold=config.fault_threshold,
+                        scrubber=Scrubber((config.key,)))  # judged raw, scrubbed when shown
     budget = Budget(config.budget, seconds=config.deadline)
     boundaries = strategies.boundary_cases()
     exploring = explore_cases(config.explore, config.seed, config.model_ids)

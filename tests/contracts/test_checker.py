@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 from contracts.checker import ContractChecker, Failure
 from contracts.client import Budget, BudgetExhausted
 from contracts.rules import V4, V6
+from tests.contracts import _leaks
 
 mockserver = pytest.importorskip("mockserver")
 
@@ -58,6 +60,39 @@ def test_a_broken_exchange_names_rule_field_expected_seen_and_payload() -> None:
     assert "[output.count] (samples)" in text and "expected: " in text and "seen: " in text
     assert '"key": "<redacted>"' in text and "response: HTTP 200" in text
     assert SECRET not in text
+
+
+def test_a_violation_message_hides_a_key_echoed_in_any_encoding() -> None:
+    """Judged raw (the echo changes no verdict), shown scrubbed: the message names the rule
+    and shows the answer, but the key in none of its encodings."""
+    body = {**_body(samples=2), "key": _leaks.KEY}
+    with _client(accepted_keys=frozenset({_leaks.KEY})) as client:
+        answer = client.post(URL, json=body).content
+    conforming = b"{" + _leaks.echo_field(_leaks.KEY) + b", " + answer[1:]
+    doctored = json.loads(answer)
+    doctored["output"] = doctored["output"][:1]
+    broken = b"{" + _leaks.echo_field(_leaks.KEY) + b", " + json.dumps(doctored).encode()[1:]
+    checker = ContractChecker()
+
+    checker.check(body, conforming)
+    with pytest.raises(AssertionError) as info:
+        checker.check(body, broken)
+
+    text = str(info.value)
+    assert "(output.count)" in text and "echo" in text and "<redacted>" in text
+    assert _leaks.revealed(text) == []
+
+
+def test_an_exception_naming_a_job_hides_a_key_it_echoes() -> None:
+    checker = ContractChecker(budget=Budget(0))
+    body = {**_body(), "key": _leaks.KEY}
+    with _client(queue="always", eta=60) as client:
+        job = client.post(URL, json=body).json()
+    job["id"] = " ".join(_leaks.echoes(_leaks.KEY).values())  # a backend's own id form
+
+    with pytest.raises(BudgetExhausted, match="fetch of job") as info:
+        checker.follow(body, job, interval=0.01)
+    assert _leaks.revealed(str(info.value)) == []
 
 
 def test_a_status_given_apart_is_checked() -> None:

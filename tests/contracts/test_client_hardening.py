@@ -1,6 +1,7 @@
 """Issue 10, gate side: an overall deadline, bounded reads (a gzip bomb stops at the cap),
-a key echoed JSON-escaped hidden, replies judged as they came (a short key gives no false
-verdicts), and a redirect counted as a fault (a wrong base URL), not a violation."""
+replies judged raw (a key equal to a value a reply holds gives no false verdict, and hides no
+true one), the key scrubbed only where text is shown (in every encoding), and a redirect
+counted as a fault (a wrong base URL), not a violation."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ import httpx
 import pytest
 
 import mockserver
+from contracts import rules
 from contracts.client import Backoff, Budget, BudgetExhausted, Target
-from contracts.gate import GateConfig, run
+from contracts.gate import GateConfig, run, to_markdown
 from contracts.reply import ACCEPTED, FAULT, classify
 from contracts.vocabulary import KEY
+from tests.contracts import _leaks, _mutants
 
 V6 = "/api/v6/images/text2img"
 SECRET = "sk/live\"0123456789"
@@ -155,8 +158,12 @@ def test_the_gate_stops_at_its_deadline() -> None:
     "".join(f"\\u{ord(c):04x}" for c in k) + '"}',
     lambda k: f"<html>bad key {json.dumps(k)[1:-1]}</html>",
     lambda k: "<html>bad key " + "".join(f"\\u{ord(c):04x}" for c in k) + "</html>",
+    lambda k: '{"status": "error", "message": "bad key ' + _leaks.echoes(k)["base64"] + '"}',
+    lambda k: "<html>" + " ".join(_leaks.echoes(k).values()) + "</html>",
 ])
-def test_a_key_echoed_in_any_json_escape_is_hidden(echo: Any) -> None:
+def test_a_reply_is_kept_raw_and_the_key_is_scrubbed_where_it_is_shown(echo: Any) -> None:
+    """Judge raw, scrub only output: the reply is exactly what came back (key included), and
+    the target's scrubber hides the key in every encoding from whatever shows it."""
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=echo(SECRET).encode(),
                               headers={"x-echo": SECRET})
@@ -165,8 +172,12 @@ def test_a_key_echoed_in_any_json_escape_is_hidden(echo: Any) -> None:
                 transport=httpx.MockTransport(handler)) as target:
         reply = target.post(V6, _body())
 
-    shown = json.dumps([reply.body, reply.text, dict(reply.headers), reply.short()])
-    assert SECRET not in shown and "0123456789" not in shown
+    raw = json.dumps([reply.body, reply.text, dict(reply.headers)])
+    assert reply.headers["x-echo"] == SECRET and _leaks.revealed(raw, SECRET, "0123456789")
+    hide = target.scrubber
+    shown = hide(json.dumps([reply.body, reply.text, dict(reply.headers), reply.short()]))
+    assert _leaks.revealed(shown, SECRET, "0123456789") == []
+    assert SECRET not in repr(hide)
 
 
 def test_a_short_key_gives_no_false_verdicts() -> None:
@@ -177,6 +188,51 @@ def test_a_short_key_gives_no_false_verdicts() -> None:
 
     assert reply.status_field == "success" and classify(reply) == ACCEPTED
     assert reply.body["meta"]["scheduler"] == "UniPCMultistepScheduler"
+
+
+def test_a_short_key_leaves_headers_and_text_as_they_came() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, text="missing samples: sent s", headers={
+            "content-type": "text/plain; charset=utf-8", "x-reason": "s"})
+
+    with Target("http://x", "s", Budget(3), backoff=NO_WAIT,
+                transport=httpx.MockTransport(handler)) as target:
+        reply = target.post(V6, _body())
+
+    assert reply.text == "missing samples: sent s"
+    assert reply.headers["content-type"] == "text/plain; charset=utf-8"
+    assert reply.headers["x-reason"] == "s"
+    assert target.scrubber(reply.short()) == "HTTP 400 'missing samples: sent <redacted>'"
+
+
+#: Keys equal to a value the mock's replies legitimately hold: a status ("success",
+#: "processing"), a flag echoed in meta ("yes"), a path segment of every output link
+#: ("generations"), a letter of nearly every word ("s").
+ECHOED_KEYS = ["s", "success", "processing", "yes", "generations"]
+
+
+@pytest.mark.parametrize("key", ECHOED_KEYS)
+def test_a_key_equal_to_an_echoed_value_gives_no_false_violation(key: str) -> None:
+    transport = mockserver.transport(mockserver.MockConfig(accepted_keys=frozenset({key})))
+    result = run(GateConfig(transport=transport, key=key, progress=False, explore=0,
+                            backoff=NO_WAIT, sleep=lambda s: None))
+
+    assert result.violated == [] and sum(len(t.violations) for t in result.tallies.values()) == 0
+    assert result.status == "conforms", to_markdown(result)
+
+
+@pytest.mark.parametrize("rule", [rules.META_ECHO, rules.SEED_ECHO, rules.OUTPUT_COUNT],
+                         ids=str)
+def test_a_violation_seen_through_a_value_equal_to_the_key_is_still_named(
+        rule: rules.Rule) -> None:
+    """Judging raw: with the key "success", an accepted answer is still read as accepted, so
+    the rules judged on accepted answers still see (and name) a broken one."""
+    key = "success"
+    mock = mockserver.transport(mockserver.MockConfig(accepted_keys=frozenset({key})))
+    result = run(GateConfig(transport=_mutants.mutant(rule, mock), key=key, budget=80,
+                            explore=10, progress=False, sleep=lambda s: None))
+
+    assert result.violated == [rule.id], to_markdown(result)
 
 
 def _redirect(request: httpx.Request) -> httpx.Response:

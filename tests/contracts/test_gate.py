@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import io
 import json
 import time
 import xml.etree.ElementTree as ET
@@ -15,6 +16,7 @@ from contracts import RULES, client, gate, redaction
 from contracts.cli import main
 from contracts.gate._run import explore_cases
 from contracts.rules import rule
+from tests.contracts import _leaks, _mutants
 
 mockserver = pytest.importorskip("mockserver")
 
@@ -185,6 +187,54 @@ def test_a_key_echoed_by_the_backend_is_scrubbed() -> None:
         + gate.to_junit(result)
     assert SECRET not in text
     assert redaction.REDACTED in text
+
+
+class _Echoing(httpx.BaseTransport):
+    """The mock, but every JSON answer also echoes the key in every encoding (raw, JSON- and
+    \\u-escaped, URL- and base64-encoded), and every 10th answer is a 503 echoing it too."""
+
+    def __init__(self, inner: httpx.BaseTransport, key: str) -> None:
+        self.inner, self.key, self.calls = inner, key, 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        echo = _leaks.echo_field(self.key)
+        if request.method == "POST" and self.calls % 10 == 0:
+            return httpx.Response(503, content=b"busy {" + echo + b"}")
+        response = self.inner.handle_request(request)
+        content = response.read()
+        if not content.startswith(b"{"):
+            return response
+        headers = {k: v for k, v in response.headers.items()
+                   if k.lower() not in ("content-length", "content-encoding")}
+        return httpx.Response(response.status_code, headers=headers,
+                              content=b"{" + echo + b", " + content[1:])
+
+
+def test_every_report_hides_a_key_echoed_in_any_encoding(tmp_path: Path) -> None:
+    """Judge raw, scrub only output: the replies (and so the violations and faults the gate
+    records) hold the key in every encoding; no report shows it in any."""
+    key = _leaks.KEY
+    mock = mockserver.transport(mockserver.MockConfig(accepted_keys=frozenset({key})))
+    broken = _mutants.mutant(RULES["response.schema"], mock)  # so that there are violations
+    result = gate.run(gate.GateConfig(transport=_Echoing(broken, key), key=key, budget=60,
+                                      explore=5, progress=False, sleep=lambda s: None,
+                                      backoff=client.Backoff(base=0.0, cap=0.0, retries=0)))
+    raw = json.dumps([[o.seen for t in result.tallies.values() for o in t.violations],
+                      [f.reply for f in result.faults]])
+    assert result.faults and result.violated and _leaks.revealed(raw), raw[:300]
+
+    files = gate.write_reports(result, tmp_path)
+    out = io.StringIO()
+    gate.print_summary(result, file=out)
+    shown = {fmt: path.read_bytes().decode() for fmt, path in files.items()}
+    shown["terminal"] = out.getvalue()
+    assert set(shown) == {"json", "junit", "markdown", "html", "terminal"}
+    for fmt, text in shown.items():
+        assert _leaks.revealed(text) == [], fmt
+    assert redaction.REDACTED in shown["json"]
+    assert result.violated == [r for r, v in json.loads(shown["json"])["rules"].items()
+                               if v["verdict"] == "violated"]
 
 
 def test_exploration_is_reproducible_from_the_seed() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.contracts import _leaks
 from tests.contracts._pytester import _checks_loaded, _project, no_mock_origin
 
 pytest_plugins = ["pytester"]
@@ -74,6 +75,29 @@ def test_the_header_names_the_target_but_never_the_key(pytester: pytest.Pytester
     remote.stdout.fnmatch_lines(["modelslab: target https://modelslab.com "
                                  "(key from $MODELSLAB_API_KEY: set; budget 5)"])
     assert SECRET not in remote.stdout.str()
+
+
+def test_a_failing_test_never_shows_the_key_in_any_encoding(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixtures hand tests raw replies; the plugin scrubs the key (of
+    --modelslab-key-env) from every failure it reports: the traceback, the captured output,
+    the JUnit file."""
+    monkeypatch.setenv("MODELSLAB_API_KEY", _leaks.KEY)
+    pytester.makepyfile("""
+        import base64, os
+
+        def test_shows_the_key():
+            key = os.environ["MODELSLAB_API_KEY"]
+            print("captured", key, base64.b64encode(key.encode()).decode())
+            assert {"echo": key, "again": base64.b64encode(key.encode()).decode()} == {}
+    """)
+
+    result = pytester.runpytest("-rA", "--junitxml=out.xml")
+
+    result.assert_outcomes(failed=1)
+    text = result.stdout.str() + result.stderr.str() + (pytester.path / "out.xml").read_text()
+    assert "captured <redacted> <redacted>" in text and "'echo': '<redacted>'" in text
+    assert _leaks.revealed(text) == []
 
 
 @pytest.mark.parametrize(("args", "error"), [

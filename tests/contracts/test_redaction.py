@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import html
+import json
+from urllib.parse import quote
+
 import pytest
 
 from contracts import redaction
-from contracts.redaction import REDACTED, redact, redact_body, redact_key, scrub, secrets_in, show
+from contracts.redaction import (
+    MIN_SECRET,
+    REDACTED,
+    Scrubber,
+    redact,
+    redact_body,
+    redact_key,
+    scrub,
+    secrets_in,
+    show,
+)
+from tests.contracts import _leaks
 
 SECRET = "sk-live-0123456789abcdef"
 
@@ -55,3 +70,74 @@ def test_secrets_in_a_body_are_its_secret_fields() -> None:
     assert secrets_in({"key": SECRET, "x-api-key": "k2", "prompt": "p", "apikey": ""}) == \
         (SECRET, "k2")
     assert secrets_in(["not", "a", "mapping"]) == ()
+
+
+def test_scrub_finds_the_key_in_every_encoding_and_cut_short() -> None:
+    """Issue 10: what a backend echoes (raw, JSON-escaped once or twice, URL-, HTML- and
+    base64-encoded at any offset) and a text cut at its limit before it was shown."""
+    key = _leaks.KEY
+    forms = list(_leaks.echoes(key).values())
+    text = " | ".join([*forms, json.dumps(json.dumps(key)), html.escape(f'"{key}"'),
+                       key[:MIN_SECRET + 3], _leaks.echoes(key)["base64"][:12]])
+
+    assert _leaks.revealed(text)
+    shown = scrub(text, [key])
+    assert _leaks.revealed(shown) == [] and key[:MIN_SECRET] not in shown
+    assert shown.count(REDACTED) == len(forms) + 4
+
+
+def test_a_short_key_is_scrubbed_where_it_stands_alone_only() -> None:
+    assert scrub('success: bad key s, "\\u0073", cw==', ["s"]) == \
+        f'success: bad key {REDACTED}, "{REDACTED}", {REDACTED}'
+
+
+def test_a_scrubber_hides_text_and_json_values_and_never_shows_its_secrets() -> None:
+    hide = Scrubber([SECRET, "", None])
+
+    assert hide(f"x {SECRET}") == f"x {REDACTED}"
+    assert hide.value({SECRET: [f"a {SECRET}", 3, None]}) == {REDACTED: [f"a {REDACTED}", 3, None]}
+    assert SECRET not in repr(hide) and bool(hide) and not Scrubber([""])
+    assert Scrubber()("keep me") == "keep me"
+
+
+def test_forms_sharing_a_head_are_each_hidden_to_their_end() -> None:
+    """A key and its URL form share their first 10 characters: whichever is in the text, cut
+    short or not, nothing of it is left after the marker."""
+    key = "abcdefghij/klmnop"
+    text = f"{key} | {quote(key, safe='')} | {quote(key, safe='').lower()[:14]} | {key[:12]}"
+
+    assert scrub(text, [key]) == " | ".join([REDACTED] * 4)
+
+
+def test_a_hostile_key_of_backslashes_is_scrubbed_in_one_pass() -> None:
+    """A client's key and text full of backslashes (the journal scrubs both): each run of
+    backslashes is read once (possessive), so this returns at once instead of trying every
+    way to split the run between the key's characters."""
+    key = "\\" * 30 + "x"  # main tried 2**30 splits of each run: a read never ended
+    text = "\\" * 10_000 + "y " + json.dumps(key)
+
+    shown = scrub(text, [key])  # (a run of 8 backslashes or more reads as the key cut short)
+    assert shown.endswith(f'y "{REDACTED}"') and "x" not in shown
+    assert scrub("\\" * 10_000, ["s"]) == "\\" * 10_000
+
+
+def test_random_keys_are_hidden_in_every_encoding_whole_or_cut() -> None:
+    """300 keys of awkward characters ('"', '\\', '/', '+', '%', '&', 'é'), each in one of
+    its encodings, whole or cut short: no decoding of the text shown reads the key, or its
+    first 8 characters."""
+    import base64
+    import random
+
+    rng = random.Random(10)
+    chars = 'abcdefXYZ0123456789-_/+="\\ é.%&<>'
+    for _ in range(300):
+        key = "".join(rng.choice(chars) for _ in range(rng.randint(10, 40)))
+        forms = [key, json.dumps(key)[1:-1], json.dumps(json.dumps(key))[1:-1],
+                 json.dumps(key).replace("/", "\\/")[1:-1], _leaks.unicode_escaped(key),
+                 quote(key, safe=""), html.escape(key), base64.b64encode(key.encode()).decode(),
+                 base64.urlsafe_b64encode(b"a" + key.encode()).decode()]
+        form = rng.choice(forms)
+        cut = rng.random() < 0.3
+        shown = scrub(f"before {form[:len(form) * 3 // 4] if cut else form} after", [key])
+        assert _leaks.revealed(shown, key, key[:MIN_SECRET]) == [], \
+            (key, form, shown)

@@ -55,3 +55,24 @@ def test_a_broken_answer_fails_our_schemathesis_check() -> None:
     text = "".join(traceback.format_exception(info.value))
     assert "modelslab_samples_range" in text and "modelslab_meta_echo" not in text
     case.validate_response(real, checks=list(schemathesis_checks.CHECKS))
+
+
+def test_a_failed_check_hides_a_key_the_answer_echoes() -> None:
+    """Issue 10: judged raw, the message scrubbed of the request's key in every encoding."""
+    from schemathesis.core.transport import Response
+
+    from tests.contracts import _leaks
+
+    operation = schema["/api/v6/images/text2img"]["POST"]
+    case = operation.Case(body={"key": _leaks.KEY, "model_id": "midjourney", "prompt": "p"},
+                          media_type="application/json")
+    real = case.call()
+    broken = Response(status_code=200, headers={"content-type": ["application/json"]},
+                      content=b'{' + _leaks.echo_field(_leaks.KEY) + b', "status": "success", '
+                      b'"generationTime": "fast", "output": ["a"]}',
+                      request=real.request, elapsed=0.0, verify=True)
+    check = schemathesis_checks.CHECKS[list(RULES).index("response.schema")]
+    with pytest.raises(AssertionError) as info:
+        check(None, broken, case)
+    assert "response.schema" in str(info.value) and "echo" in str(info.value)
+    assert _leaks.revealed(str(info.value)) == []

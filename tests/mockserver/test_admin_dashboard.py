@@ -99,14 +99,15 @@ def test_jobs_list_their_state_and_end_on_demand(mock: Mock) -> None:
 
     status, failed = _admin(mock, "POST", f"jobs/{queued}/fail", {"message": "GPU fell over"})
     assert status == 200 and failed["job"]["state"] == "failed"
-    assert mock.post(f"/api/v6/images/fetch/{queued}", {"key": "k"}).json() == \
+    assert mock.post(f"/api/v6/images/fetch/{queued}", {"key": "test-key"}).json() == \
         {"status": "failed", "id": queued, "message": "GPU fell over"}
     assert mock.sender.sent[-1][1] == {"status": "failed", "id": queued,
                                        "message": "GPU fell over", "track_id": 9}
     assert _admin(mock, "POST", f"jobs/{queued}/finish")[0] == 409
 
     assert _admin(mock, "POST", f"jobs/{due}/finish")[1]["job"]["state"] == "done"
-    assert mock.post(f"/api/v6/images/fetch/{due}", {"key": "k"}).json()["status"] == "success"
+    fetched = mock.post(f"/api/v6/images/fetch/{due}", {"key": "test-key"}).json()
+    assert fetched["status"] == "success"
     assert _admin(mock, "POST", "jobs/999/fail")[0] == 404
     assert _admin(mock, "POST", "jobs/x/fail")[0] == 404
     assert _admin(mock, "POST", f"jobs/{done}/fail", {"message": ""})[0] == 422

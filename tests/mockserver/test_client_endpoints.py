@@ -85,8 +85,8 @@ def test_v3_reads_the_query_string_and_the_key_header_with_an_empty_body(mock: M
 
 def test_v3_jobs_are_fetched_by_their_own_paths(mock: Mock) -> None:
     text = mock.post(V3, {"key": "k", "prompt": "p"}, QUEUE).json()
-    dream = mock.post(V3DB, body(), QUEUE).json()
-    v4 = mock.post(V4, body(), QUEUE).json()
+    dream = mock.post(V3DB, body(key="k"), QUEUE).json()  # one key: jobs are the key's
+    v4 = mock.post(V4, body(key="k"), QUEUE).json()
     mock.clock.advance(10)
 
     assert mock.post(V3_FETCH.format(text["id"]), {"key": "k"}).json()["status"] == "success"

@@ -247,7 +247,8 @@ def test_prefer_error_forces_each_error(mock: Mock, http_mock: Mock, name: str, 
 def test_prefer_error_applies_to_fetch_too(mock: Mock) -> None:
     job = mock.generate(headers={"Prefer": "status=processing"})["id"]
 
-    answer = mock.post(f"/api/v6/images/fetch/{job}", {"key": "k"}, {"Prefer": "error=failed"})
+    answer = mock.post(f"/api/v6/images/fetch/{job}", {"key": "test-key"},
+                       {"Prefer": "error=failed"})
 
     assert answer.json()["status"] == "failed"
 
@@ -353,7 +354,7 @@ def test_a_queued_job_is_fetched_to_success_through_every_form(
 def test_fetch_result_is_followed_as_given(mock: Mock) -> None:
     queued = mock.generate(V4, {"Prefer": "eta=0"})
 
-    done = mock.post(queued["fetch_result"].removeprefix(ORIGIN), {"key": "k"}).json()
+    done = mock.post(queued["fetch_result"].removeprefix(ORIGIN), {"key": "test-key"}).json()
 
     assert done["status"] == "success" and done["output"] == queued["future_links"]
 
@@ -362,7 +363,7 @@ def test_without_quirks_processing_says_message_and_output_is_a_list() -> None:
     mock = make_mock(quirks=False, queue="always")
     job = mock.generate()["id"]
 
-    pending = mock.post(f"/api/v6/images/fetch/{job}", {"key": "k"}).json()
+    pending = mock.post(f"/api/v6/images/fetch/{job}", {"key": "test-key"}).json()
 
     assert pending["message"] and "messege" not in pending
     assert pending["output"] == [] and pending["id"] == job
@@ -399,7 +400,8 @@ def test_an_unknown_id_is_an_error(mock: Mock, http_mock: Mock, job_id: str) -> 
 def test_a_job_is_fetched_only_through_its_own_api(mock: Mock) -> None:
     job = mock.generate(V6)["id"]
 
-    assert mock.post(f"/api/v4/dreambooth/fetch/{job}", {"key": "k"}).json()["status"] == "error"
+    other = mock.post(f"/api/v4/dreambooth/fetch/{job}", {"key": "test-key"}).json()
+    assert other["status"] == "error"
 
 
 def test_queue_always_and_workload_policies() -> None:

@@ -47,10 +47,11 @@ def test_a_failed_job_is_fetched_as_failed_and_its_webhook_says_so(how: str) -> 
     headers = {"Prefer": "status=failed"} if how == "prefer" else None
 
     queued = mock.generate(webhook="http://hooks.test/h", track_id="order-1", headers=headers)
-    early = mock.post(f"/api/v6/images/fetch/{queued['id']}", {"key": "k"}).json()
+    early = mock.post(f"/api/v6/images/fetch/{queued['id']}", {"key": "test-key"}).json()
     mock.clock.advance(5)
-    fetched = mock.post(f"/api/v6/images/fetch/{queued['id']}", {"key": "k"}).json()
-    again = mock.post("/api/v6/images/fetch", {"key": "k", "request_id": queued["id"]}).json()
+    fetched = mock.post(f"/api/v6/images/fetch/{queued['id']}", {"key": "test-key"}).json()
+    again = mock.post("/api/v6/images/fetch",
+                      {"key": "test-key", "request_id": queued["id"]}).json()
 
     assert queued["status"] == "processing" and early["status"] == "processing"
     # fetch answers status, id and message; the webhook adds the track_id
@@ -76,7 +77,7 @@ def test_the_switch_is_a_setting_the_admin_api_can_flip(mock: Mock) -> None:
     mock.engine.configure(queue="always", failure_rate=1.0)
     queued = mock.generate()
     mock.clock.advance(5)
-    failed = mock.post(f"/api/v6/images/fetch/{queued['id']}", {"key": "k"}).json()
+    failed = mock.post(f"/api/v6/images/fetch/{queued['id']}", {"key": "test-key"}).json()
     mock.engine.scenario("failing-jobs")
 
     assert failed["status"] == "failed"
@@ -88,7 +89,7 @@ def test_a_failed_job_keeps_its_failure_in_the_sqlite_store(tmp_path: object) ->
     queued = mock.generate(headers={"Prefer": "status=failed"})
     mock.clock.advance(5)
 
-    answer = mock.post(f"/api/v6/images/fetch/{queued['id']}", {"key": "k"}).json()
+    answer = mock.post(f"/api/v6/images/fetch/{queued['id']}", {"key": "test-key"}).json()
 
     assert answer["status"] == "failed"
     mock.engine.close()

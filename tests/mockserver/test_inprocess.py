@@ -74,11 +74,11 @@ def test_the_transport_works_for_sync_and_async_clients() -> None:
 
     with httpx.Client(transport=mock, base_url="http://mock") as client:
         queued = client.post(V6, json=body()).json()
-        done = client.post(queued["fetch_result"], json={"key": "k"}).json()
+        done = client.post(queued["fetch_result"], json={"key": "test-key"}).json()
 
     async def run() -> dict[str, Any]:
         async with httpx.AsyncClient(transport=mock, base_url="http://mock") as client:
-            answer = await client.post("/api/v6/images/fetch", json={"key": "k",
+            answer = await client.post("/api/v6/images/fetch", json={"key": "test-key",
                                                                     "request_id": queued["id"]})
             result: dict[str, Any] = answer.json()
             return result

@@ -96,9 +96,9 @@ def test_sqlite_is_shared_by_two_engines(tmp_path: Path) -> None:
                                        ORIGIN).body)
         other = json.loads(two.handle("POST", V6, {}, json.dumps(body()).encode(), ORIGIN).body)
         fetch = f"/api/v6/images/fetch/{queued['id']}"
-        pending = two.handle("POST", fetch, {}, b'{"key": "k"}', ORIGIN).json()
+        pending = two.handle("POST", fetch, {}, b'{"key": "test-key"}', ORIGIN).json()
         clock.advance(1.0)
-        done = two.handle("POST", fetch, {}, b'{"key": "k"}', ORIGIN).json()
+        done = two.handle("POST", fetch, {}, b'{"key": "test-key"}', ORIGIN).json()
         image = two.handle("GET", done["output"][1].removeprefix(ORIGIN), {}, b"", ORIGIN)
     finally:
         one.close()
@@ -119,7 +119,7 @@ def test_sqlite_jobs_survive_a_restart(tmp_path: Path) -> None:
     second = Engine(MockConfig(store=where), clock=FakeClock(), webhooks=RecordingSender())
     try:
         again = second.handle("POST", f"/api/v6/images/fetch/{answer['id']}", {},
-                              b'{"key": "k"}', ORIGIN).json()
+                              b'{"key": "test-key"}', ORIGIN).json()
         newer = second.handle("POST", V6, {}, json.dumps(body()).encode(), ORIGIN).json()
     finally:
         second.close()

@@ -6,6 +6,7 @@ import json
 
 from contracts.redaction import redact_key
 from mockserver.journal import Delivery, Journal, Record
+from tests.contracts import _leaks
 from tests.mockserver._support import V6, Mock
 
 
@@ -75,3 +76,27 @@ def test_the_engine_writes_one_record_per_api_request(mock: Mock) -> None:
         ("processing", "status=processing", 1)
     assert fetch["path"] == "/api/v6/images/fetch/1" and fetch["rules"] == ["body.json"]
     assert "key" not in fetch and "body" not in fetch
+
+
+def test_a_key_a_request_or_its_answer_echoes_is_hidden_in_every_encoding(mock: Mock) -> None:
+    """Issue 10: the journal is shown (admin API, dashboard); the key is in none of its
+    encodings there, whichever field of the request or the answer carries it."""
+    key = _leaks.KEY
+    echoed = " ".join(_leaks.echoes(key).values())
+    mock.post(V6, {"key": key, "model_id": "m", "prompt": echoed, "negative_prompt": key})
+
+    (entry,) = mock.engine.journal.entries()
+    assert entry["key"] == redact_key(key) and entry["body"]["key"] == redact_key(key)
+    assert redact_key(key) in entry["body"]["negative_prompt"]
+    assert _leaks.revealed(json.dumps(entry)) == []
+
+
+def test_a_hostile_key_of_backslashes_does_not_hang_the_journal(mock: Mock) -> None:
+    """Issue 10 (hostile input): a key of 30 backslashes and a prompt of backslashes (echoed,
+    JSON-escaped, in the answer) once made reading the journal try 2**30 ways to match each
+    run: the admin API's journal and the dashboard hung. Now the entry reads at once."""
+    key = "\\" * 30 + "x"
+    mock.post(V6, {"key": key, "model_id": "m", "prompt": "\\" * 200})
+
+    (entry,) = mock.engine.journal.entries()
+    assert entry["status"] == 200 and key not in json.dumps(entry)

@@ -268,14 +268,15 @@ def test_the_redis_store_is_bounded_in_bytes_evicting_ended_jobs_first(redis_db:
 
 def test_a_redis_store_full_of_unfinished_jobs_refuses_new_work_as_the_api_does(
         redis_db: str) -> None:
-    store = RedisStore(redis_db, max_bytes=6000)  # a few jobs' worth
+    store = RedisStore(redis_db, max_bytes=10_000)  # a few jobs' worth (~3 KB each)
     clock = FakeClock()
     engine = _engine(store, clock, queue="always", eta=30.0, error_mode="http")
     try:
         answers = [_post(engine, V6, body(prompt=f"job {i} " + "z" * 1000)) for i in range(8)]
         queued = [a for status, a in answers if status == 200]
         refused = engine.handle("POST", V6, {"content-type": "application/json"},
-                                json.dumps(body(prompt="one too many")).encode(), ORIGIN)
+                                json.dumps(body(prompt="one too many " + "z" * 1000)).encode(),
+                                ORIGIN)
 
         assert 1 <= len(queued) < 8 and refused.status == 429
         assert refused.json()["message"].startswith("Rate limit exceeded")
