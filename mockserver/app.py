@@ -53,6 +53,8 @@ class _Endpoint:
         if path.startswith(spec.IMAGES_PREFIX):  # rendering is CPU work: keep it off the loop
             response = await run_in_threadpool(engine.handle, scope["method"], path,
                                                headers, body, origin)
+        elif engine.groups:  # a shared store: one commit for the requests of a loop turn
+            response = await engine.grouped(scope["method"], path, headers, body, origin)
         else:
             response = engine.handle(scope["method"], path, headers, body, origin)
         if response.delay:

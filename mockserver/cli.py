@@ -194,7 +194,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             if args.store is None:  # the temporary store we chose goes with the mock
                 path = config.store.removeprefix("sqlite:")
-                for leftover in (path, path + "-wal", path + "-shm"):
+                for leftover in (path, path + "-wal", path + "-shm", path + "-mock",
+                                 path + "-mock-journal"):
                     with contextlib.suppress(OSError):
                         os.remove(leftover)
         return 0

@@ -12,8 +12,6 @@ clock.
 
 from __future__ import annotations
 
-import base64
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -22,6 +20,8 @@ from typing import Any
 from contracts.control import NAMESPACE_HEADER, NAMESPACE_PATH
 from contracts.redaction import redact_key
 from mockserver import handler, limits, preferences, request
+from mockserver._group_commit import GroupCommit
+from mockserver._image_links import image_answer
 from mockserver.apply import Applier, wrong_method
 from mockserver.config import SCENARIOS, SETTINGS, MockConfig
 from mockserver.decide import Decision, Dice, Error, Lookup, WrongMethod, decide, decide_fetch
@@ -40,7 +40,6 @@ JOURNAL_BODY_BYTES = limits.JOURNAL_BODY_BYTES
 #: Seconds between two looks for due jobs in a shared store (other mocks add them too, and
 #: a mock that died leaves its due jobs to the others).
 SHARED_POLL = 0.5
-_IMAGE = re.compile(r"^(\d{1,18})-(\d{1,2})-([0-9a-f]{10})\.(png|base64)$")
 
 
 class Engine:
@@ -74,6 +73,9 @@ class Engine:
         self._shared = self.store.shared
         if self._shared:
             self.api = self._batched  # type: ignore[method-assign]
+        #: A shared store that commits a loop turn's requests together (`grouped`).
+        self.groups = self._shared and callable(getattr(self.store, "commit", None))
+        self._group = GroupCommit(self.store)
         #: Namespace -> its record (settings, reset marks), as of the store's `_stamp`.
         self._scopes: dict[str, Scope] = {}
         self._records: dict[str, str] = {}
@@ -214,6 +216,13 @@ class Engine:
         with self.store.batch():
             return self._api(route, method, headers, body, origin, query)
 
+    async def grouped(self, method: str, path: str, headers: Mapping[str, str], body: bytes,
+                      origin: str) -> MockResponse:
+        """`handle` for an event loop on a shared store (`groups`): the request's writes are
+        committed with those of the other requests handled in the same loop turn, in one
+        transaction, before it returns (so never answered before they are stored)."""
+        return await self._group.run(lambda: self.handle(method, path, headers, body, origin))
+
     def _api(self, route: handler.Route, method: str, headers: Mapping[str, str], body: bytes,
              origin: str, query: str = "") -> MockResponse:
         started = time.perf_counter()
@@ -282,23 +291,4 @@ class Engine:
 
     def image(self, method: str, name: str) -> MockResponse:
         """A job's image (a PNG, or its base64 text), while the job and its link live."""
-        if method not in ("GET", "HEAD"):
-            return json_response(405, {"status": "error", "message": "use GET for images"})
-        match = _IMAGE.match(name)
-        now = self.clock()
-        job = self.store.get(int(match[1]), now) if match else None
-        if match is None or job is None or job.failure is not None or job.digest != match[3] or \
-                int(match[2]) >= job.samples or (match[4] == "base64") != job.base64:
-            return json_response(404, {"status": "error", "message": "unknown or expired image"})
-        if now < job.due or (job.expires is not None and now >= job.expires):
-            why = "not ready yet" if now < job.due else "this temporary link has expired"
-            return json_response(404, {"status": "error", "message": why})
-        png = self.images.png(job.seed, job.prompt, int(match[2]), job.width, job.height,
-                              job.upscale)
-        if job.base64:
-            data, kind = base64.b64encode(png), "text/plain; charset=us-ascii"
-        else:
-            data, kind = png, "image/png"
-        headers = {"content-type": kind, "cache-control": "public, max-age=3600"}
-        return MockResponse(200, headers, b"" if method == "HEAD" else data)
-
+        return image_answer(self.store, self.images, self.clock(), method, name)

@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 from contextlib import AbstractContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -242,6 +243,11 @@ class StoreFull(Exception):
     (the Redis store; the API answers it like a store full of them by count)."""
 
 
+#: Set by `Engine.grouped` (what the ASGI app awaits for a shared store): a store may then leave
+#: a request's writes to one commit for the requests of the same event-loop turn
+#: (`SqliteStore.commit`, which `grouped` awaits), instead of committing each request alone.
+#: No request is answered before its writes are committed.
+GROUP_COMMIT: ContextVar[bool] = ContextVar("GROUP_COMMIT", default=False)
 #: Kept for callers of the jobs-only name.
 JobStore = Store
 #: Namespaces whose settings a store keeps (the oldest forgotten first).

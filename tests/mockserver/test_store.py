@@ -83,16 +83,62 @@ def test_queued_webhooks_fire_after_a_restart_exactly_once(tmp_path: Path) -> No
     assert tracks == list(range(20))  # all of them, each once across the two workers
 
 
-def test_a_sqlite_store_is_bounded_in_bytes(tmp_path: Path) -> None:
+def test_a_sqlite_store_is_bounded_in_bytes_after_every_insert(tmp_path: Path) -> None:
+    # It used to sum the table every 1,024 inserts: up to ~1.2 MB over a 200 KB bound.
     store = SqliteStore(tmp_path / "s.sqlite", max_jobs=10_000, max_bytes=200_000)
+    held = []
     try:
-        for _ in range(2 * SqliteStore.BYTES_EVERY):
-            store.put(_job(store.new_id(0.0), prompt="x" * 1000), 0.0)
-        stored = store._db.one("SELECT SUM(size), COUNT(*) FROM jobs")
+        for _ in range(600):
+            job_id = store.new_id(0.0)
+            store.put(_job(job_id, prompt="x" * 1000), 0.0)
+            held.append(store._db.one("SELECT SUM(size), COUNT(*) FROM jobs"))
+        total = store.bytes
+        newest = store.get(job_id, 0.0)
     finally:
         store.close()
 
-    assert stored[0] <= 200_000 + SqliteStore.BYTES_EVERY * 1200 and stored[1] < 2048
+    assert max(size for size, _ in held) <= 200_000
+    assert total == held[-1][0] and 140 <= held[-1][1] < 200  # the oldest dropped, only
+    assert newest is not None and newest.prompt == "x" * 1000
+
+
+def test_a_sqlite_journal_is_bounded_in_bytes(tmp_path: Path) -> None:
+    # It was bounded by entries only: 1,000 answers of 60 KB each held ~60 MB.
+    store = SqliteStore(tmp_path / "s.sqlite", journal_bytes=100_000)
+    engine = _engine(store)
+    try:
+        for _ in range(100):
+            _post(engine, V6, body(prompt="y" * 5000))
+        entries = store.journal.entries()
+        kept = store.journal.bytes
+    finally:
+        engine.close()
+
+    assert kept <= 100_000 and 10 <= len(entries) < 100
+    assert [e["seq"] for e in entries] == list(range(101 - len(entries), 101))
+    assert entries[-1]["outcome"] == "success" and entries[-1]["response"].endswith(
+        "characters)")  # cut as the memory journal shows it
+
+
+def test_a_sqlite_journal_is_shared_and_outlives_its_process(tmp_path: Path) -> None:
+    where = tmp_path / "s.sqlite"
+    first, second = SqliteStore(where), SqliteStore(where)
+    one, two = _engine(first), _engine(second)
+    _post(one, V6, body(track_id=1))
+    _post(two, V6, body(track_id=2))
+    seen = [e["body"]["track_id"] for e in first.journal.entries()]
+    one.close()
+    two.close()
+    again = SqliteStore(where)
+    try:
+        kept = [e["body"]["track_id"] for e in again.journal.entries()]
+        again.clear()
+        cleared = (again.journal.entries(), again.journal.last_seq())
+    finally:
+        again.close()
+
+    assert seen == kept == [1, 2]
+    assert cleared == ([], 0)
 
 
 def test_a_memory_store_is_bounded_in_bytes() -> None:
@@ -196,3 +242,105 @@ def test_a_shared_budget_is_never_exceeded_by_several_holders(tmp_path: Path) ->
 
     assert holders[0].total() == 5 == sum(h.used for h in holders)
     assert len(refused) == 25 and all(h.exhausted for h in holders)
+
+
+def test_a_sqlite_store_never_writes_an_api_key(tmp_path: Path, store: Store) -> None:
+    # Journal entries are stored as the journal shows them: the key redacted, and scrubbed
+    # from the response; the file (and its log) never hold it.
+    secret = "sk-live-0123456789abcdef"
+    engine = _engine(store)
+    _post(engine, V6, body(key=secret))
+    shown = engine.journal.entries()
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("state.sqlite*"))
+    engine.close()
+
+    assert secret.encode() not in stored
+    assert secret not in json.dumps(shown)
+    assert shown[-1]["key"] == shown[-1]["body"]["key"] and shown[-1]["key"].startswith("***")
+
+
+def test_a_sqlite_journal_made_with_other_bounds_is_taken_as_made(tmp_path: Path) -> None:
+    # Remaking the ring under a worker that maps it would pull its pages away (SIGBUS).
+    where = tmp_path / "s.sqlite"
+    first = SqliteStore(where, journal_bytes=100_000)
+    engine = _engine(first)
+    _post(engine, V6, body(track_id=7))
+    second = SqliteStore(where)
+    try:
+        seen = [e["body"]["track_id"] for e in second.journal.entries()]
+        bound = second.journal.max_bytes
+        _post(engine, V6, body(track_id=8))
+        both = [e["body"]["track_id"] for e in second.journal.entries()]
+    finally:
+        engine.close()
+        second.close()
+
+    assert seen == [7] and bound == 100_000 and both == [7, 8]
+
+
+def test_served_requests_of_one_loop_turn_share_one_commit_before_they_are_answered(
+        tmp_path: Path) -> None:
+    import asyncio
+
+    where = tmp_path / "s.sqlite"
+    store, other = SqliteStore(where), SqliteStore(where)
+    engine = _engine(store)
+    commits = []
+    commit = store.commit
+
+    def counted() -> None:
+        commits.append(store.uncommitted)
+        commit()
+
+    store.commit = counted  # type: ignore[method-assign]
+    headers = {"content-type": "application/json"}
+
+    async def turn() -> list[dict[str, object]]:
+        answers = await asyncio.gather(*(
+            engine.grouped("POST", V6, headers, json.dumps(body(track_id=i)).encode(), ORIGIN)
+            for i in range(8)))
+        return [answer.json() for answer in answers]
+
+    try:
+        answers = asyncio.run(turn())
+        seen = [other.get(int(str(a["id"])), 0.0) for a in answers]
+    finally:
+        engine.close()
+        other.close()
+
+    assert engine.groups and commits == [True]  # one commit for the eight
+    assert all(job is not None for job in seen)  # each stored before it was answered
+
+
+def test_a_claimed_webhook_leaves_the_sqlite_stores_due_count(tmp_path: Path) -> None:
+    """A claim moves the entry to its lease (an UPDATE of its kind): the running count the
+    store keeps by triggers follows it, as a count of the table would."""
+    store = SqliteStore(tmp_path / "mock.sqlite3")
+    try:
+        store.scheduled.push(1.0, 7, 0.0, 100)
+        assert len(store.scheduled) == 1
+        assert store.scheduled.claim(2.0, 7.0) == [(7, False)]
+        assert len(store.scheduled) == 0
+        assert store.scheduled.claim(8.0, 13.0) == [(7, True)]  # the lease expired
+        store.scheduled.done(7)
+        assert len(store.scheduled) == 0 and store.scheduled.next() is None
+    finally:
+        store.close()
+
+
+def test_a_key_echoed_in_another_field_is_hidden_in_every_stores_journal(store: Store) -> None:
+    """Main's `Record.to_json` scrubs the key from every field of the body; the SQLite
+    journal, which redacts before it writes, shows the same."""
+    from contracts.redaction import redact_key
+    from tests.contracts import _leaks
+
+    key = _leaks.KEY
+    echoed = " ".join(_leaks.echoes(key).values())
+    engine = _engine(store)
+    _post(engine, V6, body(key=key, prompt=echoed, negative_prompt=key))
+    (entry,) = engine.journal.entries()
+    engine.close()
+
+    assert entry["body"]["key"] == redact_key(key)
+    assert redact_key(key) in entry["body"]["negative_prompt"]
+    assert _leaks.revealed(json.dumps(entry)) == []

@@ -268,7 +268,7 @@ def test_the_redis_store_is_bounded_in_bytes_evicting_ended_jobs_first(redis_db:
 
 def test_a_redis_store_full_of_unfinished_jobs_refuses_new_work_as_the_api_does(
         redis_db: str) -> None:
-    store = RedisStore(redis_db, max_bytes=6000)  # a few jobs' worth
+    store = RedisStore(redis_db, max_bytes=10_000)  # a few jobs' worth (~3 KB each)
     clock = FakeClock()
     engine = _engine(store, clock, queue="always", eta=30.0, error_mode="http")
     try:

@@ -1,0 +1,298 @@
+"""A SQLite store's connection and its transactions (see `mockserver.sqlite_store`): a
+request's writes held back and written at its end, under the workers' lock, in one
+transaction (or one group commit per event-loop turn)."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from mockserver._sqlite_mockfile import MockFile
+from mockserver._sqlite_schema import PUT, SCHEMA, TABLES, VERSION
+from mockserver.jobs import GROUP_COMMIT
+
+
+class Db:
+    """One connection and one in-process lock for every part of the store.
+
+    A request runs in `batch()`: its writes are held back (the job row in `held`, the rest in
+    `deferred`) and written at its end in one transaction under the cross-process lock, so
+    the lock is held for the writes only, never while the request is parsed or answered. An
+    operation that must be atomic across workers (a claim, a rate-limit count, settings)
+    opens that transaction early (`write()`), and the rest of the request joins it.
+    """
+
+    def __init__(self, path: str) -> None:
+        #: Re-entrant: a batch holds it while the writes inside take it again.
+        self.lock = threading.RLock()
+        self.conn = sqlite3.connect(path, timeout=30.0, check_same_thread=False,
+                                    isolation_level=None, cached_statements=256)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        # (Some builds default it on: every deleted row zeroed, its pages written again.
+        # Nothing stored here is secret: keys are redacted before they are written.)
+        self.conn.execute("PRAGMA secure_delete=OFF")
+        #: `{path}-mock`: the workers' write lock and shared counters.
+        self.mock = MockFile(path)
+        self._batch = 0
+        self._txn = False
+        #: Writes were left to a group commit; a commit that lost such writes failed so.
+        self._grouped = False
+        self._lost: BaseException | None = None
+        #: The job row put in this request and not yet written (`finish` marks it).
+        self.held: list[Any] | None = None
+        #: Other writes of this request, in order: (what, SQL, arguments).
+        self.deferred: list[tuple[str, str, tuple[Any, ...]]] = []
+        #: The journal's ring (`SqliteJournal`), written by `flush`.
+        self.ring: Any = None
+        #: Run at the end of each write of held-back jobs, with (connection, the `state` row's
+        #: job_bytes, the newest job id written).
+        self.bounds: list[Any] = []
+        with self.batch():
+            self.begin()
+            conn = self.conn
+            if conn.execute("PRAGMA user_version").fetchone()[0] != VERSION:
+                for table in TABLES:
+                    conn.execute(f"DROP TABLE IF EXISTS {table}")
+                conn.execute(f"PRAGMA user_version={VERSION}")
+            for statement in SCHEMA.split(";\n"):
+                if statement.strip():
+                    conn.execute(statement)
+            stamp, newest = conn.execute(
+                "SELECT settings, MAX(job, COALESCE((SELECT MAX(id) FROM jobs), 0)) FROM state"
+            ).fetchone()
+            if self.mock.stamp() < stamp:  # a new `-mock` file beside an older database
+                self.mock.set_stamp(stamp)
+            self.mock.raise_id(newest)
+
+    # -- transactions --------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """One request: its held-back writes are written, and committed, at its end; or,
+        under `GROUP_COMMIT` and when it opened no transaction, left to `commit()`, which
+        its adapter calls (once for a loop turn's requests) before it answers."""
+        with self.lock:
+            if self._batch:  # nested: the outer one commits
+                self._batch += 1
+                try:
+                    yield
+                finally:
+                    self._batch -= 1
+                return
+            self._batch = 1
+            try:
+                yield
+            except BaseException:
+                # What it wrote so far is committed (and what other requests left with it).
+                self._batch = 0
+                self.commit()
+                raise
+            self._batch = 0
+            if self._txn or not GROUP_COMMIT.get():
+                self.commit()
+            elif self.held is not None:  # (the next request holds its own job)
+                self.deferred.append(("job", PUT, tuple(self.held)))
+                self.held = None
+                self._grouped = True
+            elif self.deferred:
+                self._grouped = True
+
+    @property
+    def uncommitted(self) -> bool:
+        """Writes were left to `commit()` (see `batch`)."""
+        return self._grouped
+
+    def commit(self, group: bool = False) -> None:
+        """Write and commit everything held back. `group`: the adapter's commit of the
+        requests it is about to answer; it raises when their writes were lost (a commit by
+        another thread that failed), never answering them as if stored."""
+        with self.lock:
+            if group and self._lost is not None:
+                lost, self._lost = self._lost, None
+                raise lost
+            grouped, self._grouped = self._grouped, False
+            if self.held is None and not self.deferred and not self._txn:
+                return
+            if self.held is None and not self._txn and \
+                    all(what == "ring" for what, _, _ in self.deferred):
+                # Only journal entries (a fetch's): no SQL, so no SQLite transaction.
+                deferred, self.deferred = self.deferred, []
+                self.mock.lock()
+                try:
+                    for _, _, args in deferred:
+                        self.ring.write(args[0])
+                finally:
+                    self.mock.unlock()
+                return
+            try:
+                self.begin()
+                self.flush(counts=True)
+                self.conn.execute("COMMIT")
+            except BaseException as exc:
+                self.held = None
+                self.deferred = []
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if grouped and not group:
+                    self._lost = exc
+                raise
+            finally:
+                if self._txn:
+                    self._txn = False
+                    self.mock.unlock()
+
+    @contextlib.contextmanager
+    def shared_lock(self) -> Iterator[None]:
+        """The write lock shared (for reading what is written under it, e.g. the journal)."""
+        with self.lock:
+            if self._txn:  # ours, held exclusively
+                yield
+                return
+            self.mock.lock_shared()
+            try:
+                yield
+            finally:
+                self.mock.unlock()
+
+    @property
+    def writing(self) -> bool:
+        """A write transaction is open (this thread's, when it holds `lock`)."""
+        return self._txn
+
+    def begin(self) -> None:
+        """Open the write transaction now (inside a batch; it commits at the batch's end)."""
+        if not self._txn:
+            self.mock.lock()
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self.mock.unlock()
+                raise
+            self._txn = True
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[None]:
+        """Writes that must be atomic across workers now: in the request's transaction,
+        opened here if it is not yet (or in one of their own outside a request)."""
+        with self.batch():
+            self.begin()
+            self.flush()
+            yield
+
+    def later(self, what: str, sql: str, args: tuple[Any, ...]) -> None:
+        """A write that may wait for the end of the request (now, outside one)."""
+        with self.lock:
+            if self._batch and not self._txn:  # the common case: held back
+                self.deferred.append((what, sql, args))
+                return
+            with self.batch():
+                self.deferred.append((what, sql, args))
+                self.flush()
+
+    def flush(self, counts: bool = False) -> None:
+        """Write what was held back (inside the write transaction), then keep the bounds;
+        with `counts`, share the due counts as they will be committed."""
+        held, deferred = self.held, self.deferred
+        if held is None and not deferred and not counts:
+            return
+        self.begin()
+        conn = self.conn
+        job = 0
+        if held is not None:
+            self.held = None
+            conn.execute(PUT, held)
+            job = held[0]
+        if deferred:
+            self.deferred = []
+            for what, sql, args in deferred:
+                if what == "ring":
+                    self.ring.write(args[0])
+                    continue
+                conn.execute(sql, args)
+                if what == "job":
+                    job = max(job, int(args[0]))
+        job_bytes, pending, webhook = conn.execute(
+            "SELECT job_bytes, pending, webhook FROM state").fetchone()
+        if job:
+            for keep in self.bounds:
+                keep(conn, job_bytes, job)
+        # (Due rows change only in write transactions, which all end here: a reader sees
+        # the count of the newest commit, as a read of the table would.)
+        self.mock.set_due(pending, webhook)
+
+    def due_count(self, kind: str) -> int:
+        """Queued jobs of `kind` ("pending", "webhook"), from shared memory (no query)."""
+        return self.mock.due_count(kind)
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def visible(self) -> None:
+        """Make what was held back visible to a read (written: committed by the request it
+        belongs to, or now when outside one)."""
+        if self.held is not None or self.deferred:
+            with self.batch():
+                self.flush()
+
+    def pending_job(self, job_id: int) -> tuple[bytes, int, float] | None:
+        """(data, finished, created) of a job row held back, if `job_id` is one."""
+        held = self.held
+        if held is not None and held[0] == job_id:
+            return held[4], held[2], held[1]
+        for what, _, args in reversed(self.deferred):
+            if what == "job" and args[0] == job_id:
+                return args[4], args[2], args[1]
+        return None
+
+    def one(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
+        with self.lock:
+            self.visible()
+            return self.conn.execute(sql, args).fetchone()
+
+    def all(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        with self.lock:
+            self.visible()
+            return self.conn.execute(sql, args).fetchall()
+
+    def run(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        """Execute a write now (atomic across workers); the rows it returns."""
+        with self.write():
+            return self.conn.execute(sql, args).fetchall()
+
+    def changed(self, sql: str, args: tuple[Any, ...] = ()) -> int:
+        """Execute a write now; the rows it changed."""
+        with self.write():
+            return self.conn.execute(sql, args).rowcount
+
+    # -- shared memory (`MockFile`) --------------------------------------------------------
+
+    def stamp(self) -> int:
+        return self.mock.stamp()
+
+    def bump(self) -> int:
+        """A new settings stamp (inside `write()`): past both the database's and the shared
+        one, and shared before the commit (a reader that sees it early re-reads until the
+        commit lands: the engine compares it with the database's)."""
+        db = int(self.conn.execute("SELECT settings FROM state").fetchone()[0])
+        stamp = max(db, self.mock.stamp()) + 1
+        self.mock.set_stamp(stamp)
+        self.conn.execute("UPDATE state SET settings = ?", (stamp,))
+        return stamp
+
+    def new_id(self) -> int:
+        return self.mock.new_id()
+
+    def last_id(self) -> int:
+        return self.mock.last_id()
+
+    def close(self) -> None:
+        with self.lock:
+            if self.mock.closed:
+                return
+            with contextlib.suppress(sqlite3.Error):
+                self.commit()
+            self.conn.close()
+            self.mock.close()

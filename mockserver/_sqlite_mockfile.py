@@ -1,0 +1,102 @@
+"""`{path}-mock`, beside a SQLite store's database (see `mockserver.sqlite_store`): the
+workers' advisory write lock (`flock`), and in shared memory the settings stamp (bytes 0-7),
+the id counter (8-15, under a POSIX lock on those bytes) and the due counts as of the newest
+commit (16-23 pending, 24-31 webhook)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import mmap
+import os
+import struct
+import threading
+from collections.abc import Iterator
+
+_SHARED = struct.Struct("<q")
+_SHARED_BYTES = 32
+#: Per database file: the threads of this process that take an id (see `MockFile.id_lock`).
+_ID_LOCKS: dict[str, threading.Lock] = {}
+
+
+class MockFile:
+    """The `-mock` file of the database at `path`, mapped."""
+
+    def __init__(self, path: str) -> None:
+        self._fd = os.open(path + "-mock", os.O_RDWR | os.O_CREAT, 0o600)
+        if os.fstat(self._fd).st_size < _SHARED_BYTES:
+            os.ftruncate(self._fd, _SHARED_BYTES)
+        self.shared = mmap.mmap(self._fd, _SHARED_BYTES)
+        #: Processes hold POSIX locks, not threads: other stores on the file in this process.
+        self._ids = _ID_LOCKS.setdefault(os.path.realpath(path), threading.Lock())
+
+    # -- the write lock (flock) -----------------------------------------------------------
+
+    def lock(self) -> None:
+        """Take the write lock (exclusive), waiting in the kernel."""
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def lock_shared(self) -> None:
+        """Take the write lock shared (to read what is written under it)."""
+        fcntl.flock(self._fd, fcntl.LOCK_SH)
+
+    def unlock(self) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    # -- shared memory --------------------------------------------------------------------
+
+    def stamp(self) -> int:
+        value: int = _SHARED.unpack_from(self.shared, 0)[0]
+        return value
+
+    def set_stamp(self, stamp: int) -> None:
+        _SHARED.pack_into(self.shared, 0, stamp)
+
+    @contextlib.contextmanager
+    def id_lock(self) -> Iterator[None]:
+        with self._ids:
+            fcntl.lockf(self._fd, fcntl.LOCK_EX, 8, 8)
+            try:
+                yield
+            finally:
+                fcntl.lockf(self._fd, fcntl.LOCK_UN, 8, 8)
+
+    def raise_id(self, newest: int) -> None:
+        """The id counter at least `newest` (the database's newest job)."""
+        with self.id_lock():
+            if _SHARED.unpack_from(self.shared, 8)[0] < newest:
+                _SHARED.pack_into(self.shared, 8, newest)
+
+    def new_id(self) -> int:
+        """The next id from the shared counter (kept by the kernel: a process killed after
+        taking one loses nothing, and the next never repeats it)."""
+        with self._ids:
+            fcntl.lockf(self._fd, fcntl.LOCK_EX, 8, 8)
+            try:
+                value: int = _SHARED.unpack_from(self.shared, 8)[0] + 1
+                _SHARED.pack_into(self.shared, 8, value)
+            finally:
+                fcntl.lockf(self._fd, fcntl.LOCK_UN, 8, 8)
+        return value
+
+    def last_id(self) -> int:
+        value: int = _SHARED.unpack_from(self.shared, 8)[0]
+        return value
+
+    def set_due(self, pending: int, webhook: int) -> None:
+        _SHARED.pack_into(self.shared, 16, pending)
+        _SHARED.pack_into(self.shared, 24, webhook)
+
+    def due_count(self, kind: str) -> int:
+        """Queued jobs of `kind` ("pending", "webhook"), as of the newest commit."""
+        value: int = _SHARED.unpack_from(self.shared, 16 if kind == "pending" else 24)[0]
+        return value
+
+    @property
+    def closed(self) -> bool:
+        return self.shared.closed
+
+    def close(self) -> None:
+        if not self.shared.closed:
+            self.shared.close()
+            os.close(self._fd)

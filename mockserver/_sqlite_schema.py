@@ -1,0 +1,43 @@
+"""The SQLite store's schema (data): its tables, the triggers that keep the running totals,
+the job row's write. Read by `mockserver._sqlite_db.Db` (see `mockserver.sqlite_store`)."""
+
+from __future__ import annotations
+
+#: The schema's version (`PRAGMA user_version`); older files are rebuilt.
+VERSION = 6
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS state (
+    one INTEGER PRIMARY KEY CHECK (one = 0), job INTEGER NOT NULL, settings INTEGER NOT NULL,
+    job_bytes INTEGER NOT NULL, pending INTEGER NOT NULL, webhook INTEGER NOT NULL);
+INSERT OR IGNORE INTO state VALUES (0, 0, 0, 0, 0, 0);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY, created REAL NOT NULL, finished INTEGER NOT NULL,
+    size INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TRIGGER IF NOT EXISTS jobs_in AFTER INSERT ON jobs BEGIN
+    UPDATE state SET job_bytes = job_bytes + NEW.size, job = MAX(job, NEW.id); END;
+CREATE TRIGGER IF NOT EXISTS jobs_up AFTER UPDATE OF size ON jobs BEGIN
+    UPDATE state SET job_bytes = job_bytes + NEW.size - OLD.size; END;
+CREATE TRIGGER IF NOT EXISTS jobs_out AFTER DELETE ON jobs BEGIN
+    UPDATE state SET job_bytes = job_bytes - OLD.size; END;
+CREATE TABLE IF NOT EXISTS settings (scope TEXT PRIMARY KEY, record TEXT NOT NULL,
+    stamp INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS hits (name TEXT NOT NULL, time REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS hits_name ON hits (name, time);
+CREATE TABLE IF NOT EXISTS due (kind TEXT NOT NULL, job INTEGER NOT NULL, due REAL NOT NULL,
+    PRIMARY KEY (kind, job));
+CREATE INDEX IF NOT EXISTS due_time ON due (kind, due);
+CREATE TRIGGER IF NOT EXISTS due_in AFTER INSERT ON due BEGIN
+    UPDATE state SET pending = pending + (NEW.kind = 'pending'),
+        webhook = webhook + (NEW.kind = 'webhook'); END;
+CREATE TRIGGER IF NOT EXISTS due_out AFTER DELETE ON due BEGIN
+    UPDATE state SET pending = pending - (OLD.kind = 'pending'),
+        webhook = webhook - (OLD.kind = 'webhook'); END;
+CREATE TRIGGER IF NOT EXISTS due_kind AFTER UPDATE OF kind ON due BEGIN
+    UPDATE state SET pending = pending - (OLD.kind = 'pending') + (NEW.kind = 'pending'),
+        webhook = webhook - (OLD.kind = 'webhook') + (NEW.kind = 'webhook'); END;
+"""
+TABLES = ("state", "counters", "jobs", "journal", "settings", "hits", "due")
+
+PUT = ("INSERT INTO jobs (id, created, finished, size, data) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET created = excluded.created, size = excluded.size, "
+        "data = excluded.data")
