@@ -52,13 +52,6 @@ class _Gathering:
             self._loop.call_soon(self._flush)
         self._pending.append(data)
 
-    def write_whole(self, data: bytes) -> None:
-        """Send a whole response now: nothing to gather it with (nothing else is pending)."""
-        if self._pending:
-            self.write(data)
-        elif not self._transport.is_closing():
-            self._transport.write(data)
-
     def _flush(self) -> None:
         if self._pending:
             data = b"".join(self._pending)
@@ -273,7 +266,9 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
     def _send(self, data: bytes, keep_alive: bool) -> None:
         if self.transport.is_closing():
             return
-        cast(_Gathering, self.transport).write_whole(data)
+        # Through the gathering transport: sent at the end of the loop turn, as uvicorn's own
+        # writes are (writing at once measured 15% more CPU a request under wrk).
+        self.transport.write(data)
         if not keep_alive:
             self.transport.close()
         self.on_response_complete()
