@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                     elapsed = time.perf_counter() - start
                     times[target.name].append(elapsed)
                     text = done.stdout + done.stderr
-                    sent = re.search(r"(\d+/\d+ requests), seed \S+ ([\d.]+)s", text)
+                    sent = re.search(r"(\d+/\d+ requests)[^,]*, seed \S+ ([\d.]+)s", text)
                     if sent:
                         runs[target.name].append(float(sent[2]))
                     print(f"  round {round_no} {target.name:8} {elapsed:6.2f} s wall, gate "
