@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import urllib.parse
-from http import HTTPStatus
 from typing import Any, cast
 
 from mockserver import limits
@@ -25,7 +24,7 @@ from mockserver.direct import Direct, direct_of
 
 try:
     import httptools
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 except ImportError:  # pragma: no cover - httptools comes with uvicorn[standard]
     HttpToolsProtocol = None  # type: ignore[assignment,misc]
 
@@ -241,7 +240,7 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
                                     f"{client[0]}:{client[1]}" if client else "", "POST",
                                     target, "1.1", status)
         keep_alive = self.parser.should_keep_alive()
-        head = [_STATUS_LINES.get(status) or _status_line(status)]
+        head = [STATUS_LINE[status]]
         for name, value in (*self.server_state.default_headers, *raw):
             head.extend((name, b": ", value, b"\r\n"))
         if not keep_alive:
@@ -273,16 +272,6 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
             self.transport.close()
         self.on_response_complete()
 
-
-def _status_line(status: int) -> bytes:
-    try:
-        phrase = HTTPStatus(status).phrase.encode("ascii")
-    except ValueError:
-        phrase = b""
-    return b"HTTP/1.1 %d %s\r\n" % (status, phrase)
-
-
-_STATUS_LINES = {status: _status_line(status) for status in range(100, 600)}
 
 _BODIES = {status: b'{"status":"error","message":"%s"}' % reason
            for status, reason in _REASONS.items()}

@@ -59,26 +59,21 @@ class MemoryStore:
     def put(self, job: Job, now: float) -> None:
         size = job_bytes(job)
         with self._lock:
-            jobs = self._jobs
-            jobs[job.id] = job
+            self._jobs[job.id] = job
             self._bytes += size
-            if len(jobs) > self.max_jobs and self._bytes <= self.max_bytes:
-                # The steady state of a busy mock: one job in, the oldest out when it has
-                # ended (or is due), without the general loop below.
-                oldest = next(iter(jobs.values()))
-                if oldest.due <= now:
-                    self._drop(oldest.id)
-            if self._bytes > self.max_bytes or len(jobs) > self.max_jobs or \
-                    next(iter(jobs.values())).created + self.ttl <= now:
+            if self._bytes > self.max_bytes or len(self._jobs) > self.max_jobs or \
+                    next(iter(self._jobs.values())).created + self.ttl <= now:
                 self._evict(now)
 
     def _evict(self, now: float) -> None:
         jobs = self._jobs
         while len(jobs) > self.max_jobs or (self._bytes > self.max_bytes and len(jobs) > 1):
             # The oldest job that has ended (or is due) goes first; a pending one only when
-            # every job is pending (the engine refuses new work before that happens).
-            ended = next((j.id for j in jobs.values() if j.due <= now), None)
-            self._drop(next(iter(jobs)) if ended is None else ended)
+            # every job is pending (the engine refuses new work before that happens). The
+            # oldest is looked at first: on a busy mock it has ended, and no search is made.
+            oldest = next(iter(jobs.values()))
+            self._drop(oldest.id if oldest.due <= now else
+                       next((j.id for j in jobs.values() if j.due <= now), oldest.id))
         while jobs:
             oldest = next(iter(jobs.values()))
             if oldest.created + self.ttl > now:
