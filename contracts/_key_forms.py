@@ -109,6 +109,20 @@ def replace_forms(text: str, secret: str, marker: str) -> str:
     return "".join(pieces) + text[pos:] if pieces else text
 
 
+def holds_forms(text: str, secret: str) -> bool:
+    """Whether `replace_forms(text, secret, ...)` would hide anything (at the cost of one
+    search, with nothing built)."""
+    if len(secret) < MIN_SECRET:
+        return _token(secret).search(text) is not None
+    _, starts, others = _cached_plan(secret) if len(secret) <= CACHED_CHARS \
+        else _plan(secret)
+    if starts[0] not in text and "\\" not in text:
+        lowered = text.lower()
+        if not any(start in lowered for start in others):
+            return False
+    return _heads(starts).search(text) is not None
+
+
 def _plan(secret: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """The secret's forms, their first `MIN_SECRET` characters, and those of the other forms
     in lower case (to tell at C speed that a text holds none of them)."""

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from contracts._key_forms import CACHED_CHARS as _CACHED_CHARS
-from contracts._key_forms import MIN_SECRET, replace_forms
+from contracts._key_forms import MIN_SECRET, holds_forms, replace_forms
 
 #: What a hidden secret looks like in messages, reports and replies.
 REDACTED: Final = "<redacted>"
@@ -112,6 +112,41 @@ def scrub_value(value: Any, secrets: Iterable[object], *, keyed: bool = False) -
     return value
 
 
+def holds_secret(value: Any, secrets: Iterable[object]) -> bool:
+    """Whether `scrub_value(value, secrets)` would hide anything: one search over all of the
+    value's strings at once (the usual body holds its key in its key field only, and
+    scrubbing each of its strings apart cost more than the rest of its journal entry)."""
+    strings: list[str] = []
+    _strings_of(value, strings)
+    text = "\0".join(strings)  # (a separator no form holds, that no match can span)
+    return any(holds_forms(text, secret) for secret in secrets
+               if isinstance(secret, str) and secret)
+
+
+def _strings_of(value: Any, out: list[str]) -> None:
+    # (`type(...) is` first: an ABC isinstance check per field cost as much as the search)
+    if type(value) is str:
+        out.append(value)
+    elif type(value) is dict or isinstance(value, Mapping):
+        for k, v in value.items():
+            if type(k) is str:
+                out.append(k)
+            else:
+                _strings_of(k, out)
+            if type(v) is str:
+                out.append(v)
+            elif type(v) is not int and type(v) is not float and v is not None:
+                _strings_of(v, out)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            if type(v) is str:
+                out.append(v)
+            elif type(v) is not int and type(v) is not float and v is not None:
+                _strings_of(v, out)
+    elif isinstance(value, str):  # a str subclass
+        out.append(value)
+
+
 class Scrubber:
     """The one scrubbing point of an output channel (a report, a message, a test's failure
     output): `scrubber(text)` and `scrubber.value(json_value)` hide the secrets it was given
@@ -140,5 +175,6 @@ def show(value: Any, secrets: Iterable[str] = ()) -> str:
     return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}... ({len(text)} chars)"
 
 
-__all__ = ["MIN_SECRET", "REDACTED", "SECRET_FIELDS", "SHOWN_CHARS", "Scrubber", "redact",
-           "redact_body", "redact_key", "scrub", "scrub_value", "secrets_in", "show"]
+__all__ = ["MIN_SECRET", "REDACTED", "SECRET_FIELDS", "SHOWN_CHARS", "Scrubber",
+           "holds_secret", "redact", "redact_body", "redact_key", "scrub", "scrub_value",
+           "secrets_in", "show"]

@@ -1,14 +1,27 @@
-"""One commit for the requests of one event-loop turn on a shared store (`Engine.grouped`,
-which the ASGI app awaits; `jobs.GROUP_COMMIT`). No request is answered before its writes
-are committed."""
+"""One commit for the requests of one event-loop turn on a shared store (`jobs.GROUP_COMMIT`).
+No request is answered before its writes are committed: the ASGI app awaits `run`, the
+direct path (`mockserver.direct`) hands `later` what sends its answer."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 
+from mockserver import bodies
 from mockserver.jobs import GROUP_COMMIT, Store
-from mockserver.response import MockResponse
+from mockserver.response import MockResponse, json_response
+
+log = logging.getLogger("modelslab_contract.mock")
+
+#: Called once the turn's commit is done: with None, or with the failure that lost it.
+Done = Callable[[BaseException | None], None]
+
+
+def failed(error_mode: str) -> MockResponse:
+    """The answer to a request whose writes the commit lost (a server error, in the API's
+    own error shape, as `handler.dispatch` answers any other failure)."""
+    return json_response(bodies.http_status("server", error_mode), bodies.error("server"))
 
 
 class GroupCommit:
@@ -16,32 +29,48 @@ class GroupCommit:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._waiter: asyncio.Future[None] | None = None
+        self._waiting: list[Done] | None = None
 
-    async def run(self, handle: Callable[[], MockResponse]) -> MockResponse:
-        """`handle()` with its writes left to the turn's commit, awaited before it returns."""
+    def handle(self, handle: Callable[[], MockResponse]) -> MockResponse:
+        """`handle()` with its writes left to the turn's commit (see `later`)."""
         token = GROUP_COMMIT.set(True)
         try:
-            response = handle()
+            return handle()
         finally:
             GROUP_COMMIT.reset(token)
-        if getattr(self.store, "uncommitted", False):
-            waiter = self._waiter
-            if waiter is None:
-                loop = asyncio.get_running_loop()
-                waiter = self._waiter = loop.create_future()
-                loop.call_soon(self._commit_group)
-            await waiter  # (shared by the turn's requests: cancelled only at shutdown)
+
+    def later(self, done: Done) -> bool:
+        """Call `done` once the writes left so far are committed; False (and no call) when
+        none were left."""
+        if not getattr(self.store, "uncommitted", False):
+            return False
+        if self._waiting is None:
+            self._waiting = []
+            asyncio.get_running_loop().call_soon(self._commit_group)
+        self._waiting.append(done)
+        return True
+
+    async def run(self, handle: Callable[[], MockResponse], error_mode: str) -> MockResponse:
+        """`handle()`, returned once its writes are committed (`failed` if they were lost)."""
+        response = self.handle(handle)
+        future: asyncio.Future[BaseException | None] = \
+            asyncio.get_running_loop().create_future()
+        waits = self.later(lambda exc: None if future.done() else future.set_result(exc))
+        if waits and await future is not None:  # (cancelled only at shutdown)
+            return failed(error_mode)
         return response
 
     def _commit_group(self) -> None:
-        waiter, self._waiter = self._waiter, None
-        assert waiter is not None
+        waiting, self._waiting = self._waiting or [], None
+        error: BaseException | None = None
         try:
             self.store.commit()  # type: ignore[attr-defined]
         except Exception as exc:  # the group's requests fail: their writes are not stored
-            if not waiter.done():
-                waiter.set_exception(exc)
-        else:
-            if not waiter.done():
-                waiter.set_result(None)
+            log.error("the store could not commit %d request(s): %s", len(waiting),
+                      type(exc).__name__)
+            error = exc
+        for done in waiting:
+            try:
+                done(error)
+            except Exception:  # one answer that cannot be sent must not keep the others
+                log.exception("answering a committed request failed")

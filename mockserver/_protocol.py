@@ -20,7 +20,7 @@ import urllib.parse
 from typing import Any, cast
 
 from mockserver import limits
-from mockserver.direct import Direct, direct_of
+from mockserver.direct import Answer, Direct, direct_of
 
 try:
     import httptools
@@ -232,14 +232,30 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
     def _answer(self, target: str, headers: Any, body: bytes) -> None:
         """Answer a request `mockserver.direct` takes, as uvicorn would have sent it."""
         assert self._direct is not None
-        status, raw, payload, delay = self._direct.answer(
-            target, headers, body, self.scheme, self.server)
+        keep_alive = self.parser.should_keep_alive()
+        held: _Held | None = None
+        answer = self._direct.answer(target, headers, body, self.scheme, self.server,
+                                     lambda later: self._reply(later, target, keep_alive, held))
+        if answer is None:  # (a shared store's commit comes first)
+            held = self._hold()
+        else:
+            self._reply(answer, target, keep_alive, None)
+
+    def _hold(self) -> _Held:
+        """An answer that is not sent in this turn is held as an unfinished ASGI cycle is,
+        so uvicorn queues the requests behind it, in order."""
+        held = _Held()
+        self.cycle = held  # type: ignore[assignment]
+        self.flow.pause_reading()
+        return held
+
+    def _reply(self, answer: Answer, target: str, keep_alive: bool, held: _Held | None) -> None:
+        status, raw, payload, delay = answer
         if self.access_log:  # uvicorn's access line, as its ASGI cycle writes it
             client = self.client
             self.access_logger.info('%s - "%s %s HTTP/%s" %d',
                                     f"{client[0]}:{client[1]}" if client else "", "POST",
                                     target, "1.1", status)
-        keep_alive = self.parser.should_keep_alive()
         head = [STATUS_LINE[status]]
         for name, value in (*self.server_state.default_headers, *raw):
             head.extend((name, b": ", value, b"\r\n"))
@@ -248,11 +264,10 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
         head.append(b"\r\n")
         head.append(payload)
         data = b"".join(head)
-        if delay:  # (a latency set after the head came): held as an unfinished ASGI cycle
-            held = _Held()  # is, so uvicorn queues the requests behind it in order
-            self.cycle = held  # type: ignore[assignment]
-            self.flow.pause_reading()
-            self.loop.call_later(delay, self._send_held, held, data, keep_alive)
+        if delay:  # (a latency set after the head came)
+            self.loop.call_later(delay, self._send_held, held or self._hold(), data, keep_alive)
+        elif held is not None:
+            self._send_held(held, data, keep_alive)
         else:
             self._send(data, keep_alive)
 

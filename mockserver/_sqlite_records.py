@@ -10,7 +10,14 @@ from typing import Any
 
 import orjson
 
-from contracts.redaction import SECRET_FIELDS, redact_body, redact_key, scrub, scrub_value
+from contracts.redaction import (
+    SECRET_FIELDS,
+    holds_secret,
+    redact_body,
+    redact_key,
+    scrub,
+    scrub_value,
+)
 from mockserver.journal import RESPONSE_CHARS, Delivery, Entry, Record
 from mockserver.limits import JOURNAL_PREFER_CHARS
 from mockserver.request import decode
@@ -38,7 +45,8 @@ def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
             names = _secret_names(body)
             secrets = [str(v) for n in names if (v := body[n]) not in (None, "")]
             body = _redacted(body, names)
-            if secrets:  # (as `Record.to_json`: the key echoed in any field hidden)
+            if secrets and holds_secret(body, secrets):  # (as `Record.to_json`: the key
+                # echoed in any other field hidden)
                 body = scrub_value(body, secrets, keyed=True)
             if secrets and response is not None and (b"\\" in response or any(
                     secret.encode("utf-8", "replace") in response for secret in secrets)):

@@ -2,15 +2,16 @@
 
 The plain case of a served mock (a POST to an API path, no CORS, no namespace, no proxy
 headers, no simulated latency) needs nothing of ASGI: no task, no scope, no receive and send
-messages, no middleware. `mockserver._protocol` asks `Direct.takes` when a request's head is
-complete; when it says yes, the protocol collects the body and writes `Direct.answer`'s bytes
-itself. Every other request takes the ASGI app (`mockserver.app`), as before; both paths
-answer with the same status, headers and body (tests/mockserver/test_direct.py).
+messages, no middleware (on a shared store, its answer waits for the commit that stores it).
+`mockserver._protocol` asks `Direct.takes` when a request's head is complete; when it says
+yes, the protocol collects the body and writes `Direct.answer`'s bytes itself. Every other
+request takes the ASGI app (`mockserver.app`), as before; both paths answer with the same
+status, headers and body (tests/mockserver/test_direct.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import spec
@@ -80,8 +81,8 @@ class Direct:
         if path.startswith((ADMIN, spec.IMAGES_PREFIX, NAMESPACE_PATH)):
             return None
         config = self.engine.config
-        if config.delay.kind != "none" or self.engine.store.shared:
-            return None  # a simulated latency, a shared store's commit: awaited in the ASGI app
+        if config.delay.kind != "none":
+            return None  # a simulated latency: awaited in the ASGI app
         headers = headers_of(raw)
         if not _NOT_DIRECT.isdisjoint(headers):
             return None
@@ -95,12 +96,19 @@ class Direct:
         return self.engine.config.max_body_bytes + 1
 
     def answer(self, target: str, headers: Headers, body: bytes, scheme: str | None,
-               server: tuple[str, int | None] | None) -> Answer:
+               server: tuple[str, int | None] | None,
+               later: Callable[[Answer], None]) -> Answer | None:
         """(status, headers, body, seconds to wait before sending) for a POST to `target`
-        (its path and query string)."""
-        response = self.engine.handle("POST", target, headers, body,
-                                      origin_of(scheme, server, headers))
-        return response.status, raw_headers(response, VARY), response.body, response.delay
+        (its path and query string); or None, and `later` gets it once it may be sent (a
+        shared store: after the commit that stores what the request wrote)."""
+        response = self.engine.handle_later(
+            "POST", target, headers, body, origin_of(scheme, server, headers),
+            lambda response: later(_as_sent(response)))
+        return None if response is None else _as_sent(response)
+
+
+def _as_sent(response: MockResponse) -> Answer:
+    return response.status, raw_headers(response, VARY), response.body, response.delay
 
 
 def direct_of(app: Any) -> Direct | None:

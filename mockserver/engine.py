@@ -20,7 +20,7 @@ from typing import Any
 from contracts.control import NAMESPACE_HEADER, NAMESPACE_PATH
 from contracts.redaction import redact_key
 from mockserver import handler, limits, preferences, request
-from mockserver._group_commit import GroupCommit
+from mockserver._group_commit import GroupCommit, failed
 from mockserver._image_links import image_answer
 from mockserver.apply import Applier, wrong_method
 from mockserver.config import SCENARIOS, SETTINGS, MockConfig
@@ -221,7 +221,20 @@ class Engine:
         """`handle` for an event loop on a shared store (`groups`): the request's writes are
         committed with those of the other requests handled in the same loop turn, in one
         transaction, before it returns (so never answered before they are stored)."""
-        return await self._group.run(lambda: self.handle(method, path, headers, body, origin))
+        return await self._group.run(lambda: self.handle(method, path, headers, body, origin),
+                                     self.config.error_mode)
+
+    def handle_later(self, method: str, path: str, headers: Mapping[str, str], body: bytes,
+                     origin: str, send: Callable[[MockResponse], None]) -> MockResponse | None:
+        """`grouped` for a caller in an event loop that cannot await (the direct path): the
+        answer, when it may be sent now; else None, and `send` gets it once the turn's
+        commit has stored its writes (`_group_commit.failed` if the commit lost them)."""
+        if not self.groups:
+            return self.handle(method, path, headers, body, origin)
+        response = self._group.handle(lambda: self.handle(method, path, headers, body, origin))
+        mode = self.config.error_mode
+        waits = self._group.later(lambda exc: send(response if exc is None else failed(mode)))
+        return None if waits else response
 
     def _api(self, route: handler.Route, method: str, headers: Mapping[str, str], body: bytes,
              origin: str, query: str = "") -> MockResponse:

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from contracts.redaction import redact_body, scrub, scrub_value, secrets_in
+from contracts.redaction import holds_secret, redact_body, scrub, scrub_value, secrets_in
 from mockserver import limits
 from mockserver.request import decode
 
@@ -71,7 +71,9 @@ class Record:
         body: Any = decode(bytes(self.body)) \
             if isinstance(self.body, bytes | bytearray | memoryview) else self.body
         if isinstance(body, Mapping):
-            out["body"] = scrub_value(redact_body(body), secrets_in(body), keyed=True)
+            shown, secrets = redact_body(body), secrets_in(body)
+            out["body"] = scrub_value(shown, secrets, keyed=True) \
+                if secrets and holds_secret(shown, secrets) else shown
         if self.prefer is not None:
             out["prefer"] = self.prefer
         if self.rules is not None:

@@ -141,3 +141,30 @@ def test_random_keys_are_hidden_in_every_encoding_whole_or_cut() -> None:
         shown = scrub(f"before {form[:len(form) * 3 // 4] if cut else form} after", [key])
         assert _leaks.revealed(shown, key, key[:MIN_SECRET]) == [], \
             (key, form, shown)
+
+
+def test_holds_secret_says_exactly_when_scrub_value_would_hide_something() -> None:
+    """The journal skips `scrub_value` when `holds_secret` says no: over random keys (long
+    and short) hidden in random places and forms of a nested body, and bodies without them,
+    the two never disagree."""
+    import base64
+    import random
+
+    from contracts.redaction import holds_secret, scrub_value
+
+    rng = random.Random(13)
+    chars = 'abcXYZ0189-_/+="\\ é.%&<>u'
+    for _ in range(400):
+        key = "".join(rng.choice(chars) for _ in range(rng.randint(1, 24)))
+        forms = [key, json.dumps(key)[1:-1], _leaks.unicode_escaped(key), quote(key, safe=""),
+                 html.escape(key), base64.b64encode(b"xy" + key.encode()).decode(),
+                 key[:rng.randint(1, len(key))], "plain text", "\\", "a\\u0041"]
+        words = [rng.choice(forms) if rng.random() < 0.3 else
+                 "".join(rng.choice(chars) for _ in range(rng.randint(0, 12)))
+                 for _ in range(6)]
+        body = {"key": "redacted", words[0]: words[1], "nested": [words[2], {"x": words[3]}],
+                "prompt": f"{words[4]} {words[5]}", "n": 3, "flag": None}
+        assert holds_secret(body, [key]) == (scrub_value(body, [key], keyed=True) != body), \
+            (key, body)
+    assert not holds_secret({"a": "b"}, [])
+    assert not holds_secret({"a": "b"}, ["", None])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -132,8 +133,73 @@ def test_a_latency_met_on_the_direct_path_is_waited_and_keeps_the_order() -> Non
     assert all(r["latency_ms"] >= 80 for r in records)
 
 
-def test_a_shared_store_takes_the_asgi_app(tmp_path: Path) -> None:
+@pytest.fixture
+def sqlite_pair(tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer]]:
     _Counting.answered = 0
-    with _served(MockConfig(store=f"sqlite:{tmp_path / 'jobs.db'}"), direct=True) as live:
-        answer = _exchange(live, _post(BODY, close=True))
-    assert answer.startswith(b"HTTP/1.1 200 ") and _Counting.answered == 0
+    with _served(MockConfig(store=f"sqlite:{tmp_path / 'a.db'}"), direct=True) as fast, \
+            _served(MockConfig(store=f"sqlite:{tmp_path / 'b.db'}"), direct=False) as asgi:
+        yield fast, asgi
+
+
+class _Checking(_Counting):
+    """Looks, when each answer is sent, for its job in the store's file (another connection)."""
+
+    stored: ClassVar[list[bool]] = []
+    held: ClassVar[list[bool]] = []
+
+    def answer(self, target: str, headers: Headers, body: bytes, scheme: str | None,
+               server: tuple[str, int | None] | None,
+               later: Callable[[Answer], None]) -> Answer | None:
+        from mockserver.sqlite_store import SqliteStore
+
+        def seen(answer: Answer) -> None:
+            other = SqliteStore(self.engine.config.store[len("sqlite:"):])
+            try:
+                job = json.loads(answer[2]).get("id")
+                if job is not None:
+                    _Checking.stored.append(other.get(int(job), 0.0) is not None)
+            finally:
+                other.close()
+            later(answer)
+
+        now = super().answer(target, headers, body, scheme, server, seen)
+        _Checking.held.append(now is None)
+        return now
+
+
+def test_a_shared_store_is_answered_directly_once_committed(
+        sqlite_pair: tuple[LiveServer, LiveServer]) -> None:
+    """SQLite (shared by workers) on the direct path: the same bytes as the ASGI app, each
+    answer sent only once the job it names is committed, and pipelined requests in order."""
+    fast, asgi = sqlite_pair
+    fast.app.direct = _Checking(fast.engine)  # type: ignore[attr-defined]
+    _Checking.stored, _Checking.held = [], []
+    requests = (_post(BODY) + _post(BODY, b"Origin: http://site.test\r\n")
+                + _post(BODY[:-1] + b',"width":"9000"}') + _post(BODY, close=True))
+    answer = _exchange(fast, requests)
+    assert answer == _exchange(asgi, requests)
+    assert answer.count(b"HTTP/1.1 200 ") == 4 and answer.count(b'"status":"error"') == 1
+    assert _Checking.stored == [True] and _Checking.held == [True]  # (the rest queued)
+    _exchange(fast, _post(BODY, close=True))
+    assert _Checking.stored == [True, True] and _Checking.held == [True, True]
+    assert [r["outcome"] for r in fast.engine.journal.entries("request")] == \
+        ["success", "success", "validation", "success", "success"]
+
+
+def test_a_lost_commit_is_a_server_error_either_way(
+        sqlite_pair: tuple[LiveServer, LiveServer]) -> None:
+    """A commit that fails (a full disk) answers its requests with the API's own server error,
+    on both paths: never a success for a job that was not stored, never uvicorn's text 500."""
+    answers = []
+    for live in sqlite_pair:
+        store = live.engine.store
+
+        def broken() -> None:
+            raise OSError("disk full")
+
+        store.commit = broken  # type: ignore[method-assign]
+        answers.append(_exchange(live, _post(BODY, close=True)))
+    assert answers[0] == answers[1] and answers[0].startswith(b"HTTP/1.1 200 ")  # (the API's
+    body = json.loads(answers[0].split(b"\r\n\r\n", 1)[1])  # way: an error in a 200)
+    assert body == {"status": "error", "message": "Server error, try again later"}
+    assert _Counting.answered == 1
