@@ -112,39 +112,50 @@ def scrub_value(value: Any, secrets: Iterable[object], *, keyed: bool = False) -
     return value
 
 
-def holds_secret(value: Any, secrets: Iterable[object]) -> bool:
-    """Whether `scrub_value(value, secrets)` would hide anything: one search over all of the
-    value's strings at once (the usual body holds its key in its key field only, and
-    scrubbing each of its strings apart cost more than the rest of its journal entry)."""
-    strings: list[str] = []
-    _strings_of(value, strings)
-    text = "\0".join(strings)  # (a separator no form holds, that no match can span)
-    return any(holds_forms(text, secret) for secret in secrets
-               if isinstance(secret, str) and secret)
+def holds_secret(value: Any, secrets: Iterable[object], text: str | None = None) -> bool:
+    """Whether `scrub_value(value, secrets)` would hide anything, in one search over all of
+    the value's strings at once (the usual body holds its key in its key field only, and
+    scrubbing each of its strings apart cost more than the rest of its journal entry).
+    `text`: JSON text that holds the value (with other things: they may only add a false
+    alarm), searched instead when the caller has it and every secret is one JSON writes as
+    itself in all its forms (long enough, ASCII, no quote, backslash or control character)."""
+    hidden = [s for s in secrets if isinstance(s, str) and s]
+    if not hidden:
+        return False
+    if text is None or not all(_verbatim(secret) for secret in hidden):
+        strings: list[str] = []
+        _strings_of(value, strings)
+        text = "\0".join(strings)  # (a separator no form holds, that no match can span)
+    return any(holds_forms(text, secret) for secret in hidden)
+
+
+def _verbatim(secret: str) -> bool:
+    return len(secret) >= MIN_SECRET and secret.isascii() and '"' not in secret and \
+        "\\" not in secret and min(secret) >= " "
 
 
 def _strings_of(value: Any, out: list[str]) -> None:
     # (`type(...) is` first: an ABC isinstance check per field cost as much as the search)
-    if type(value) is str:
-        out.append(value)
-    elif type(value) is dict or isinstance(value, Mapping):
-        for k, v in value.items():
-            if type(k) is str:
-                out.append(k)
-            else:
-                _strings_of(k, out)
-            if type(v) is str:
-                out.append(v)
-            elif type(v) is not int and type(v) is not float and v is not None:
-                _strings_of(v, out)
-    elif isinstance(value, list | tuple):
-        for v in value:
-            if type(v) is str:
-                out.append(v)
-            elif type(v) is not int and type(v) is not float and v is not None:
-                _strings_of(v, out)
-    elif isinstance(value, str):  # a str subclass
-        out.append(value)
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            out.append(item)
+        elif kind is dict:
+            for pair in item.items():
+                stack.extend(pair)
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        elif kind is int or kind is float or kind is bool or item is None:
+            continue
+        elif isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, Mapping):
+            for pair in item.items():
+                stack.extend(pair)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
 
 
 class Scrubber:

@@ -29,6 +29,8 @@ class SqliteJournal:
     (no SQL, no page of the database), and read under it; the kernel keeps what a killed
     process wrote, and the file keeps it across restarts."""
 
+    keeps = False
+
     def __init__(self, db: Db, path: str, size: int = JOURNAL_SIZE,
                  max_bytes: int = JOURNAL_BYTES) -> None:
         self._db = db

@@ -31,39 +31,43 @@ def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
     """An entry as stored: its fields as JSON, and a request's response body. What the file
     holds is redacted as the journal shows it (keys in their `redact_key` form, the request's
     secrets scrubbed from the response); the rest of `Record.to_json` runs when it is read."""
-    if type(entry) is Record:
-        prefer = entry.prefer
-        if prefer is not None and len(prefer) > JOURNAL_PREFER_CHARS:
-            prefer = prefer[:JOURNAL_PREFER_CHARS] + "..."
-        body: Any = entry.body
-        response = entry.response
-        if isinstance(body, bytes | bytearray | memoryview):  # the bytes as sent
-            body = decode(bytes(body))
-            if not isinstance(body, Mapping):
-                body = None
-        if body is not None:
-            names = _secret_names(body)
-            secrets = [str(v) for n in names if (v := body[n]) not in (None, "")]
-            body = _redacted(body, names)
-            if secrets and holds_secret(body, secrets):  # (as `Record.to_json`: the key
-                # echoed in any other field hidden)
-                body = scrub_value(body, secrets, keyed=True)
-            if secrets and response is not None and (b"\\" in response or any(
-                    secret.encode("utf-8", "replace") in response for secret in secrets)):
-                response = scrub(response.decode("utf-8", "replace"), secrets,
-                                 keyed=True).encode()
-        fields: list[Any] = [entry.time, entry.method, entry.path, entry.status, entry.outcome,
-                             entry.json_body, entry.key, body, prefer, entry.rules,
-                             entry.job, entry.latency_ms]
-    else:
+    if type(entry) is not Record:
         assert isinstance(entry, Delivery)
-        fields = [entry.job, entry.url, entry.outcome, entry.attempts, entry.status,
-                  entry.error, entry.reason]
-        response = None
+        return _dumps([entry.job, entry.url, entry.outcome, entry.attempts, entry.status,
+                       entry.error, entry.reason]), None
+    prefer = entry.prefer
+    if prefer is not None and len(prefer) > JOURNAL_PREFER_CHARS:
+        prefer = prefer[:JOURNAL_PREFER_CHARS] + "..."
+    body: Any = entry.body
+    response = entry.response
+    if isinstance(body, bytes | bytearray | memoryview):  # the bytes as sent
+        body = decode(bytes(body))
+        if not isinstance(body, Mapping):
+            body = None
+    secrets: list[str] = []
+    if body is not None:
+        names = _secret_names(body)
+        secrets = [str(v) for n in names if (v := body[n]) not in (None, "")]
+        body = _redacted(body, names)
+    fields: list[Any] = [entry.time, entry.method, entry.path, entry.status, entry.outcome,
+                         entry.json_body, entry.key, body, prefer, entry.rules, entry.job,
+                         entry.latency_ms]
+    data = _dumps(fields)
+    if secrets:  # (as `Record.to_json`: the key echoed in any other field hidden)
+        if holds_secret(body, secrets, data.decode("utf-8", "replace")):
+            fields[7] = scrub_value(body, secrets, keyed=True)
+            data = _dumps(fields)
+        if response is not None and (b"\\" in response or any(
+                secret.encode("utf-8", "replace") in response for secret in secrets)):
+            response = scrub(response.decode("utf-8", "replace"), secrets, keyed=True).encode()
+    return data, response
+
+
+def _dumps(fields: list[Any]) -> bytes:
     try:
-        return orjson.dumps(fields), response
+        return orjson.dumps(fields)
     except TypeError:  # what orjson refuses (an integer past 64 bits in a body): the stdlib's
-        return json.dumps(fields, separators=(",", ":")).encode(), response
+        return json.dumps(fields, separators=(",", ":")).encode()
 
 
 def _secret_names(body: Mapping[str, Any]) -> tuple[Any, ...]:

@@ -276,9 +276,10 @@ class Engine:
         # job, response, latency_ms, scope): keywords would triple the cost of building it.
         self._journal.add(Record(
             now, method, call.path, response.status, outcome, call.is_object, name,
-            # The bytes as sent when they are the body (one object to keep, decoded only when
-            # the journal is read), else the fields with the query's and headers' joined.
-            (call.decoded if call.merged else call.body)
+            # The bytes as sent when they are the body and the journal keeps them (one object
+            # to keep, decoded only when read), else the fields (with the query's and headers'
+            # joined): a journal that encodes at once need not decode them again.
+            (call.decoded if call.merged or not self._journal.keeps else call.body)
             if call.is_object and call.size <= JOURNAL_BODY_BYTES else None,
             call.prefer_text, decision.rules or None if type(decision) is Error else None, job,
             response.body, round((delay + time.perf_counter() - started) * 1000, 3), scope))

@@ -97,6 +97,11 @@ class Job:
 class JournalLike(Protocol):
     """The journal part of a store (`mockserver.journal.Journal` is the in-memory one)."""
 
+    #: It keeps the entries it is given (then a request's body is best given as the bytes
+    #: sent: one object to hold); False: it encodes each at once, and is best given the body
+    #: decoded (no second decode).
+    keeps: bool
+
     def add(self, entry: Entry) -> None: ...
 
     def entries(self, kind: str | None = None, scope: str | None = None,

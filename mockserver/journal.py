@@ -148,6 +148,8 @@ _PREFER_CHARS = limits.JOURNAL_PREFER_CHARS
 class Journal:
     """A bounded, thread-safe list of records; shown with increasing `seq` numbers."""
 
+    keeps = True
+
     def __init__(self, size: int = JOURNAL_SIZE, max_bytes: int = JOURNAL_BYTES) -> None:
         self._entries: deque[Entry] = deque(maxlen=size)
         #: What each entry is counted as (bytes, about), and their sum.

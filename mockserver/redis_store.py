@@ -40,6 +40,8 @@ def _connect(url: str) -> Any:
 
 
 class RedisJournal:
+    keeps = False
+
     def __init__(self, db: Any, size: int = JOURNAL_SIZE) -> None:
         self._db = db
         self.size = size

@@ -145,17 +145,20 @@ def test_random_keys_are_hidden_in_every_encoding_whole_or_cut() -> None:
 
 def test_holds_secret_says_exactly_when_scrub_value_would_hide_something() -> None:
     """The journal skips `scrub_value` when `holds_secret` says no: over random keys (long
-    and short) hidden in random places and forms of a nested body, and bodies without them,
-    the two never disagree."""
+    and short, plain or with quotes, backslashes and newlines) hidden in random places and
+    forms of a nested body, and bodies without them, the two never disagree, whether it
+    searches the body's strings or the JSON text that holds it."""
     import base64
     import random
 
     from contracts.redaction import holds_secret, scrub_value
 
     rng = random.Random(13)
-    chars = 'abcXYZ0189-_/+="\\ é.%&<>u'
-    for _ in range(400):
-        key = "".join(rng.choice(chars) for _ in range(rng.randint(1, 24)))
+    chars = 'abcXYZ0189-_/+="\\ é.%&<>u\n'
+    plain = "abcXYZ0189-_/+=.%&<>u"  # (a key JSON writes as itself: the journal's text path)
+    for _ in range(600):
+        key = "".join(rng.choice(rng.choice([chars, plain]))
+                      for _ in range(rng.randint(1, 24)))
         forms = [key, json.dumps(key)[1:-1], _leaks.unicode_escaped(key), quote(key, safe=""),
                  html.escape(key), base64.b64encode(b"xy" + key.encode()).decode(),
                  key[:rng.randint(1, len(key))], "plain text", "\\", "a\\u0041"]
@@ -164,7 +167,12 @@ def test_holds_secret_says_exactly_when_scrub_value_would_hide_something() -> No
                  for _ in range(6)]
         body = {"key": "redacted", words[0]: words[1], "nested": [words[2], {"x": words[3]}],
                 "prompt": f"{words[4]} {words[5]}", "n": 3, "flag": None}
-        assert holds_secret(body, [key]) == (scrub_value(body, [key], keyed=True) != body), \
-            (key, body)
+        hides = scrub_value(body, [key], keyed=True) != body
+        text = json.dumps(["other", body], ensure_ascii=rng.random() < 0.3)
+        assert holds_secret(body, [key]) == hides, (key, body)
+        assert holds_secret(body, [key], text) == hides, (key, body)
+    key = "\u00e9abc&-12345"  # (its HTML form, in text written ASCII-only, reads otherwise)
+    body = {"prompt": f"see {html.escape(key)}"}
+    assert holds_secret(body, [key], json.dumps(body)) and holds_secret(body, [key])
     assert not holds_secret({"a": "b"}, [])
     assert not holds_secret({"a": "b"}, ["", None])
