@@ -1,8 +1,9 @@
 """The SQLite store: one host, several workers, restarts (see `mockserver.jobs.Store`).
 
-WAL mode with `synchronous=NORMAL`: a commit is a write to the log, no fsync, so a committed
-request survives kill -9 of its process (not a power cut). No request is answered before its
-writes are committed, and the lock the workers share is held for the writes only:
+WAL mode with `synchronous=OFF`: a commit is a write to the log and a checkpoint a copy, never
+an fsync, so a committed request survives kill -9 of its process (not a power cut). No request
+is answered before its writes are committed, and the lock the workers share is held for the
+writes only:
 
 - A request's writes are held back in memory (`_sqlite_db.Db.batch`) and written at its end in one
   transaction: a generation is BEGIN, the job's INSERT (its "finished" mark folded in when
@@ -45,6 +46,9 @@ from mockserver._sqlite_schema import VERSION as VERSION
 from mockserver.jobs import SCOPES, STORE_BYTES, Job
 from mockserver.journal import JOURNAL_BYTES
 
+#: Decoded jobs a SQLite store keeps at most (emptied when full: a few MB at most).
+DECODED_JOBS = 1024
+
 
 class SqliteStore:
     """All of the mock's state in a SQLite file: every worker sees it, and it survives a
@@ -68,6 +72,10 @@ class SqliteStore:
         self.pending = SqliteDue(self._db, "pending")
         self.scheduled = SqliteDue(self._db, "webhook")
         self._inserts = 0
+        #: Job id -> (its row's data, finished, the Job) for the jobs read or written lately:
+        #: a client polls one job again and again, and its row, still read each time (another
+        #: worker may have ended or dropped it), is decoded only when it changed.
+        self._decoded: dict[int, tuple[bytes, bool, Job]] = {}
         #: The clock's time at the newest `put` (the age bound's "now").
         self._now = 0.0
 
@@ -80,6 +88,7 @@ class SqliteStore:
     def put(self, job: Job, now: float) -> None:
         data = job.to_json().encode()
         db = self._db
+        self._remember(job.id, data, job)
         with db.lock:
             self._now = now
             row = [job.id, job.created, 0, len(data), data]
@@ -127,7 +136,18 @@ class SqliteStore:
                                       (job_id,)).fetchone()
         if row is None or row[2] + self.ttl <= now:
             return None
-        return Job.from_json(row[0], finished=bool(row[1]))
+        data, finished = row[0], bool(row[1])
+        known = self._decoded.get(job_id)
+        if known is not None and known[1] == finished and known[0] == data:
+            return known[2]  # (a Job is never changed: one object serves every read)
+        job = Job.from_json(data, finished=finished)
+        self._remember(job_id, data, job)
+        return job
+
+    def _remember(self, job_id: int, data: bytes, job: Job) -> None:
+        if len(self._decoded) >= DECODED_JOBS:
+            self._decoded.clear()
+        self._decoded[job_id] = (data, job.finished, job)
 
     def finish(self, job_id: int) -> bool:
         db = self._db
@@ -177,6 +197,7 @@ class SqliteStore:
 
     def clear(self) -> None:
         db = self._db
+        self._decoded.clear()
         with db.write():
             self.journal.clear()
             for table in ("jobs", "settings", "hits", "due"):

@@ -344,3 +344,31 @@ def test_a_key_echoed_in_another_field_is_hidden_in_every_stores_journal(store: 
     assert entry["body"]["key"] == redact_key(key)
     assert redact_key(key) in entry["body"]["negative_prompt"]
     assert _leaks.revealed(json.dumps(entry)) == []
+
+
+def test_a_job_read_again_is_decoded_once_and_still_seen_as_other_workers_change_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SQLite store keeps the jobs it decoded lately: a job polled again is the same
+    object while its row is unchanged, and a change another worker made (an end, a drop) is
+    seen at once; the cache is bounded."""
+    from mockserver import sqlite_store
+
+    where = tmp_path / "s.sqlite"
+    mine, other = SqliteStore(where), SqliteStore(where)
+    try:
+        mine.put(_job(1), 0.0)
+        first = other.get(1, 0.0)
+        assert first is not None and other.get(1, 0.0) is first and not first.finished
+        assert mine.finish(1)
+        ended = other.get(1, 0.0)
+        assert ended is not None and ended.finished and ended is not first
+        mine.clear()
+        assert other.get(1, 0.0) is None
+        monkeypatch.setattr(sqlite_store, "DECODED_JOBS", 4)
+        for job_id in range(2, 12):
+            mine.put(_job(job_id), 0.0)
+            assert other.get(job_id, 0.0) is not None
+        assert 0 < len(other._decoded) <= 4
+    finally:
+        mine.close()
+        other.close()
