@@ -42,6 +42,7 @@ class Db:
         #: `{path}-mock`: the workers' write lock and shared counters.
         self.mock = MockFile(path)
         self._batch = 0
+        self._batches = _Batch(self)
         self._txn = False
         #: Writes were left to a group commit; a commit that lost such writes failed so.
         self._grouped = False
@@ -50,6 +51,8 @@ class Db:
         self.held: list[Any] | None = None
         #: Other writes of this request, in order: (what, SQL, arguments).
         self.deferred: list[tuple[str, str, tuple[Any, ...]]] = []
+        #: Some of `deferred` writes due times (their counts are not shared yet).
+        self.due_held = False
         #: The journal's ring (`SqliteJournal`), written by `flush`.
         self.ring: Any = None
         #: Run at the end of each write of held-back jobs, with (connection, the `state` row's
@@ -74,36 +77,23 @@ class Db:
 
     # -- transactions --------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self) -> _Batch:
         """One request: its held-back writes are written, and committed, at its end; or,
         under `GROUP_COMMIT` and when it opened no transaction, left to `commit()`, which
-        its adapter calls (once for a loop turn's requests) before it answers."""
-        with self.lock:
-            if self._batch:  # nested: the outer one commits
-                self._batch += 1
-                try:
-                    yield
-                finally:
-                    self._batch -= 1
-                return
-            self._batch = 1
-            try:
-                yield
-            except BaseException:
-                # What it wrote so far is committed (and what other requests left with it).
-                self._batch = 0
-                self.commit()
-                raise
-            self._batch = 0
-            if self._txn or not GROUP_COMMIT.get():
-                self.commit()
-            elif self.held is not None:  # (the next request holds its own job)
-                self.deferred.append(("job", PUT, tuple(self.held)))
-                self.held = None
-                self._grouped = True
-            elif self.deferred:
-                self._grouped = True
+        its adapter calls (once for a loop turn's requests) before it answers. Re-entrant
+        (the outermost one ends it)."""
+        return self._batches
+
+    def _end(self) -> None:
+        """The end of the outermost batch (its lock held)."""
+        if self._txn or not GROUP_COMMIT.get():
+            self.commit()
+        elif self.held is not None:  # (the next request holds its own job)
+            self.deferred.append(("job", PUT, tuple(self.held)))
+            self.held = None
+            self._grouped = True
+        elif self.deferred:
+            self._grouped = True
 
     @property
     def uncommitted(self) -> bool:
@@ -124,7 +114,7 @@ class Db:
             if self.held is None and not self._txn and \
                     all(what == "ring" for what, _, _ in self.deferred):
                 # Only journal entries (a fetch's): no SQL, so no SQLite transaction.
-                deferred, self.deferred = self.deferred, []
+                deferred, self.deferred, self.due_held = self.deferred, [], False
                 self.mock.lock()
                 try:
                     for _, _, args in deferred:
@@ -138,7 +128,7 @@ class Db:
                 self.conn.execute("COMMIT")
             except BaseException as exc:
                 self.held = None
-                self.deferred = []
+                self.deferred, self.due_held = [], False
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 if grouped and not group:
@@ -190,6 +180,8 @@ class Db:
     def later(self, what: str, sql: str, args: tuple[Any, ...]) -> None:
         """A write that may wait for the end of the request (now, outside one)."""
         with self.lock:
+            if what == "due":
+                self.due_held = True
             if self._batch and not self._txn:  # the common case: held back
                 self.deferred.append((what, sql, args))
                 return
@@ -211,7 +203,7 @@ class Db:
             conn.execute(PUT, held)
             job = held[0]
         if deferred:
-            self.deferred = []
+            self.deferred, self.due_held = [], False
             for what, sql, args in deferred:
                 if what == "ring":
                     self.ring.write(args[0])
@@ -300,3 +292,31 @@ class Db:
                 self.commit()
             self.conn.close()
             self.mock.close()
+
+
+class _Batch:
+    """`Db.batch` (a class, not a generator: it is entered on every request)."""
+
+    __slots__ = ("db",)
+
+    def __init__(self, db: Db) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        db = self.db
+        db.lock.acquire()
+        db._batch += 1
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 trace: Any) -> None:
+        db = self.db
+        try:
+            db._batch -= 1
+            if db._batch:  # nested: the outer one ends it
+                return
+            if kind is not None:  # what it wrote so far is committed (and what other
+                db.commit()       # requests left with it); the failure goes on
+                return
+            db._end()
+        finally:
+            db.lock.release()

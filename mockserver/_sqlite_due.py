@@ -74,7 +74,7 @@ class SqliteDue:
         """The running count (the `state` row's, shared at each commit: no query)."""
         db = self._db
         with db.lock:
-            if db.writing or any(what == "due" for what, _, _ in db.deferred):
+            if db.writing or db.due_held:
                 # (due rows written and not yet committed: not shared yet)
                 return int(db.one(f"SELECT {self.kind} FROM state")[0])
             return db.due_count(self.kind)
