@@ -10,7 +10,9 @@ target longer than `MAX_URL_BYTES` is answered 414, a head longer than `MAX_HEAD
 both before the parser buffers more than the limit (no head grows without bound, and none
 costs quadratic copying); a request not received whole within `REQUEST_SECONDS` of its first
 byte (or of the connection) is answered 408 if its head is incomplete, and the connection is
-closed either way, so idle and slow sockets do not pile up.
+closed either way; a connection idle for `KEEP_ALIVE_SECONDS` after an answer is closed. One
+timer per connection looks at both (none is made per request), so idle and slow sockets do
+not pile up.
 """
 
 from __future__ import annotations
@@ -88,6 +90,8 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
     _url_bytes = 0
     #: When the request being received began (loop time; None: none is being received).
     _started: float | None = None
+    #: When the connection's last answer was sent, if it has been idle since (loop time).
+    _idle: float | None = None
     #: One timer per connection, re-armed as it fires (not one per request: that cost a
     #: timer handle made and cancelled on the hot path).
     _deadline: asyncio.TimerHandle | None = None
@@ -114,20 +118,45 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def _check(self) -> None:
-        """The connection's timer: has the request being received taken too long?"""
+        """The connection's timer: has the request being received taken too long, or has
+        the connection been idle too long since its last answer? Re-armed as it fires, at
+        most a quarter of the shorter limit ahead, so a connection that goes idle between
+        two looks is closed at most that late."""
         self._deadline = None
         if self.transport.is_closing():
             return
-        started = self._started
-        late = started is not None and self.loop.time() - started >= self._seconds
-        if not late:
-            wait = self._seconds if started is None else \
-                self._seconds - (self.loop.time() - started)
-            self._deadline = self.loop.call_later(max(wait, 0.001), self._check)
-        elif self._head is not None:
-            self._refuse(408)
-        else:  # the body is late: the app reads a disconnect
-            self.transport.close()
+        now = self.loop.time()
+        started, idle = self._started, self._idle
+        if started is not None and now - started >= self._seconds:
+            if self._head is not None:
+                self._refuse(408)
+            else:  # the body is late: the app reads a disconnect
+                self.transport.close()
+            return
+        keep_alive = float(self.timeout_keep_alive)
+        if started is None and idle is not None and now - idle >= keep_alive:
+            self.transport.close()  # (uvicorn's keep-alive timeout, without a timer a request)
+            return
+        wait = min(self._seconds, keep_alive) / 4
+        if started is not None:
+            wait = min(wait, started + self._seconds - now)
+        elif idle is not None:
+            wait = min(wait, idle + keep_alive - now)
+        self._deadline = self.loop.call_later(max(wait, 0.001), self._check)
+
+    def on_response_complete(self) -> None:
+        """uvicorn's, with the keep-alive timeout left to `_check`: uvicorn arms a timer
+        after every answer and cancels it at the next request (2 us a request)."""
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self._unset_keepalive_if_required()
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        else:
+            self._idle = self.loop.time()
 
     def _refuse(self, status: int) -> None:
         if self._deadline is not None:
@@ -148,6 +177,7 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
                 return
             if self._started is None:
                 self._started = self.loop.time()  # a request's first byte
+                self._idle = None
             room = limits.MAX_HEAD_BYTES - self._head
             first, rest = (data, b"") if len(data) <= room else (data[:room], data[room:])
             self._head += len(first)
