@@ -280,20 +280,15 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
         return held
 
     def _reply(self, answer: Answer, target: str, keep_alive: bool, held: _Held | None) -> None:
-        status, raw, payload, delay = answer
+        status, lines, payload, delay = answer
         if self.access_log:  # uvicorn's access line, as its ASGI cycle writes it
             client = self.client
             self.access_logger.info('%s - "%s %s HTTP/%s" %d',
                                     f"{client[0]}:{client[1]}" if client else "", "POST",
                                     target, "1.1", status)
-        head = [STATUS_LINE[status]]
-        for name, value in (*self.server_state.default_headers, *raw):
-            head.extend((name, b": ", value, b"\r\n"))
-        if not keep_alive:
-            head.append(b"connection: close\r\n")
-        head.append(b"\r\n")
-        head.append(payload)
-        data = b"".join(head)
+        data = b"".join((STATUS_LINE[status], _default_lines(self.server_state.default_headers),
+                         lines, b"\r\n" if keep_alive else b"connection: close\r\n\r\n",
+                         payload))
         if delay:  # (a latency set after the head came)
             self.loop.call_later(delay, self._send_held, held or self._hold(), data, keep_alive)
         elif held is not None:
@@ -317,6 +312,18 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
             self.transport.close()
         self.on_response_complete()
 
+
+def _default_lines(headers: list[tuple[bytes, bytes]]) -> bytes:
+    """uvicorn's default headers (server, date) as header lines: joined once for each list
+    (uvicorn makes a new one when the date changes, once a second)."""
+    global _DEFAULTS
+    known = _DEFAULTS  # (read once: servers in other threads may replace it meanwhile)
+    if known[0] is not headers:
+        known = _DEFAULTS = (headers, b"".join(b"%s: %s\r\n" % pair for pair in headers))
+    return known[1]
+
+
+_DEFAULTS: tuple[object, bytes] = (None, b"")
 
 _BODIES = {status: b'{"status":"error","message":"%s"}' % reason
            for status, reason in _REASONS.items()}

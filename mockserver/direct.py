@@ -65,8 +65,12 @@ def raw_headers(response: MockResponse,
     return out
 
 
-#: (status, headers as sent, body, seconds to wait before sending it)
-Answer = tuple[int, list[tuple[bytes, bytes]], bytes, float]
+#: (status, header lines as sent (each "name: value\r\n"), body, seconds to wait before
+#: sending it)
+Answer = tuple[int, bytes, bytes, float]
+
+#: The header lines of a JSON answer on the direct path, but for its length.
+_JSON_LINES = b"%s: %s\r\ncontent-length: %%d\r\n%s: %s\r\n" % (*JSON_TYPE, *VARY[0])
 
 
 class Direct:
@@ -108,7 +112,12 @@ class Direct:
 
 
 def _as_sent(response: MockResponse) -> Answer:
-    return response.status, raw_headers(response, VARY), response.body, response.delay
+    body = response.body
+    if response.headers == JSON_HEADERS:  # (nearly all: one format, no list)
+        lines = _JSON_LINES % len(body)
+    else:
+        lines = b"".join(b"%s: %s\r\n" % pair for pair in raw_headers(response, VARY))
+    return response.status, lines, body, response.delay
 
 
 def direct_of(app: Any) -> Direct | None:
