@@ -3,10 +3,14 @@
     python bench/_serve.py mock PORT [--loop auto|asyncio|uvloop] [--http auto|h11|httptools]
                                      [--config '{"error_mode": "http"}']
     python bench/_serve.py ceiling PORT [...]
+    python bench/_serve.py floor PORT [...]
 
 The ceiling is a bare ASGI app that drains the request body and answers a fixed JSON body of
 the same size as the mock's success body: what uvicorn itself can do on this machine, so the
-mock's figure can be read as a share of it. Not part of the package; not run by the tests.
+mock's figure can be read as a share of it. The floor is the mock served as ever (its
+protocol, its direct path) with the engine taken out: its direct answers are the ceiling's
+fixed body, so the mock's figure can be split into what the engine costs and what the rest
+does. Not part of the package; not run by the tests.
 """
 
 from __future__ import annotations
@@ -56,17 +60,31 @@ async def ceiling(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": FIXED})
 
 
+def _floor(direct: Any) -> Any:
+    """The mock's direct answerer with the engine taken out: every answer is `FIXED`."""
+    lines = b"content-type: application/json\r\ncontent-length: %d\r\nvary: Origin\r\n" \
+        % len(FIXED)
+
+    class Floor(type(direct)):  # type: ignore[misc]
+        def answer(self, *args: Any, **kwargs: Any) -> Any:
+            return 200, lines, FIXED, 0.0
+
+    return Floor(direct.engine)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("target", choices=("mock", "ceiling"))
+    parser.add_argument("target", choices=("mock", "ceiling", "floor"))
     parser.add_argument("port", type=int)
     parser.add_argument("--loop", default="auto")
     parser.add_argument("--http", default="auto")
     parser.add_argument("--config", default="{}", help="MockConfig settings as JSON")
     args = parser.parse_args()
-    if args.target == "mock":
+    if args.target in ("mock", "floor"):
         from mockserver import MockConfig, create_app
         app: Any = create_app(MockConfig().replace(**json.loads(args.config)))
+        if args.target == "floor":
+            app.direct = _floor(app.direct)
     else:
         app = ceiling
     # "module:Class" names a protocol class (e.g. the mock's one-write protocol).

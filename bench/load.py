@@ -13,6 +13,9 @@ bounded by --duration. Targets:
            Prism is not installed (`npm install --prefix /tmp/prism @stoplight/prism-cli`).
 - ceiling: a bare ASGI app that drains the body and answers a fixed body of the same size,
            in the same uvicorn configuration as the mock.
+- floor:   the mock served as ever (its protocol and direct path) with the engine taken out:
+           the ceiling's fixed body (`--targets mock,floor,ceiling`: what the engine costs
+           served, and what the rest costs above a bare ASGI app).
 
 The request body uses JSON-typed values (numbers as numbers, flags as booleans) because Prism
 rejects the documentation's example bodies (numbers as strings); both Prism and the mock
@@ -302,8 +305,8 @@ def main(argv: list[str] | None = None) -> int:
             elif name == "mock-2writes":  # plain httptools: headers and body written apart
                 targets.append(Target(name, [*serve, "mock", str(port), "--loop", args.loop,
                                              "--http", "httptools"], MOCK_PATH, port, cpus))
-            elif name == "ceiling":
-                targets.append(Target(name, [*serve, "ceiling", str(port), *uv], MOCK_PATH,
+            elif name in ("ceiling", "floor"):
+                targets.append(Target(name, [*serve, name, str(port), *uv], MOCK_PATH,
                                       port, cpus))
             elif name == "prism":
                 if prism is None:
@@ -357,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{statistics.median([x['cpu_us'] for x in next(t for t in targets if t.name == name).results]):10.1f}")  # noqa: E501
     ratios: dict[str, float] = {}
     mock = summary.get("mock")
-    for other in ("baseline", "mock-w2", "baseline-w2", "prism", "ceiling"):
+    for other in ("baseline", "mock-w2", "baseline-w2", "prism", "ceiling", "floor"):
         if mock and other in summary:
             per_round = [m["rps"] / o["rps"] for m, o in
                          zip(next(t for t in targets if t.name == "mock").results,
