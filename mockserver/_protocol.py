@@ -108,7 +108,10 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
         self.timeout_keep_alive = limits.KEEP_ALIVE_SECONDS
         self._seconds = limits.REQUEST_SECONDS
         self._started = self.loop.time()
-        self._deadline = self.loop.call_later(self._seconds, self._check)
+        # (a quarter of the shorter limit, as `_check` re-arms it: armed for the whole
+        # request limit, an idle connection's first look came only then, not by the 6.25th s)
+        self._deadline = self.loop.call_later(
+            min(self._seconds, float(self.timeout_keep_alive)) / 4, self._check)
         self._direct = direct_of(self.app)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -258,6 +261,7 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
             self._answer(*fast[:2], b"".join(fast[2]))
         self._head = 0
         self._started = None
+        self._idle = None  # (a previous answer may have set it after this request began)
 
     def _answer(self, target: str, headers: Any, body: bytes) -> None:
         """Answer a request `mockserver.direct` takes, as uvicorn would have sent it."""

@@ -110,3 +110,67 @@ def test_an_idle_kept_alive_connection_is_closed(server: LiveServer,
 
     # One answer, then the server closes the idle connection (the read ends).
     assert answer.startswith(b"HTTP/1.1 200 ") and answer.count(b"HTTP/1.1") == 1
+
+
+def _one_answer(conn: socket.socket) -> bytes:
+    """Read one whole answer (its head and its content-length bytes) from `conn`."""
+    out = b""
+    while b"\r\n\r\n" not in out:
+        part = conn.recv(65536)
+        assert part, out
+        out += part
+    head, _, body = out.partition(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length: ", 1)[1].split(b"\r\n", 1)[0])
+    while len(body) < length:
+        part = conn.recv(65536)
+        assert part, out
+        body += part
+    return head + b"\r\n\r\n" + body
+
+
+def test_a_request_begun_before_the_previous_answer_is_not_cut_by_the_keep_alive(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request whose first bytes came while the previous answer was still being made is
+    a request, not an idle connection: it is answered however long it takes (uvicorn's own
+    keep-alive timer is cancelled by any byte received)."""
+    import threading
+
+    monkeypatch.setattr(_limits(), "KEEP_ALIVE_SECONDS", 0.15)
+    body = json.dumps({"key": "k", "model_id": "m", "prompt": "fox"}).encode()
+    post, last = (b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  b"%sContent-Length: %d\r\n\r\n%s" % (V6.encode(), close, len(body), body)
+                  for close in (b"", b"Connection: close\r\n"))
+    with LiveServer(MockConfig(latency=600)) as live:  # (each answer waits 0.6 s)
+        handled = threading.Event()
+        handle = live.engine.handle
+
+        def spying(*args: Any) -> Any:
+            try:
+                return handle(*args)
+            finally:
+                handled.set()
+
+        live.engine.handle = spying  # type: ignore[method-assign]
+        with socket.create_connection(("127.0.0.1", live.port), timeout=20) as conn:
+            conn.sendall(post)
+            assert handled.wait(10)  # the first answer is being waited out
+            conn.sendall(last[:1])  # the next request begins before it is sent
+            assert _one_answer(conn).startswith(b"HTTP/1.1 200 ")
+            conn.sendall(last[1:])
+            second = b""
+            while part := conn.recv(65536):
+                second += part
+    assert second.startswith(b"HTTP/1.1 200 "), second
+
+
+def test_a_connection_idle_after_its_first_answer_is_closed_within_the_keep_alive(
+        server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's bound ("closed by the 6.25th second") holds from a connection's first
+    answer too: the connection's timer, first armed for the whole-request limit, must not
+    leave an idle connection open until then (here 60 s; the read gives up after 10)."""
+    monkeypatch.setattr(_limits(), "KEEP_ALIVE_SECONDS", 0.2)
+    monkeypatch.setattr(_limits(), "REQUEST_SECONDS", 60.0)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+        conn.sendall(b"GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert _one_answer(conn).startswith(b"HTTP/1.1 200 ")
+        assert conn.recv(65536) == b""  # closed (a timeout here: still open after 10 s)
