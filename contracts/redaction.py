@@ -118,11 +118,13 @@ def holds_secret(value: Any, secrets: Iterable[object], text: str | None = None)
     scrubbing each of its strings apart cost more than the rest of its journal entry).
     `text`: JSON text that holds the value (with other things: they may only add a false
     alarm), searched instead when the caller has it and every secret is one JSON writes as
-    itself in all its forms (long enough, ASCII, no quote, backslash or control character)."""
+    itself in all its forms (long enough, ASCII, no quote, backslash or control character)
+    and the text has no \\uXXXX escape (ASCII-only JSON spells K, ſ, İ and ı so, which `scrub`
+    takes for k, s and i)."""
     hidden = [s for s in secrets if isinstance(s, str) and s]
     if not hidden:
         return False
-    if text is None or not all(_verbatim(secret) for secret in hidden):
+    if text is None or "\\u" in text or not all(_verbatim(secret) for secret in hidden):
         strings: list[str] = []
         _strings_of(value, strings)
         text = "\0".join(strings)  # (a separator no form holds, that no match can span)

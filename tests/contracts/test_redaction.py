@@ -176,3 +176,19 @@ def test_holds_secret_says_exactly_when_scrub_value_would_hide_something() -> No
     assert holds_secret(body, [key], json.dumps(body)) and holds_secret(body, [key])
     assert not holds_secret({"a": "b"}, [])
     assert not holds_secret({"a": "b"}, ["", None])
+
+
+def test_holds_secret_over_ascii_only_json_text_sees_letters_scrub_folds_to_ascii() -> None:
+    """`scrub` matches a key's other forms in either case, and Python's case folding takes
+    four non-ASCII letters (KELVIN SIGN, LONG S, dotted and dotless I) for k, s and i. JSON
+    written ASCII-only (the stdlib's, which the SQLite journal falls back to for an integer
+    past 64 bits or a lone surrogate) spells them as \\uXXXX escapes: the text search must
+    not miss what `scrub_value` hides."""
+    from contracts.redaction import holds_secret, scrub_value
+
+    key = "sk-live-key/12345"  # (its URL-encoded form "sk-live-key%2F12345" differs)
+    for folded in ("s\u212a-live-key%2F12345", "SK-LIVE-\u212aEY%2f12345"):
+        body = {"key": "***", "prompt": folded, "n": 2 ** 70}
+        assert scrub_value(body, [key], keyed=True) != body  # what the journal would hide
+        assert holds_secret(body, [key])
+        assert holds_secret(body, [key], json.dumps(["other", body]))

@@ -372,3 +372,18 @@ def test_a_job_read_again_is_decoded_once_and_still_seen_as_other_workers_change
     finally:
         mine.close()
         other.close()
+
+
+def test_a_key_folded_to_ascii_is_hidden_in_every_stores_journal(store: Store) -> None:
+    """A body the SQLite journal writes with the stdlib (an integer past 64 bits) is ASCII-
+    only JSON: a KELVIN SIGN in the key's URL form, which `scrub` hides (case folding), was
+    spelled \\u212a there and the journal kept the key's form that the memory journal hides."""
+    from contracts.redaction import redact_key
+
+    key = "sk-live-key/12345"
+    engine = _engine(store)
+    _post(engine, V6, {**body(key=key, prompt="s\u212a-live-key%2F12345"), "n": 2 ** 70})
+    (entry,) = engine.journal.entries()
+    engine.close()
+
+    assert entry["body"]["prompt"] == redact_key(key)
