@@ -57,9 +57,10 @@ def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
         if holds_secret(body, secrets, data.decode("utf-8", "replace")):
             fields[7] = scrub_value(body, secrets, keyed=True)
             data = _dumps(fields)
-        if response is not None and (b"\\" in response or any(
-                secret.encode("utf-8", "replace") in response for secret in secrets)):
-            response = scrub(response.decode("utf-8", "replace"), secrets, keyed=True).encode()
+        if response is not None:  # (any form: the answer may echo a field, e.g. the prompt)
+            text = response.decode("utf-8", "replace")
+            if holds_secret(text, secrets):
+                response = scrub(text, secrets, keyed=True).encode()
     return data, response
 
 

@@ -387,3 +387,21 @@ def test_a_key_folded_to_ascii_is_hidden_in_every_stores_journal(store: Store) -
     engine.close()
 
     assert entry["body"]["prompt"] == redact_key(key)
+
+
+@pytest.mark.parametrize("echo", ["url", "base64", "base64 at offset 1"])
+def test_a_key_echoed_only_encoded_in_the_response_is_hidden_in_every_stores_journal(
+        store: Store, echo: str) -> None:
+    """The answer echoes the prompt (`meta.prompt`). The memory journal scrubs every form of
+    the key from a response; the SQLite journal scrubbed it only when the response held the
+    key as itself or a backslash, so a prompt holding the key URL-encoded or in base64 (and
+    nothing else) was kept readable in its response."""
+    from tests.contracts import _leaks
+
+    key = _leaks.KEY
+    engine = _engine(store)
+    _post(engine, V6, body(key=key, prompt=_leaks.echoes(key)[echo]))
+    (entry,) = engine.journal.entries()
+    engine.close()
+
+    assert _leaks.revealed(json.dumps(entry["response"])) == []
