@@ -97,8 +97,9 @@ class Db:
 
     @property
     def uncommitted(self) -> bool:
-        """Writes were left to `commit()` (see `batch`)."""
-        return self._grouped
+        """Writes were left to `commit()` (see `batch`), or another thread's commit lost
+        such writes (then `commit()` raises: the requests that wait get the server error)."""
+        return self._grouped or self._lost is not None
 
     def commit(self, group: bool = False) -> None:
         """Write and commit everything held back. `group`: the adapter's commit of the

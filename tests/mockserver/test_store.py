@@ -8,6 +8,7 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -405,3 +406,50 @@ def test_a_key_echoed_only_encoded_in_the_response_is_hidden_in_every_stores_jou
     engine.close()
 
     assert _leaks.revealed(json.dumps(entry["response"])) == []
+
+
+def test_a_request_whose_writes_another_threads_commit_lost_is_not_answered_success(
+        tmp_path: Path) -> None:
+    """A served request leaves its writes to the loop turn's commit. Another thread of the
+    process (the timers, an image render) may commit them first, between the request's end
+    and its wait for the commit: when that commit fails, the request must get the server
+    error (the store keeps the failure for the group's commit), not a success for a job that
+    was never stored."""
+    import asyncio
+
+    store = SqliteStore(tmp_path / "s.sqlite")
+    engine = _engine(store)
+    db = store._db
+    handle = engine.handle
+
+    def broken(counts: bool = False) -> None:
+        raise OSError("disk full")
+
+    def raced(*args: Any) -> Any:
+        answer = handle(*args)
+        db.flush = broken  # type: ignore[method-assign]  # (the other thread's commit)
+        try:
+            with pytest.raises(OSError):
+                db.commit()
+        finally:
+            del db.flush
+        return answer
+
+    engine.handle = raced  # type: ignore[method-assign]
+    sent: list[Any] = []
+
+    async def turn() -> Any:
+        now = engine.handle_later("POST", V6, {"content-type": "application/json"},
+                                  json.dumps(body()).encode(), ORIGIN, sent.append)
+        await asyncio.sleep(0)  # (the loop turn's commit: one call_soon)
+        return now
+
+    try:
+        now = asyncio.run(turn())
+        stored = len(store)
+    finally:
+        engine.close()
+
+    answer = now if now is not None else sent[0]
+    assert stored == 0 and answer.json() == {"status": "error",
+                                             "message": "Server error, try again later"}
