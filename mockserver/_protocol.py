@@ -285,6 +285,8 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
 
     def _reply(self, answer: Answer, target: str, keep_alive: bool, held: _Held | None) -> None:
         status, lines, payload, delay = answer
+        if held is not None and not held.keep_alive:  # (a shutdown came while it waited)
+            keep_alive = False
         if self.access_log:  # uvicorn's access line, as its ASGI cycle writes it
             client = self.client
             self.access_logger.info('%s - "%s %s HTTP/%s" %d',

@@ -203,3 +203,25 @@ def test_a_lost_commit_is_a_server_error_either_way(
     body = json.loads(answers[0].split(b"\r\n\r\n", 1)[1])  # way: an error in a 200)
     assert body == {"status": "error", "message": "Server error, try again later"}
     assert _Counting.answered == 1
+
+
+def test_an_answer_held_for_the_commit_through_a_shutdown_says_it_closes(
+        sqlite_pair: tuple[LiveServer, LiveServer], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shutdown that comes while a direct answer waits for its commit (uvicorn clears the
+    held cycle's `keep_alive`) closes the connection after it, and the answer says so
+    (`connection: close`), as uvicorn's own cycle does for an answer it starts then."""
+    from mockserver._protocol import OneWriteHttpToolsProtocol
+
+    reply = OneWriteHttpToolsProtocol._reply
+
+    def shut_first(self: OneWriteHttpToolsProtocol, answer: Answer, target: str,
+                   keep_alive: bool, held: object) -> None:
+        if held is not None:
+            self.shutdown()  # (uvicorn's, on every connection, as the server stops)
+        reply(self, answer, target, keep_alive, held)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(OneWriteHttpToolsProtocol, "_reply", shut_first)
+    fast, _ = sqlite_pair
+    answer = _exchange(fast, _post(BODY))  # (kept alive: read until the server closes)
+    assert answer.startswith(b"HTTP/1.1 200 ") and answer.count(b"HTTP/1.1") == 1
+    assert b"\r\nconnection: close\r\n\r\n" in answer
