@@ -253,6 +253,7 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
             kept[0] += len(part)
 
     def on_message_complete(self) -> None:
+        self._idle = None  # (a previous answer may have set it after this request began)
         fast = self._fast
         if fast is None:
             super().on_message_complete()
@@ -261,7 +262,6 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
             self._answer(*fast[:2], b"".join(fast[2]))
         self._head = 0
         self._started = None
-        self._idle = None  # (a previous answer may have set it after this request began)
 
     def _answer(self, target: str, headers: Any, body: bytes) -> None:
         """Answer a request `mockserver.direct` takes, as uvicorn would have sent it."""

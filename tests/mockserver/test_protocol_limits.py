@@ -174,3 +174,17 @@ def test_a_connection_idle_after_its_first_answer_is_closed_within_the_keep_aliv
         conn.sendall(b"GET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert _one_answer(conn).startswith(b"HTTP/1.1 200 ")
         assert conn.recv(65536) == b""  # closed (a timeout here: still open after 10 s)
+
+
+def test_a_connection_idle_after_a_direct_answer_is_closed(
+        server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same after a plain API POST, answered without ASGI (`mockserver.direct`) while the
+    request's last bytes are still being handled."""
+    monkeypatch.setattr(_limits(), "KEEP_ALIVE_SECONDS", 0.2)
+    monkeypatch.setattr(_limits(), "REQUEST_SECONDS", 60.0)
+    body = json.dumps({"key": "k", "model_id": "m", "prompt": "fox"}).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+        conn.sendall(b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+                     b"\r\nContent-Length: %d\r\n\r\n%s" % (V6.encode(), len(body), body))
+        assert _one_answer(conn).startswith(b"HTTP/1.1 200 ")
+        assert conn.recv(65536) == b""  # closed (a timeout here: still open after 10 s)
