@@ -27,7 +27,7 @@ from mockserver.config import SCENARIOS, SETTINGS, MockConfig
 from mockserver.decide import Decision, Dice, Error, Lookup, WrongMethod, decide, decide_fetch
 from mockserver.images import ImageCache
 from mockserver.jobs import Job, Store, open_store
-from mockserver.journal import Record
+from mockserver.journal import Record, unechoed
 from mockserver.response import MockResponse, json_response
 from mockserver.scopes import JournalView, Scope, current, namespace_of, owner_of
 from mockserver.timers import Timers
@@ -274,15 +274,19 @@ class Engine:
         delay = config.delay.draw(self._dice.latency) if config.delay.kind != "none" else 0.0
         # Positional (time, method, path, status, outcome, json_body, key, body, prefer, rules,
         # job, response, latency_ms, scope): keywords would triple the cost of building it.
+        kept = call.is_object and call.size <= JOURNAL_BODY_BYTES
         self._journal.add(Record(
             now, method, call.path, response.status, outcome, call.is_object, name,
             # The bytes as sent when they are the body and the journal keeps them (one object
             # to keep, decoded only when read), else the fields (with the query's and headers'
             # joined): a journal that encodes at once need not decode them again.
             (call.decoded if call.merged or not self._journal.keeps else call.body)
-            if call.is_object and call.size <= JOURNAL_BODY_BYTES else None,
+            if kept else None,
             call.prefer_text, decision.rules or None if type(decision) is Error else None, job,
-            response.body, round((delay + time.perf_counter() - started) * 1000, 3), scope))
+            # (a body too large to keep: its secrets are scrubbed from the answer now)
+            response.body if kept or not call.is_object else unechoed(response.body,
+                                                                       call.decoded),
+            round((delay + time.perf_counter() - started) * 1000, 3), scope))
         return response if not delay else MockResponse(response.status, response.headers,
                                                        response.body, delay)
 

@@ -90,6 +90,18 @@ class Record:
         return out
 
 
+def unechoed(response: bytes, body: Any) -> bytes:
+    """`response` with the secrets of a request body the journal does not keep (too large)
+    scrubbed from it now, as `Record.to_json` scrubs those of a body it keeps: an answer may
+    echo a field (`meta.prompt`)."""
+    secrets = secrets_in(body)
+    if not secrets:
+        return response
+    text = response.decode("utf-8", "replace")
+    return scrub(text, secrets, keyed=True).encode() if holds_secret(text, secrets) \
+        else response
+
+
 def _response(raw: bytes, secrets: tuple[str, ...]) -> Any:
     """A response body as JSON (secret fields and the request's secrets redacted), or its
     first `RESPONSE_CHARS` characters as text when it is longer or not JSON."""

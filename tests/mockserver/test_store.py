@@ -453,3 +453,22 @@ def test_a_request_whose_writes_another_threads_commit_lost_is_not_answered_succ
     answer = now if now is not None else sent[0]
     assert stored == 0 and answer.json() == {"status": "error",
                                              "message": "Server error, try again later"}
+
+
+def test_a_key_echoed_in_the_answer_to_a_body_too_large_to_keep_is_hidden(
+        store: Store) -> None:
+    """The journal keeps no body over `JOURNAL_BODY_BYTES`, and the response is scrubbed of
+    the secrets of the body it keeps: a body too large to keep (a valid request) whose
+    answer echoes the key (`meta.prompt`) was journaled with the key in its response."""
+    from mockserver.limits import JOURNAL_BODY_BYTES
+    from tests.contracts import _leaks
+
+    key = _leaks.KEY
+    engine = _engine(store)
+    answer = _post(engine, V6, {**body(key=key, prompt=f"a fox {key}"),
+                                "pad": "x" * JOURNAL_BODY_BYTES})
+    (entry,) = engine.journal.entries()
+    engine.close()
+
+    assert answer["status"] == "success" and "body" not in entry
+    assert _leaks.revealed(json.dumps(entry)) == []
