@@ -12,6 +12,7 @@ ended, it refuses the new one: `StoreFull`).
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from contextlib import AbstractContextManager, nullcontext
@@ -48,7 +49,11 @@ class RedisJournal:
         self._add = db.register_script(_scripts.JOURNAL_ADD)
 
     def add(self, entry: Entry) -> None:
-        payload = orjson.dumps([entry.kind, entry.scope, entry.to_json(0)])
+        shown = [entry.kind, entry.scope, entry.to_json(0)]
+        try:
+            payload = orjson.dumps(shown)
+        except TypeError:  # what orjson refuses (an integer past 64 bits in a body): the
+            payload = json.dumps(shown, separators=(",", ":")).encode()  # stdlib's, as SQLite
         self._add(keys=[PREFIX + "journal", PREFIX + "journal-seq"], args=[payload, self.size])
 
     def entries(self, kind: str | None = None, scope: str | None = None,
@@ -59,7 +64,10 @@ class RedisJournal:
             seq = int(seq_text)
             if seq <= after:
                 continue
-            its_kind, its_scope, entry = orjson.loads(payload)
+            try:
+                its_kind, its_scope, entry = orjson.loads(payload)
+            except orjson.JSONDecodeError:  # NaN and the like, written by the stdlib
+                its_kind, its_scope, entry = json.loads(payload)
             if (kind is None or its_kind == kind) and (scope is None or its_scope == scope):
                 entry["seq"] = seq
                 out.append(entry)
