@@ -68,11 +68,24 @@ def _redact_within(value: Any) -> Any:
 
 
 def secrets_in(body: Any) -> tuple[str, ...]:
-    """The non-empty values of a body's secret fields (to hide wherever else they appear)."""
-    if isinstance(body, Mapping):
-        return tuple(str(v) for k, v in body.items()
-                     if str(k).lower() in SECRET_FIELDS and v not in (None, ""))
-    return ()
+    """The non-empty values of a body's secret fields, at any depth (to hide wherever else
+    they appear; a secret field holding an object or a list is hidden whole where it is)."""
+    found: list[str] = []
+    _secrets_within(body, found, top=True)
+    return tuple(dict.fromkeys(found))
+
+
+def _secrets_within(value: Any, found: list[str], *, top: bool = False) -> None:
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if str(k).lower() in SECRET_FIELDS and v not in (None, "") and \
+                    (top or not isinstance(v, Mapping | list)):
+                found.append(str(v))
+            elif isinstance(v, Mapping | list):
+                _secrets_within(v, found)
+    elif isinstance(value, list) and not top:
+        for v in value:
+            _secrets_within(v, found)
 
 
 def redact(value: Any, secrets: Iterable[str] = ()) -> Any:

@@ -17,6 +17,7 @@ from contracts.redaction import (
     redact_key,
     scrub,
     scrub_value,
+    secrets_in,
 )
 from mockserver.journal import RESPONSE_CHARS, Delivery, Entry, Record
 from mockserver.limits import JOURNAL_PREFER_CHARS
@@ -47,8 +48,14 @@ def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
     secrets: list[str] = []
     if body is not None:
         names = _secret_names(body)
-        secrets = [str(v) for n in names if (v := body[n]) not in (None, "")]
-        body = _redacted(body, names)
+        if any(type(v) is dict or type(v) is list for v in body.values()):
+            secrets = list(secrets_in(body))  # (secret fields inside too)
+            body = redact_body(body)
+        else:  # the usual flat body: its secret fields' names remembered
+            secrets = [str(v) for n in names if (v := body[n]) not in (None, "")]
+            body = dict(body)
+            for name in names:
+                body[name] = redact_key(body[name])
     fields: list[Any] = [entry.time, entry.method, entry.path, entry.status, entry.outcome,
                          entry.json_body, entry.key, body, prefer, entry.rules, entry.job,
                          entry.latency_ms]
@@ -86,16 +93,6 @@ def _secret_names(body: Mapping[str, Any]) -> tuple[Any, ...]:
 
 #: Field names of recent bodies -> those that are secrets (at most 256 sets).
 _SECRET_NAMES: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-
-
-def _redacted(body: Mapping[str, Any], names: tuple[Any, ...]) -> dict[str, Any]:
-    """`redact_body`, with a fast path for the usual flat body (no object or list inside)."""
-    if any(type(v) is dict or type(v) is list for v in body.values()):
-        return redact_body(body)
-    out = dict(body)
-    for name in names:
-        out[name] = redact_key(out[name])
-    return out
 
 
 def _decode(kind: str, scope: str, seq: int, data: bytes, response: bytes | None

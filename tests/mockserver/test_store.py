@@ -472,3 +472,17 @@ def test_a_key_echoed_in_the_answer_to_a_body_too_large_to_keep_is_hidden(
 
     assert answer["status"] == "success" and "body" not in entry
     assert _leaks.revealed(json.dumps(entry)) == []
+
+
+def test_a_secret_field_nested_in_the_body_is_hidden_wherever_it_is_echoed(
+        store: Store) -> None:
+    """A secret field inside an object or list of the body (redacted where it stands) is also
+    scrubbed from the body's other fields and from the answer, in every store's journal."""
+    nested = "nested-secret-0123456789"
+    engine = _engine(store)
+    _post(engine, V6, body(prompt=f"a fox {nested}", extra={"auth": [{"api_key": nested}]}))
+    (entry,) = engine.journal.entries()
+    engine.close()
+
+    assert nested not in json.dumps(entry)
+    assert "a fox ***" in entry["body"]["prompt"]
