@@ -212,8 +212,20 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
                 self._unsupported_upgrade_warning()
 
     def on_message_begin(self) -> None:
-        super().on_message_begin()
+        # uvicorn's, but the ASGI scope is built only for a request that takes the app
+        # (`_scope_now`): a direct answer needs none.
+        self.url = b""
+        self.expect_100_continue = False
+        self.headers = []
         self._url_bytes = 0
+
+    def _scope_now(self) -> None:
+        """uvicorn's scope for this request (built by uvicorn's own `on_message_begin`, so
+        it has whatever keys this uvicorn gives), over the head received so far."""
+        url, headers, expect = self.url, self.headers, self.expect_100_continue
+        HttpToolsProtocol.on_message_begin(self)
+        self.url, self.headers, self.expect_100_continue = url, headers, expect
+        self.scope["headers"] = headers
 
     def on_url(self, url: bytes) -> None:
         self._url_bytes += len(url)
@@ -239,6 +251,7 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
                 target = f"{path}?{query.decode('latin-1')}" if query else path
                 self._fast = (target, headers, [], [0])
                 return
+        self._scope_now()
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
