@@ -8,7 +8,8 @@ on input: any JSON value, any bytes, give a `Parsed`.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
@@ -53,9 +54,11 @@ class _Plan:
 
     #: name -> the field's step (coerce and limit; a capped field is capped afterwards)
     steps: dict[str, Step]
-    #: name -> the strings the field's step accepted and what it made of them (looked up
-    #: before calling the step: clients send the same few "512", "7.5", "yes" again and again)
-    memos: dict[str, Memo]
+    #: name -> what a string value of the field needs, looked up before calling the step:
+    #: `True` (a string field: the string is the value), the field's memo (the strings its step
+    #: accepted and what it made of them: clients send the same few "512", "7.5", "yes" again
+    #: and again), or `False` (ask the step). Every documented field has an entry.
+    strings: dict[str, Memo | bool]
     #: Every field's default, coerced (defaults are stated in wire form: "no", 512). A plain
     #: dict, copied per request and never mutated: copying a mappingproxy costs 15x more.
     defaults: dict[str, Any]
@@ -65,10 +68,22 @@ class _Plan:
     #: (name, cap) of every capped field.
     caps: tuple[tuple[str, float], ...]
     names: frozenset[str]
+    #: The values of `flags`, then of `options`, out of the values dict in one call each.
+    flag_values: Callable[[dict[str, Any]], tuple[Any, ...]]
+    option_values: Callable[[dict[str, Any]], tuple[Any, ...]]
+    flux_models: frozenset[str]
+    flux_unsupported: tuple[str, ...]
 
 
 def _defaults(fields: tuple[spec.Field, ...]) -> dict[str, Any]:
     return {f.name: None if f.default is None else COERCE[f.kind](f.default) for f in fields}
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """`values` -> the tuple of `values[name]` for each of `names` (`itemgetter`, in C)."""
+    if len(names) > 1:
+        return operator.itemgetter(*names)
+    return lambda values: tuple([values[name] for name in names])
 
 
 @cache
@@ -83,16 +98,29 @@ def _plan(endpoint: str) -> _Plan:
     defaults.update(_defaults(fields))
     if endpoint in contract.fixed_models:
         defaults["model_id"] = contract.fixed_models[endpoint]
+    flags = tuple(f.name for f in fields if f.kind == "flag")
+    options = tuple(f.name for f in fields if f.name not in _TYPED and f.kind != "flag")
+    # `_build` takes a flag's value as it is: a default that is no bool would need `bool()`.
+    assert all(type(defaults[name]) is bool for name in flags), endpoint
     return _Plan(
         steps={name: step for name, (step, _) in steps.items()},
-        memos={name: memo for name, (_, memo) in steps.items() if memo is not None},
+        strings={f.name: True if f.kind in _STRINGS else
+                 memo if (memo := steps[f.name][1]) is not None else False for f in fields},
         defaults=defaults,
         required=tuple(f.name for f in fields if f.required),
-        flags=tuple(f.name for f in fields if f.kind == "flag"),
-        options=tuple(f.name for f in fields if f.name not in _TYPED and f.kind != "flag"),
+        flags=flags,
+        options=options,
         caps=tuple((f.name, f.cap) for f in fields if f.cap is not None),
         names=frozenset(f.name for f in fields),
+        flag_values=_getter(flags),
+        option_values=_getter(options),
+        flux_models=frozenset(contract.flux_models),
+        flux_unsupported=tuple(contract.flux_unsupported),
     )
+
+
+#: Field kinds whose step returns any `str` value as it is.
+_STRINGS = ("string", "url")
 
 
 def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
@@ -102,25 +130,38 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
     for name in plan.required:
         if body.get(name) is None:
             out.append(Violation(FIELD_REQUIRED, name, "is required"))
-    steps, memos = plan.steps, plan.memos
+    strings, steps = plan.strings.get, plan.steps.get
+    extras = False  # the body has a field the contract does not know
     for name, raw in body.items():
         if type(raw) is str:
-            memo = memos.get(name)
-            if memo is not None:
-                value = memo.get(raw, _MISSING)
+            known = strings(name)
+            if known is True:
+                values[name] = raw
+                continue
+            if known:  # (a memo)
+                value = known.get(raw, _MISSING)
                 if value is not _MISSING:
                     values[name] = value
                     continue
-        step = steps.get(name)
-        if step is not None and raw is not None:
+            elif known is None:
+                extras = True
+                continue
+        elif raw is None:
+            if name not in plan.names:
+                extras = True
+            continue
+        step = steps(name)
+        if step is not None:
             values[name] = step(raw, out)
+        else:
+            extras = True
     if out:
         return Parsed(None, tuple(out))
     # Capped fields: the request records the value asked for, the effective one is capped.
     requested: dict[str, Any] = {}
     for name, cap in plan.caps:
         requested[name] = value = values[name]
-        if name == "num_inference_steps" and values["model_id"] in _flux_models():
+        if name == "num_inference_steps" and values["model_id"] in plan.flux_models:
             cap = max(cap, spec.contract().flux_steps_cap or cap)  # ledger `flux-steps`
         if body.get(name) is not None and value > cap:
             values[name] = type(value)(cap)
@@ -133,7 +174,8 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
         if len(_LORAS) >= LORA_SETS:
             _LORAS.clear()
         _LORAS[ids, strengths] = loras
-    return _new(Parsed, {"request": _build(endpoint, body, values, requested, loras, plan),
+    return _new(Parsed, {"request": _build(endpoint, body, values, requested, loras, plan,
+                                           extras),
                          "violations": ()})
 
 
@@ -141,11 +183,6 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
 #: same few LoRAs again and again. Emptied when it holds `LORA_SETS`.
 _LORAS: dict[tuple[tuple[str, ...], tuple[float, ...]], tuple[Lora, ...]] = {}
 LORA_SETS = 256
-
-
-@cache
-def _flux_models() -> frozenset[str]:
-    return frozenset(spec.contract().flux_models)
 
 
 def _loras(ids: tuple[str, ...], strengths: tuple[float, ...],
@@ -174,14 +211,12 @@ _NO_EXTRAS: Mapping[str, Any] = MappingProxyType({})
 
 
 def _build(endpoint: str, body: Mapping[str, Any], values: dict[str, Any],
-           requested: dict[str, Any], loras: tuple[Lora, ...], plan: _Plan) -> GenerationRequest:
-    contract = spec.contract()
-    flags = {name: bool(values[name]) for name in plan.flags}
-    options = {name: values[name] for name in plan.options}
+           requested: dict[str, Any], loras: tuple[Lora, ...], plan: _Plan,
+           extras: bool) -> GenerationRequest:
     model_id = values["model_id"]
     ignored: tuple[str, ...] = ()
-    if model_id in contract.flux_models:
-        ignored = tuple(n for n in contract.flux_unsupported if body.get(n) not in (None, ""))
+    if model_id in plan.flux_models:
+        ignored = tuple(n for n in plan.flux_unsupported if body.get(n) not in (None, ""))
     return _new(GenerationRequest, {
         "endpoint": endpoint,
         "key": values["key"],
@@ -199,12 +234,15 @@ def _build(endpoint: str, body: Mapping[str, Any], values: dict[str, Any],
         "scheduler": values["scheduler"],
         "upscale": values["upscale"],
         "clip_skip": values["clip_skip"],
-        "flags": MappingProxyType(flags),
-        "options": MappingProxyType(options),
+        # (A flag's value is a bool already: its step's, its memo's or its default.)
+        "flags": MappingProxyType(dict(zip(plan.flags, plan.flag_values(values),
+                                           strict=True))),
+        "options": MappingProxyType(dict(zip(plan.options, plan.option_values(values),
+                                             strict=True))),
         "webhook": values["webhook"] or None,
         "track_id": values["track_id"],
-        "extras": _NO_EXTRAS if body.keys() <= plan.names else
-        MappingProxyType({k: v for k, v in body.items() if k not in plan.names}),
+        "extras": MappingProxyType({k: v for k, v in body.items() if k not in plan.names})
+        if extras else _NO_EXTRAS,
         "ignored": ignored,
     })
 

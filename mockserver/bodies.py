@@ -25,9 +25,11 @@ def effective_upscale(request: GenerationRequest) -> int:
     return 1 if "upscale" in request.ignored else request.upscale
 
 
-def meta(request: GenerationRequest, seed: int) -> dict[str, Any]:
-    """`meta` echoing the effective values: capped steps, the seed used, flags as yes/no."""
-    upscale = effective_upscale(request)
+def meta(request: GenerationRequest, seed: int, upscale: int | None = None) -> dict[str, Any]:
+    """`meta` echoing the effective values: capped steps, the seed used, flags as yes/no.
+    `upscale`: the request's `effective_upscale`, when the caller has it already."""
+    if upscale is None:
+        upscale = effective_upscale(request)
     lora, lora_strength = lora_text(request.loras)
     out: dict[str, Any] = {
         "prompt": request.prompt,
@@ -46,12 +48,13 @@ def meta(request: GenerationRequest, seed: int) -> dict[str, Any]:
         "lora_strength": lora_strength,
     }
     ignored = request.ignored
+    flags = request.flags
     if ignored:
-        for name, value in request.flags.items():
+        for name, value in flags.items():
             out[name] = yes_no(value and name not in ignored)
-    else:
-        for name, value in request.flags.items():
-            out[name] = "yes" if value else "no"
+    else:  # (one pass in C: the flags are a third of meta)
+        out.update(zip(flags, map(_YES_NO.__getitem__, map(bool, flags.values())),
+                       strict=True))
     options = request.options
     if out.keys().isdisjoint(options):
         out.update(options)
@@ -64,6 +67,9 @@ def meta(request: GenerationRequest, seed: int) -> dict[str, Any]:
     return out
 
 
+_YES_NO = {True: "yes", False: "no"}
+
+
 def flux_warning(request: GenerationRequest) -> str | None:
     if not request.ignored:
         return None
@@ -71,25 +77,28 @@ def flux_warning(request: GenerationRequest) -> str | None:
             "ignored for this request")
 
 
-def generation_time(request: GenerationRequest) -> float:
-    """A plausible, deterministic time in seconds, growing with the work asked for."""
-    return round(0.4 + 0.5 * workload(request), 2)
+def generation_time(request: GenerationRequest, upscale: int | None = None) -> float:
+    """A plausible, deterministic time in seconds, growing with the work asked for.
+    `upscale`: the request's `effective_upscale`, when the caller has it already."""
+    return round(0.4 + 0.5 * workload(request, upscale), 2)
 
 
-def workload(request: GenerationRequest) -> float:
+def workload(request: GenerationRequest, upscale: int | None = None) -> float:
     """Work in units of one 512x512 image at 20 steps (what the `workload` queue policy uses)."""
-    size = request.width * request.height * effective_upscale(request) ** 2 / (512 * 512)
+    if upscale is None:
+        upscale = effective_upscale(request)
+    size = request.width * request.height * upscale ** 2 / (512 * 512)
     return request.samples * request.steps * size / 20
 
 
 def success(job: Job, origin: str, *, job_id: int | str | None = None) -> dict[str, Any]:
-    links = [origin + link for link in job.links]
+    links = job.urls(origin)
     out: dict[str, Any] = {
         "status": "success",
         "generationTime": job.generation_time,
         "id": job.id if job_id is None else job_id,
         "output": links,
-        "proxy_links": list(links),
+        "proxy_links": links.copy(),
         "nsfw_content_detected": False,
         "meta": job.meta,
     }
@@ -127,7 +136,7 @@ def processing(job: Job, origin: str, fetch_path: str, eta: float, *, quirks: bo
         "fetch_result": fetch_url,
         "id": str(job.id) if (quirks and from_fetch) else job.id,
         "output": spec.contract().quirks["pending_output"] if (quirks and from_fetch) else [],
-        "future_links": [origin + link for link in job.links],
+        "future_links": job.urls(origin),
         "meta": job.meta,
     }
     if job.warning:

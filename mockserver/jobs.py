@@ -76,9 +76,13 @@ class Job:
     @property
     def links(self) -> tuple[str, ...]:
         """Image paths on the mock's origin, one per sample."""
-        ext = ".base64" if self.base64 else ".png"
-        digest = self.digest
-        return tuple([f"{IMAGES}{self.id}-{i}-{digest}{ext}" for i in range(self.samples)])
+        return tuple(self.urls())
+
+    def urls(self, origin: str = "") -> list[str]:
+        """The `links` prefixed with `origin` (what the answers carry), built in one pass."""
+        head = f"{origin}{IMAGES}{self.id}-"
+        tail = f"-{self.digest}{'.base64' if self.base64 else '.png'}"
+        return [f"{head}{i}{tail}" for i in range(self.samples)]
 
     def to_json(self) -> str:
         try:
