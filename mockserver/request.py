@@ -37,6 +37,17 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
     return value
 
 
+def lowered(headers: Mapping[str, str]) -> Headers:
+    """`headers` with lower-case names, each holding what `header` finds for it (the value of
+    the name in lower case if it is there, else of its first spelling): looked up once each."""
+    out = Headers()
+    for name, value in headers.items():
+        low = name.lower()
+        if low not in out or name == low:
+            out[low] = value
+    return out
+
+
 _DECODER = json.JSONDecoder()
 
 
@@ -66,8 +77,11 @@ def decode(body: bytes) -> Any:
 
 def _beyond_int64(value: Any) -> bool:
     """Holds a float too large for a 64-bit integer (what orjson makes of a huge integer)."""
+    values = value.values() if type(value) is dict else value
+    if _MAY_HOLD.isdisjoint(map(type, values)):  # (one pass in C: most bodies hold no float)
+        return False
     v: Any
-    for v in value.values() if type(value) is dict else value:
+    for v in values:
         kind = type(v)
         if kind is float:
             if not -9.2e18 < v < 9.2e18:
@@ -75,6 +89,10 @@ def _beyond_int64(value: Any) -> bool:
         elif (kind is dict or kind is list) and _beyond_int64(v):
             return True
     return False
+
+
+#: The types of the values `_beyond_int64` looks into.
+_MAY_HOLD = frozenset((float, dict, list))
 
 
 def key_of(body: bytes) -> object:
@@ -163,8 +181,11 @@ def read(method: str, template: str, generation: str, path_id: str | None,
     query string and a `key` header join the body's (`mockserver.params`)."""
     size = len(body)
     decoded: Any = decode(body) if size <= limit else None
-    merged = size <= limit and (bool(query) or "key" in headers or type(headers) is not Headers)
-    if merged:
+    plain = type(headers) is not Headers
+    if plain:
+        headers = lowered(headers)
+    merged = size <= limit and (bool(query) or "key" in headers or plain)
+    if merged and (query or "key" in headers):  # (else `merge` gives `decoded` itself)
         from mockserver.params import merge  # imports this module
 
         decoded = merge(decoded, body, query, headers)
