@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -73,6 +73,10 @@ class _Plan:
     option_values: Callable[[dict[str, Any]], tuple[Any, ...]]
     flux_models: frozenset[str]
     flux_unsupported: tuple[str, ...]
+    #: The `flags` (and `options`) mappings built lately, by their values in field order:
+    #: read-only, so one serves every request with the same values (`_shared`).
+    shared_flags: dict[tuple[Any, ...], Mapping[str, Any]] = field(default_factory=dict)
+    shared_options: dict[tuple[Any, ...], Mapping[str, Any]] = field(default_factory=dict)
 
 
 def _defaults(fields: tuple[spec.Field, ...]) -> dict[str, Any]:
@@ -130,7 +134,7 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
     for name in plan.required:
         if body.get(name) is None:
             out.append(Violation(FIELD_REQUIRED, name, "is required"))
-    strings, steps = plan.strings.get, plan.steps.get
+    strings, steps, names, missing = plan.strings.get, plan.steps.get, plan.names, _MISSING
     extras = False  # the body has a field the contract does not know
     for name, raw in body.items():
         if type(raw) is str:
@@ -139,15 +143,15 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
                 values[name] = raw
                 continue
             if known:  # (a memo)
-                value = known.get(raw, _MISSING)
-                if value is not _MISSING:
+                value = known.get(raw, missing)
+                if value is not missing:
                     values[name] = value
                     continue
             elif known is None:
                 extras = True
                 continue
         elif raw is None:
-            if name not in plan.names:
+            if name not in names:
                 extras = True
             continue
         step = steps(name)
@@ -235,16 +239,33 @@ def _build(endpoint: str, body: Mapping[str, Any], values: dict[str, Any],
         "upscale": values["upscale"],
         "clip_skip": values["clip_skip"],
         # (A flag's value is a bool already: its step's, its memo's or its default.)
-        "flags": MappingProxyType(dict(zip(plan.flags, plan.flag_values(values),
-                                           strict=True))),
-        "options": MappingProxyType(dict(zip(plan.options, plan.option_values(values),
-                                             strict=True))),
+        "flags": _shared(plan.shared_flags, plan.flags, plan.flag_values(values), bools=True),
+        "options": _shared(plan.shared_options, plan.options, plan.option_values(values)),
         "webhook": values["webhook"] or None,
         "track_id": values["track_id"],
         "extras": MappingProxyType({k: v for k, v in body.items() if k not in plan.names})
         if extras else _NO_EXTRAS,
         "ignored": ignored,
     })
+
+
+#: Value tuples `_Plan.shared` holds per endpoint (then it forgets them all and starts again).
+SHARED_MAPPINGS = 256
+
+
+def _shared(shared: dict[tuple[Any, ...], Mapping[str, Any]], names: tuple[str, ...],
+            values: tuple[Any, ...], *, bools: bool = False) -> Mapping[str, Any]:
+    """The read-only mapping of `names` to `values`: one object for the requests that send the
+    same flags (or options), as clients do, built once. Values holding a zero are never shared
+    unless they are all `bools` (0.0 == -0.0, and the request must keep the one sent)."""
+    found = shared.get(values)
+    if found is None:
+        found = MappingProxyType(dict(zip(names, values, strict=True)))
+        if bools or 0 not in values:
+            if len(shared) >= SHARED_MAPPINGS:
+                shared.clear()
+            shared[values] = found
+    return found
 
 
 _T = TypeVar("_T")

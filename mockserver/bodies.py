@@ -52,9 +52,8 @@ def meta(request: GenerationRequest, seed: int, upscale: int | None = None) -> d
     if ignored:
         for name, value in flags.items():
             out[name] = yes_no(value and name not in ignored)
-    else:  # (one pass in C: the flags are a third of meta)
-        out.update(zip(flags, map(_YES_NO.__getitem__, map(bool, flags.values())),
-                       strict=True))
+    else:
+        out.update(_words(flags))
     options = request.options
     if out.keys().isdisjoint(options):
         out.update(options)
@@ -68,6 +67,20 @@ def meta(request: GenerationRequest, seed: int, upscale: int | None = None) -> d
 
 
 _YES_NO = {True: "yes", False: "no"}
+#: The yes/no words of the last flags mappings asked for, by identity of the mapping (the
+#: parser shares one among the requests that send the same flags): built once, not per meta.
+_WORDS: dict[int, tuple[Mapping[str, bool], dict[str, str]]] = {}
+
+
+def _words(flags: Mapping[str, bool]) -> dict[str, str]:
+    known = _WORDS.get(id(flags))
+    if known is not None and known[0] is flags:  # (the mapping it holds keeps its id alive)
+        return known[1]
+    words = dict(zip(flags, map(_YES_NO.__getitem__, map(bool, flags.values())), strict=True))
+    if len(_WORDS) >= 256:
+        _WORDS.clear()
+    _WORDS[id(flags)] = (flags, words)
+    return words
 
 
 def flux_warning(request: GenerationRequest) -> str | None:
