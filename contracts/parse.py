@@ -8,15 +8,13 @@ on input: any JSON value, any bytes, give a `Parsed`.
 from __future__ import annotations
 
 import json
-import operator
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from functools import cache
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 import spec
-from contracts._limits import COERCE, Memo, Step, compiled
+from contracts._limits import MEMO_ENTRIES
+from contracts._parse_plan import Plan, plan_of
 from contracts.model import (
     ContractViolation,
     FetchRequest,
@@ -48,93 +46,15 @@ def _decode(raw: Body) -> tuple[Mapping[str, Any] | None, Violation | None]:
     return value, None
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """What parsing one endpoint needs, worked out once: the parser is on the mock's hot path."""
-
-    #: name -> the field's step (coerce and limit; a capped field is capped afterwards)
-    steps: dict[str, Step]
-    #: name -> what a string value of the field needs, looked up before calling the step:
-    #: `True` (a string field: the string is the value), the field's memo (the strings its step
-    #: accepted and what it made of them: clients send the same few "512", "7.5", "yes" again
-    #: and again), or `False` (ask the step). Every documented field has an entry.
-    strings: dict[str, Memo | bool]
-    #: Every field's default, coerced (defaults are stated in wire form: "no", 512). A plain
-    #: dict, copied per request and never mutated: copying a mappingproxy costs 15x more.
-    defaults: dict[str, Any]
-    required: tuple[str, ...]
-    flags: tuple[str, ...]
-    options: tuple[str, ...]
-    #: (name, cap) of every capped field.
-    caps: tuple[tuple[str, float], ...]
-    names: frozenset[str]
-    #: The values of `flags`, then of `options`, out of the values dict in one call each.
-    flag_values: Callable[[dict[str, Any]], tuple[Any, ...]]
-    option_values: Callable[[dict[str, Any]], tuple[Any, ...]]
-    flux_models: frozenset[str]
-    flux_unsupported: tuple[str, ...]
-    #: The `flags` (and `options`) mappings built lately, by their values in field order:
-    #: read-only, so one serves every request with the same values (`_shared`).
-    shared_flags: dict[tuple[Any, ...], Mapping[str, Any]] = field(default_factory=dict)
-    shared_options: dict[tuple[Any, ...], Mapping[str, Any]] = field(default_factory=dict)
-
-
-def _defaults(fields: tuple[spec.Field, ...]) -> dict[str, Any]:
-    return {f.name: None if f.default is None else COERCE[f.kind](f.default) for f in fields}
-
-
-def _getter(names: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    """`values` -> the tuple of `values[name]` for each of `names` (`itemgetter`, in C)."""
-    if len(names) > 1:
-        return operator.itemgetter(*names)
-    return lambda values: tuple([values[name] for name in names])
-
-
-@cache
-def _plan(endpoint: str) -> _Plan:
-    contract = spec.contract()
-    fields = contract.generation[endpoint]
-    steps = {f.name: compiled(f) for f in fields}
-    # What an endpoint does not take (realtime has no steps, v3 no model_id) is what the first
-    # endpoint defaults it to, or the model the endpoint names instead.
-    defaults = {name: value for name, value in _defaults(
-        contract.generation[spec.GENERATION_PATHS[0]]).items() if name in _TYPED}
-    defaults.update(_defaults(fields))
-    if endpoint in contract.fixed_models:
-        defaults["model_id"] = contract.fixed_models[endpoint]
-    flags = tuple(f.name for f in fields if f.kind == "flag")
-    options = tuple(f.name for f in fields if f.name not in _TYPED and f.kind != "flag")
-    # `_build` takes a flag's value as it is: a default that is no bool would need `bool()`.
-    assert all(type(defaults[name]) is bool for name in flags), endpoint
-    return _Plan(
-        steps={name: step for name, (step, _) in steps.items()},
-        strings={f.name: True if f.kind in _STRINGS else
-                 memo if (memo := steps[f.name][1]) is not None else False for f in fields},
-        defaults=defaults,
-        required=tuple(f.name for f in fields if f.required),
-        flags=flags,
-        options=options,
-        caps=tuple((f.name, f.cap) for f in fields if f.cap is not None),
-        names=frozenset(f.name for f in fields),
-        flag_values=_getter(flags),
-        option_values=_getter(options),
-        flux_models=frozenset(contract.flux_models),
-        flux_unsupported=tuple(contract.flux_unsupported),
-    )
-
-
-#: Field kinds whose step returns any `str` value as it is.
-_STRINGS = ("string", "url")
-
-
 def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
-    plan = _plan(endpoint)
+    plan = plan_of(endpoint)
     values = plan.defaults.copy()
     out: list[Violation] = []
     for name in plan.required:
         if body.get(name) is None:
             out.append(Violation(FIELD_REQUIRED, name, "is required"))
     strings, steps, names, missing = plan.strings.get, plan.steps.get, plan.names, _MISSING
+    bools, ints = plan.bools.get, plan.ints.get
     extras = False  # the body has a field the contract does not know
     for name, raw in body.items():
         if type(raw) is str:
@@ -153,6 +73,22 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
         elif raw is None:
             if name not in names:
                 extras = True
+            continue
+        elif type(raw) is bool:
+            taken = bools(name)
+            if taken is not None:
+                values[name] = taken[raw]
+                continue
+        elif type(raw) is int and (seen := ints(name)) is not None:
+            value = seen.get(raw, missing)
+            if value is missing:
+                before = len(out)
+                value = steps(name)(raw, out)  # type: ignore[misc]  # (a documented field)
+                if len(out) == before:
+                    if len(seen) >= MEMO_ENTRIES:
+                        seen.clear()
+                    seen[raw] = value
+            values[name] = value
             continue
         step = steps(name)
         if step is not None:
@@ -205,17 +141,13 @@ def _loras(ids: tuple[str, ...], strengths: tuple[float, ...],
 
 _MISSING = object()
 
-_TYPED = {"key", "model_id", "prompt", "negative_prompt", "width", "height", "samples",
-          "num_inference_steps", "guidance_scale", "seed", "lora_model", "lora_strength",
-          "scheduler", "upscale", "clip_skip", "webhook", "track_id"}
-
 
 #: The `extras` of a body with documented fields only (read-only, so one serves them all).
 _NO_EXTRAS: Mapping[str, Any] = MappingProxyType({})
 
 
 def _build(endpoint: str, body: Mapping[str, Any], values: dict[str, Any],
-           requested: dict[str, Any], loras: tuple[Lora, ...], plan: _Plan,
+           requested: dict[str, Any], loras: tuple[Lora, ...], plan: Plan,
            extras: bool) -> GenerationRequest:
     model_id = values["model_id"]
     ignored: tuple[str, ...] = ()
