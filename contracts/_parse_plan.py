@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 import spec
-from contracts._limits import COERCE, Memo, Step, compiled
+from contracts._limits import COERCE, Step, compiled
 
 #: The fields `GenerationRequest` holds as attributes (every other one is a flag or option).
 _TYPED = {"key", "model_id", "prompt", "negative_prompt", "width", "height", "samples",
@@ -26,10 +26,10 @@ class Plan:
     #: name -> the field's step (coerce and limit; a capped field is capped afterwards)
     steps: dict[str, Step]
     #: name -> what a string value of the field needs, looked up before calling the step:
-    #: `True` (a string field: the string is the value), the field's memo (the strings its step
-    #: accepted and what it made of them: clients send the same few "512", "7.5", "yes" again
-    #: and again), or `False` (ask the step). Every documented field has an entry.
-    strings: dict[str, Memo | bool]
+    #: `True` (a string field: the string is the value), the `get` of the field's memo (the
+    #: strings its step accepted and what it made of them: clients send the same few "512",
+    #: "7.5", "yes" again and again), or `False` (ask the step). Every documented field has one.
+    strings: dict[str, Callable[[str, Any], Any] | bool]
     #: name -> {True: value, False: value} for the fields whose step takes a JSON boolean
     #: (a flag, upscale): what the step makes of each, worked out in advance.
     bools: dict[str, dict[bool, Any]]
@@ -97,7 +97,8 @@ def plan_of(endpoint: str) -> Plan:
     return Plan(
         steps={name: step for name, (step, _) in steps.items()},
         strings={f.name: True if f.kind in _STRINGS else
-                 memo if (memo := steps[f.name][1]) is not None else False for f in fields},
+                 memo.get if (memo := steps[f.name][1]) is not None else False
+                 for f in fields},
         bools={name: taken for name, (step, _) in steps.items()
                if len(taken := _taken(step, (True, False))) == 2},
         ints={f.name: {} for f in fields if f.kind in ("integer", "number", "upscale")},

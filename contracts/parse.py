@@ -62,8 +62,8 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
             if known is True:
                 values[name] = raw
                 continue
-            if known:  # (a memo)
-                value = known.get(raw, missing)
+            if known:  # (a memo's `get`)
+                value = known(raw, missing)
                 if value is not missing:
                     values[name] = value
                     continue
