@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import spec
@@ -31,56 +32,69 @@ def meta(request: GenerationRequest, seed: int, upscale: int | None = None) -> d
     if upscale is None:
         upscale = effective_upscale(request)
     lora, lora_strength = lora_text(request.loras)
-    out: dict[str, Any] = {
-        "prompt": request.prompt,
-        "model_id": request.model_id,
-        "negative_prompt": request.negative_prompt,
-        "scheduler": request.scheduler,
-        "W": request.width,
-        "H": request.height,
-        "guidance_scale": request.guidance_scale,
-        "seed": seed,
-        "steps": request.steps,
-        "n_samples": request.samples,
-        "clip_skip": request.clip_skip,
-        "upscale": "no" if upscale == 1 else str(upscale),
-        "lora": lora,
-        "lora_strength": lora_strength,
-    }
     ignored = request.ignored
-    flags = request.flags
-    if ignored:
-        for name, value in flags.items():
-            out[name] = yes_no(value and name not in ignored)
-    else:
-        out.update(_words(flags))
-    options = request.options
-    if out.keys().isdisjoint(options):
-        out.update(options)
-    else:
-        for name, value in options.items():
-            out.setdefault(name, value)
+    out, overrides = _layout(request.flags, request.options, ignored)
+    out["prompt"] = request.prompt
+    out["model_id"] = request.model_id
+    out["negative_prompt"] = request.negative_prompt
+    out["scheduler"] = request.scheduler
+    out["W"] = request.width
+    out["H"] = request.height
+    out["guidance_scale"] = request.guidance_scale
+    out["seed"] = seed
+    out["steps"] = request.steps
+    out["n_samples"] = request.samples
+    out["clip_skip"] = request.clip_skip
+    out["upscale"] = "no" if upscale == 1 else str(upscale)
+    out["lora"] = lora
+    out["lora_strength"] = lora_strength
+    if overrides:
+        out.update(overrides)
     for name in ignored:
         for key in _IGNORED_META.get(name, ()):
             out[key] = None
     return out
 
 
+#: The keys `meta` fills per request, in order; the flags' words and the options follow them.
+_FIXED = ("prompt", "model_id", "negative_prompt", "scheduler", "W", "H", "guidance_scale",
+          "seed", "steps", "n_samples", "clip_skip", "upscale", "lora", "lora_strength")
 _YES_NO = {True: "yes", False: "no"}
-#: The yes/no words of the last flags mappings asked for, by identity of the mapping (the
-#: parser shares one among the requests that send the same flags): built once, not per meta.
-_WORDS: dict[int, tuple[Mapping[str, bool], dict[str, str]]] = {}
+_Layout = tuple[Mapping[str, bool], Mapping[str, Any], tuple[str, ...], dict[str, Any],
+                dict[str, str]]
+#: The meta layouts of the last flags and options mappings asked for, by their identities (the
+#: parser shares one mapping among the requests that send the same flags, or options).
+_LAYOUTS: dict[tuple[int, int, tuple[str, ...]], _Layout] = {}
 
 
-def _words(flags: Mapping[str, bool]) -> dict[str, str]:
-    known = _WORDS.get(id(flags))
-    if known is not None and known[0] is flags:  # (the mapping it holds keeps its id alive)
-        return known[1]
-    words = dict(zip(flags, map(_YES_NO.__getitem__, map(bool, flags.values())), strict=True))
-    if len(_WORDS) >= 256:
-        _WORDS.clear()
-    _WORDS[id(flags)] = (flags, words)
-    return words
+def _layout(flags: Mapping[str, bool], options: Mapping[str, Any],
+            ignored: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A fresh copy of meta's keys in order with the flags' words and the options filled in
+    (the fixed keys are for the caller to fill), and the flags' words the fixed keys must not
+    hide (a flag named like one of them; none is): built once per flags and options."""
+    key = (id(flags), id(options), ignored)
+    known = _LAYOUTS.get(key)
+    if known is None or known[0] is not flags or known[1] is not options:
+        out: dict[str, Any] = dict.fromkeys(_FIXED)
+        if ignored:
+            for name, value in flags.items():
+                out[name] = yes_no(value and name not in ignored)
+        else:
+            out.update(zip(flags, map(_YES_NO.__getitem__, map(bool, flags.values())),
+                           strict=True))
+        overrides = {name: out[name] for name in flags if name in _FIXED}
+        if out.keys().isdisjoint(options):
+            out.update(options)
+        else:
+            for name, value in options.items():
+                out.setdefault(name, value)
+        known = (flags, options, ignored, out, overrides)
+        if type(flags) is type(options) is MappingProxyType:  # (read-only: the parser's)
+            if len(_LAYOUTS) >= 256:
+                _LAYOUTS.clear()
+            # (The mappings it holds keep their ids alive, so an id is never another's.)
+            _LAYOUTS[key] = known
+    return known[3].copy(), known[4]
 
 
 def flux_warning(request: GenerationRequest) -> str | None:
