@@ -98,9 +98,9 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
     if out:
         return Parsed(None, tuple(out))
     # Capped fields: the request records the value asked for, the effective one is capped.
-    requested: dict[str, Any] = {}
+    steps_requested = values["num_inference_steps"]  # (the only capped field the request keeps)
     for name, cap in plan.caps:
-        requested[name] = value = values[name]
+        value = values[name]
         if name == "num_inference_steps" and values["model_id"] in plan.flux_models:
             cap = max(cap, spec.contract().flux_steps_cap or cap)  # ledger `flux-steps`
         if body.get(name) is not None and value > cap:
@@ -114,7 +114,7 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
         if len(_LORAS) >= LORA_SETS:
             _LORAS.clear()
         _LORAS[ids, strengths] = loras
-    return _new(Parsed, {"request": _build(endpoint, body, values, requested, loras, plan,
+    return _new(Parsed, {"request": _build(endpoint, body, values, steps_requested, loras, plan,
                                            extras),
                          "violations": ()})
 
@@ -147,7 +147,7 @@ _NO_EXTRAS: Mapping[str, Any] = MappingProxyType({})
 
 
 def _build(endpoint: str, body: Mapping[str, Any], values: dict[str, Any],
-           requested: dict[str, Any], loras: tuple[Lora, ...], plan: Plan,
+           steps_requested: int, loras: tuple[Lora, ...], plan: Plan,
            extras: bool) -> GenerationRequest:
     model_id = values["model_id"]
     ignored: tuple[str, ...] = ()
@@ -163,7 +163,7 @@ def _build(endpoint: str, body: Mapping[str, Any], values: dict[str, Any],
         "height": values["height"],
         "samples": values["samples"],
         "steps": values["num_inference_steps"],
-        "steps_requested": requested.get("num_inference_steps", values["num_inference_steps"]),
+        "steps_requested": steps_requested,
         "guidance_scale": float(values["guidance_scale"]),
         "seed": values["seed"],
         "loras": loras,
@@ -236,6 +236,8 @@ def parse(endpoint: str, raw: Body, *, path_id: str | None = None) -> Parsed:
     in the path, pass it as `path_id`.
     """
     contract = spec.contract()
+    if type(raw) is dict and endpoint in contract.generation:  # (the mock's case)
+        return _generation(endpoint, raw)
     if endpoint not in contract.generation and endpoint not in contract.fetch:
         raise KeyError(f"unknown endpoint {endpoint!r}")
     if type(raw) is dict:  # decoded already (the mock's case)
