@@ -190,11 +190,11 @@ def read(method: str, template: str, generation: str, path_id: str | None,
 
         decoded = merge(decoded, body, query, headers)
     is_object = type(decoded) is dict
-    text = header(headers, "prefer")
+    text = headers.get("prefer")  # (lower-case names now: `header` would look it up alike)
     prefer, refused = (Prefer.parse(text), preferences.unknown(text)) if text else \
         (NO_PREFER, None)
     content_type = "" if is_object else \
-        (header(headers, "content-type") or "").split(";")[0].strip().lower()
+        (headers.get("content-type") or "").split(";")[0].strip().lower()
     return Call(method, template, generation, path_id, body, size, decoded, is_object,
                 decoded.get("key") if is_object else None, prefer,
                 text if prefer or refused else None, content_type, refused, merged)
