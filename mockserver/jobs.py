@@ -80,8 +80,10 @@ class Job:
 
     def urls(self, origin: str = "") -> list[str]:
         """The `links` prefixed with `origin` (what the answers carry), built in one pass."""
-        head = f"{origin}{IMAGES}{self.id}-"
-        tail = f"-{self.digest}{'.base64' if self.base64 else '.png'}"
+        ext = ".base64" if self.base64 else ".png"
+        if self.samples == 1:  # (most jobs: one string, no comprehension)
+            return [f"{origin}{IMAGES}{self.id}-0-{self.digest}{ext}"]
+        head, tail = f"{origin}{IMAGES}{self.id}-", f"-{self.digest}{ext}"
         return [f"{head}{i}{tail}" for i in range(self.samples)]
 
     def to_json(self) -> str:
