@@ -63,8 +63,10 @@ _YES_NO = {True: "yes", False: "no"}
 _Layout = tuple[Mapping[str, bool], Mapping[str, Any], tuple[str, ...], dict[str, Any],
                 dict[str, str]]
 #: The meta layouts of the last flags and options mappings asked for, by their identities (the
-#: parser shares one mapping among the requests that send the same flags, or options).
+#: parser shares one mapping among the requests that send the same flags, or options); emptied
+#: when it holds `META_LAYOUTS`.
 _LAYOUTS: dict[tuple[int, int, tuple[str, ...]], _Layout] = {}
+META_LAYOUTS = 256
 
 
 def _layout(flags: Mapping[str, bool], options: Mapping[str, Any],
@@ -90,7 +92,7 @@ def _layout(flags: Mapping[str, bool], options: Mapping[str, Any],
                 out.setdefault(name, value)
         known = (flags, options, ignored, out, overrides)
         if type(flags) is type(options) is MappingProxyType:  # (read-only: the parser's)
-            if len(_LAYOUTS) >= 256:
+            if len(_LAYOUTS) >= META_LAYOUTS:
                 _LAYOUTS.clear()
             # (The mappings it holds keep their ids alive, so an id is never another's.)
             _LAYOUTS[key] = known
