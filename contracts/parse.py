@@ -153,6 +153,8 @@ def _build(endpoint: str, body: Mapping[str, Any], values: dict[str, Any],
     ignored: tuple[str, ...] = ()
     if model_id in plan.flux_models:
         ignored = tuple(n for n in plan.flux_unsupported if body.get(n) not in (None, ""))
+    # (A flag's value is a bool already: its step's, its memo's or its default.)
+    flags, options = plan.flag_values(values), plan.option_values(values)
     return _new(GenerationRequest, {
         "endpoint": endpoint,
         "key": values["key"],
@@ -170,9 +172,10 @@ def _build(endpoint: str, body: Mapping[str, Any], values: dict[str, Any],
         "scheduler": values["scheduler"],
         "upscale": values["upscale"],
         "clip_skip": values["clip_skip"],
-        # (A flag's value is a bool already: its step's, its memo's or its default.)
-        "flags": _shared(plan.shared_flags, plan.flags, plan.flag_values(values), bools=True),
-        "options": _shared(plan.shared_options, plan.options, plan.option_values(values)),
+        "flags": plan.shared_flags.get(flags) or
+        _shared(plan.shared_flags, plan.flags, flags, bools=True),
+        "options": plan.shared_options.get(options) or
+        _shared(plan.shared_options, plan.options, options),
         "webhook": values["webhook"] or None,
         "track_id": values["track_id"],
         "extras": MappingProxyType({k: v for k, v in body.items() if k not in plan.names})
