@@ -50,9 +50,10 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
     plan = plan_of(endpoint)
     values = plan.defaults.copy()
     out: list[Violation] = []
-    for name in plan.required:
-        if body.get(name) is None:
-            out.append(Violation(FIELD_REQUIRED, name, "is required"))
+    if None in map(body.get, plan.required):  # (one pass in C when none is missing)
+        for name in plan.required:
+            if body.get(name) is None:
+                out.append(Violation(FIELD_REQUIRED, name, "is required"))
     strings, steps, names, missing = plan.strings.get, plan.steps.get, plan.names, _MISSING
     bools, ints = plan.bools.get, plan.ints.get
     extras = False  # the body has a field the contract does not know
