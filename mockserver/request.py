@@ -197,4 +197,4 @@ def read(method: str, template: str, generation: str, path_id: str | None,
         (headers.get("content-type") or "").split(";")[0].strip().lower()
     return Call(method, template, generation, path_id, body, size, decoded, is_object,
                 decoded.get("key") if is_object else None, prefer,
-                text if prefer or refused else None, content_type, refused, merged)
+                text if text and (prefer or refused) else None, content_type, refused, merged)
