@@ -51,7 +51,7 @@ class Plan:
     flux_models: frozenset[str]
     flux_unsupported: tuple[str, ...]
     #: The `flags` (and `options`) mappings built lately, by their values in field order:
-    #: read-only, so one serves every request with the same values (`_shared`).
+    #: read-only, so one serves every request with the same values (`contracts.parse._shared`).
     shared_flags: dict[tuple[Any, ...], Mapping[str, Any]] = field(default_factory=dict)
     shared_options: dict[tuple[Any, ...], Mapping[str, Any]] = field(default_factory=dict)
 
@@ -92,8 +92,8 @@ def plan_of(endpoint: str) -> Plan:
         defaults["model_id"] = contract.fixed_models[endpoint]
     flags = tuple(f.name for f in fields if f.kind == "flag")
     options = tuple(f.name for f in fields if f.name not in _TYPED and f.kind != "flag")
-    # `_build` takes a flag's value as it is: a default that is no bool would need `bool()`.
-    assert all(type(defaults[name]) is bool for name in flags), endpoint
+    for name in flags:  # (the request takes a flag's value as it is: a bool, default too)
+        defaults[name] = bool(defaults[name])
     return Plan(
         steps={name: step for name, (step, _) in steps.items()},
         strings={f.name: True if f.kind in _STRINGS else

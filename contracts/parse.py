@@ -1,8 +1,9 @@
 """Parse a raw body into a canonical request, or into every violation it contains.
 
-Limits come from `spec.contract()`, compiled per field in `contracts._limits`; this module
-decodes the body, runs each field's step, caps, and builds the request. Parsing never raises
-on input: any JSON value, any bytes, give a `Parsed`.
+Limits come from `spec.contract()`, compiled per field in `contracts._limits` and per endpoint
+in `contracts._parse_plan`; this module decodes the body, runs each field's step (or looks up
+what it made of the same value before), caps, and builds the request. Parsing never raises on
+input: any JSON value, any bytes, give a `Parsed`.
 """
 
 from __future__ import annotations
