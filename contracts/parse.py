@@ -85,7 +85,7 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
             value = seen.get(raw, missing)
             if value is missing:
                 before = len(out)
-                value = steps(name)(raw, out)  # type: ignore[misc]  # (a documented field)
+                value = plan.steps[name](raw, out)
                 if len(out) == before:
                     if len(seen) >= MEMO_ENTRIES:
                         seen.clear()
