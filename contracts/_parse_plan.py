@@ -50,6 +50,9 @@ class Plan:
     option_values: Callable[[dict[str, Any]], tuple[Any, ...]]
     flux_models: frozenset[str]
     flux_unsupported: tuple[str, ...]
+    #: No option holds a tuple (a list kind), so comparing option values compares the values
+    #: themselves (a tuple holding -0.0 equals one holding 0.0): their mapping may be shared.
+    scalar_options: bool
     #: The `flags` (and `options`) mappings built lately, by their values in field order:
     #: read-only, so one serves every request with the same values (`contracts.parse._shared`).
     shared_flags: dict[tuple[Any, ...], Mapping[str, Any]] = field(default_factory=dict)
@@ -112,8 +115,10 @@ def plan_of(endpoint: str) -> Plan:
         option_values=_getter(options),
         flux_models=frozenset(contract.flux_models),
         flux_unsupported=tuple(contract.flux_unsupported),
+        scalar_options=not any(f.kind in _LISTS for f in fields if f.name in options),
     )
 
 
-#: Field kinds whose step returns any `str` value as it is.
+#: Field kinds whose step returns any `str` value as it is; those whose value is a tuple.
 _STRINGS = ("string", "url")
+_LISTS = ("id_list", "strength_list")

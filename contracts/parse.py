@@ -177,7 +177,7 @@ def _build(endpoint: str, body: Mapping[str, Any], values: dict[str, Any],
         "flags": plan.shared_flags.get(flags) or
         _shared(plan.shared_flags, plan.flags, flags, bools=True),
         "options": plan.shared_options.get(options) or
-        _shared(plan.shared_options, plan.options, options),
+        _shared(plan.shared_options, plan.options, options, keep=plan.scalar_options),
         "webhook": values["webhook"] or None,
         "track_id": values["track_id"],
         "extras": MappingProxyType({k: v for k, v in body.items() if k not in plan.names})
@@ -191,14 +191,16 @@ SHARED_MAPPINGS = 256
 
 
 def _shared(shared: dict[tuple[Any, ...], Mapping[str, Any]], names: tuple[str, ...],
-            values: tuple[Any, ...], *, bools: bool = False) -> Mapping[str, Any]:
+            values: tuple[Any, ...], *, bools: bool = False, keep: bool = True,
+            ) -> Mapping[str, Any]:
     """The read-only mapping of `names` to `values`: one object for the requests that send the
     same flags (or options), as clients do, built once. Values holding a zero are never shared
-    unless they are all `bools` (0.0 == -0.0, and the request must keep the one sent)."""
+    unless they are all `bools` (0.0 == -0.0, and the request must keep the one sent); none
+    are unless they may be compared (`keep`)."""
     found = shared.get(values)
     if found is None:
         found = MappingProxyType(dict(zip(names, values, strict=True)))
-        if bools or 0 not in values:
+        if bools or (keep and 0 not in values):
             if len(shared) >= SHARED_MAPPINGS:
                 shared.clear()
             shared[values] = found
