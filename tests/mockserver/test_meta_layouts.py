@@ -1,5 +1,6 @@
-"""`bodies.meta` builds from a layout kept per shared flags and options mappings: the layouts
-are bounded, and two requests that differ in one flag or option get their own meta."""
+"""`bodies.meta` builds from a layout kept per shared flags and options mappings, and
+`bodies.generation_time` is remembered per work shape: both are bounded, and two requests that
+differ in one field get their own answer."""
 
 from __future__ import annotations
 
@@ -60,3 +61,17 @@ def test_a_request_built_with_plain_dicts_is_never_kept() -> None:
     flags["tomesd"] = False  # (a caller's own dict may change)
     assert bodies.meta(request, 1)["tomesd"] == "no"
     assert not bodies._LAYOUTS
+
+
+def test_generation_times_are_bounded_and_each_shape_gets_its_own() -> None:
+    bodies._TIMES.clear()
+    shapes = [(width, samples) for width in range(256, 1025, 8) for samples in (1, 2, 3)]
+    assert len(shapes) > bodies.GENERATION_TIMES
+    for width, samples in shapes:
+        request = _request(width=width, samples=samples)
+        expected = round(0.4 + 0.5 * bodies.workload(request), 2)
+        assert bodies.generation_time(request) == expected
+        assert len(bodies._TIMES) <= bodies.GENERATION_TIMES
+    small, large = _request(width=256), _request(width=1024)
+    assert bodies.generation_time(small) < bodies.generation_time(large)
+    assert bodies.generation_time(small) == round(0.4 + 0.5 * bodies.workload(small), 2)
