@@ -33,9 +33,10 @@ class Plan:
     #: name -> {True: value, False: value} for the fields whose step takes a JSON boolean
     #: (a flag, upscale): what the step makes of each, worked out in advance.
     bools: dict[str, dict[bool, Any]]
-    #: name -> the JSON integers (`int`, never `bool`) the field's step accepted and what it
-    #: made of them, for the integer, number and upscale fields (`MEMO_ENTRIES` at most).
-    ints: dict[str, dict[int, Any]]
+    #: name -> the JSON numbers (an `int` or `float`, never a `bool`, never zero: -0.0 == 0)
+    #: the field's step accepted and what it made of them, for the integer, number and
+    #: upscale fields (`MEMO_ENTRIES` at most). An int and the float it equals give one value.
+    numbers: dict[str, dict[float, Any]]
     #: Every field's default, coerced (defaults are stated in wire form: "no", 512). A plain
     #: dict, copied per request and never mutated: copying a mappingproxy costs 15x more.
     defaults: dict[str, Any]
@@ -104,7 +105,7 @@ def plan_of(endpoint: str) -> Plan:
                  for f in fields},
         bools={name: taken for name, (step, _) in steps.items()
                if len(taken := _taken(step, (True, False))) == 2},
-        ints={f.name: {} for f in fields if f.kind in ("integer", "number", "upscale")},
+        numbers={f.name: {} for f in fields if f.kind in ("integer", "number", "upscale")},
         defaults=defaults,
         required=tuple(f.name for f in fields if f.required),
         flags=flags,

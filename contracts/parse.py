@@ -56,10 +56,11 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
             if body.get(name) is None:
                 out.append(Violation(FIELD_REQUIRED, name, "is required"))
     strings, steps, names, missing = plan.strings.get, plan.steps.get, plan.names, _MISSING
-    bools, ints = plan.bools.get, plan.ints.get
+    bools, numbers = plan.bools.get, plan.numbers.get
     extras = False  # the body has a field the contract does not know
     for name, raw in body.items():
-        if type(raw) is str:
+        kind = type(raw)
+        if kind is str:
             known = strings(name)
             if known is True:
                 values[name] = raw
@@ -76,12 +77,12 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
             if name not in names:
                 extras = True
             continue
-        elif type(raw) is bool:
+        elif kind is bool:
             taken = bools(name)
             if taken is not None:
                 values[name] = taken[raw]
                 continue
-        elif type(raw) is int and (seen := ints(name)) is not None:
+        elif (kind is int or kind is float) and raw and (seen := numbers(name)) is not None:
             value = seen.get(raw, missing)
             if value is missing:
                 before = len(out)

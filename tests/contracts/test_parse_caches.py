@@ -50,8 +50,8 @@ def test_an_option_equal_to_zero_is_never_shared_so_minus_zero_stays_minus_zero(
     assert _request(ip_adapter_scale="0").options is not _request(ip_adapter_scale="0").options
 
 
-def test_the_integer_memo_is_bounded_and_each_integer_gets_its_own_value() -> None:
-    memo = plan_of(V6).ints["num_inference_steps"]
+def test_the_number_memo_is_bounded_and_each_number_gets_its_own_value() -> None:
+    memo = plan_of(V6).numbers["num_inference_steps"]
     memo.clear()
     for steps in range(1, MEMO_ENTRIES + 10):
         assert _request(num_inference_steps=steps).steps_requested == steps
@@ -62,6 +62,10 @@ def test_the_integer_memo_is_bounded_and_each_integer_gets_its_own_value() -> No
     assert parse(V6, {**BASE, "samples": 1}).ok
     assert parse(V6, {**BASE, "samples": True}).rule_ids == \
         parse(V6, {**BASE, "samples": "x"}).rule_ids
+    # A float and the int it equals agree; -0.0 is never taken for 0.0.
+    assert _request(guidance_scale=7).guidance_scale == _request(guidance_scale=7.0).guidance_scale
+    assert str(_request(ip_adapter_scale=0.0).options["ip_adapter_scale"]) == "0.0"
+    assert str(_request(ip_adapter_scale=-0.0).options["ip_adapter_scale"]) == "-0.0"
 
 
 @pytest.mark.parametrize("name", sorted(plan_of(V6).bools))
