@@ -162,17 +162,13 @@ class Call:
     prefer_text: str | None
     #: The media type of the body, lower-case without parameters ("" when none was sent).
     content_type: str
+    #: The concrete path (the template with its id filled in).
+    path: str
     #: Why the `Prefer` header is refused (a value the mock does not know), or None.
     prefer_refused: str | None = None
     #: Query parameters or a `key` header joined the body's fields (`decoded` is not what
     #: the body alone decodes to).
     merged: bool = False
-
-    @property
-    def path(self) -> str:
-        """The concrete path (the template with its id filled in)."""
-        return self.template if self.path_id is None else \
-            self.template.replace("{id}", self.path_id)
 
 
 def read(method: str, template: str, generation: str, path_id: str | None,
@@ -197,4 +193,6 @@ def read(method: str, template: str, generation: str, path_id: str | None,
         (headers.get("content-type") or "").split(";")[0].strip().lower()
     return Call(method, template, generation, path_id, body, size, decoded, is_object,
                 decoded.get("key") if is_object else None, prefer,
-                text if text and (prefer or refused) else None, content_type, refused, merged)
+                text if text and (prefer or refused) else None, content_type,
+                template if path_id is None else template.replace("{id}", path_id), refused,
+                merged)
