@@ -195,7 +195,10 @@ def compiled(f: spec.Field) -> tuple[Step, Memo | None]:
                 if canonical in allowed:
                     return canonical
             return general(raw, out)
-        return enum, None
+        # Every string `enum` accepts, known in advance (so the memo never grows).
+        accepted = {value: value for value in allowed if value not in aliases}
+        accepted.update((a, c) for a, c in aliases.items() if c in allowed)
+        return enum, accepted
     if kind not in ("flag", "integer", "seed", "number", "upscale", "id_list", "strength_list"):
         return general, None
     memo: Memo = {}

@@ -1,21 +1,21 @@
 """Parse a raw body into a canonical request, or into every violation it contains.
 
-Limits come from `spec.contract()`, compiled per field in `contracts._limits`; this module
-decodes the body, runs each field's step, caps, and builds the request. Parsing never raises
-on input: any JSON value, any bytes, give a `Parsed`.
+Limits come from `spec.contract()`, compiled per field in `contracts._limits` and per endpoint
+in `contracts._parse_plan`; this module decodes the body, runs each field's step (or looks up
+what it made of the same value before), caps, and builds the request. Parsing never raises on
+input: any JSON value, any bytes, give a `Parsed`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cache
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 import spec
-from contracts._limits import COERCE, Memo, Step, compiled
+from contracts._limits import MEMO_ENTRIES
+from contracts._parse_plan import Plan, plan_of
 from contracts.model import (
     ContractViolation,
     FetchRequest,
@@ -47,80 +47,64 @@ def _decode(raw: Body) -> tuple[Mapping[str, Any] | None, Violation | None]:
     return value, None
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """What parsing one endpoint needs, worked out once: the parser is on the mock's hot path."""
-
-    #: name -> the field's step (coerce and limit; a capped field is capped afterwards)
-    steps: dict[str, Step]
-    #: name -> the strings the field's step accepted and what it made of them (looked up
-    #: before calling the step: clients send the same few "512", "7.5", "yes" again and again)
-    memos: dict[str, Memo]
-    #: Every field's default, coerced (defaults are stated in wire form: "no", 512). A plain
-    #: dict, copied per request and never mutated: copying a mappingproxy costs 15x more.
-    defaults: dict[str, Any]
-    required: tuple[str, ...]
-    flags: tuple[str, ...]
-    options: tuple[str, ...]
-    #: (name, cap) of every capped field.
-    caps: tuple[tuple[str, float], ...]
-    names: frozenset[str]
-
-
-def _defaults(fields: tuple[spec.Field, ...]) -> dict[str, Any]:
-    return {f.name: None if f.default is None else COERCE[f.kind](f.default) for f in fields}
-
-
-@cache
-def _plan(endpoint: str) -> _Plan:
-    contract = spec.contract()
-    fields = contract.generation[endpoint]
-    steps = {f.name: compiled(f) for f in fields}
-    # What an endpoint does not take (realtime has no steps, v3 no model_id) is what the first
-    # endpoint defaults it to, or the model the endpoint names instead.
-    defaults = {name: value for name, value in _defaults(
-        contract.generation[spec.GENERATION_PATHS[0]]).items() if name in _TYPED}
-    defaults.update(_defaults(fields))
-    if endpoint in contract.fixed_models:
-        defaults["model_id"] = contract.fixed_models[endpoint]
-    return _Plan(
-        steps={name: step for name, (step, _) in steps.items()},
-        memos={name: memo for name, (_, memo) in steps.items() if memo is not None},
-        defaults=defaults,
-        required=tuple(f.name for f in fields if f.required),
-        flags=tuple(f.name for f in fields if f.kind == "flag"),
-        options=tuple(f.name for f in fields if f.name not in _TYPED and f.kind != "flag"),
-        caps=tuple((f.name, f.cap) for f in fields if f.cap is not None),
-        names=frozenset(f.name for f in fields),
-    )
-
-
 def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
-    plan = _plan(endpoint)
+    plan = plan_of(endpoint)
     values = plan.defaults.copy()
     out: list[Violation] = []
-    for name in plan.required:
-        if body.get(name) is None:
-            out.append(Violation(FIELD_REQUIRED, name, "is required"))
-    steps, memos = plan.steps, plan.memos
+    if None in map(body.get, plan.required):  # (one pass in C when none is missing)
+        for name in plan.required:
+            if body.get(name) is None:
+                out.append(Violation(FIELD_REQUIRED, name, "is required"))
+    strings, steps, names, missing = plan.strings.get, plan.steps.get, plan.names, _MISSING
+    bools, numbers = plan.bools.get, plan.numbers.get
+    extras = False  # the body has a field the contract does not know
     for name, raw in body.items():
-        if type(raw) is str:
-            memo = memos.get(name)
-            if memo is not None:
-                value = memo.get(raw, _MISSING)
-                if value is not _MISSING:
+        kind = type(raw)
+        if kind is str:
+            known = strings(name)
+            if known is True:
+                values[name] = raw
+                continue
+            if known:  # (a memo's `get`)
+                value = known(raw, missing)
+                if value is not missing:
                     values[name] = value
                     continue
-        step = steps.get(name)
-        if step is not None and raw is not None:
+            elif known is None:
+                extras = True
+                continue
+        elif raw is None:
+            if name not in names:
+                extras = True
+            continue
+        elif kind is bool:
+            taken = bools(name)
+            if taken is not None:
+                values[name] = taken[raw]
+                continue
+        elif (kind is int or kind is float) and raw and (seen := numbers(name)) is not None:
+            value = seen.get(raw, missing)
+            if value is missing:
+                before = len(out)
+                value = plan.steps[name](raw, out)
+                if len(out) == before:
+                    if len(seen) >= MEMO_ENTRIES:
+                        seen.clear()
+                    seen[raw] = value
+            values[name] = value
+            continue
+        step = steps(name)
+        if step is not None:
             values[name] = step(raw, out)
+        else:
+            extras = True
     if out:
         return Parsed(None, tuple(out))
     # Capped fields: the request records the value asked for, the effective one is capped.
-    requested: dict[str, Any] = {}
+    steps_requested = values["num_inference_steps"]  # (the only capped field the request keeps)
     for name, cap in plan.caps:
-        requested[name] = value = values[name]
-        if name == "num_inference_steps" and values["model_id"] in _flux_models():
+        value = values[name]
+        if name == "num_inference_steps" and values["model_id"] in plan.flux_models:
             cap = max(cap, spec.contract().flux_steps_cap or cap)  # ledger `flux-steps`
         if body.get(name) is not None and value > cap:
             values[name] = type(value)(cap)
@@ -133,7 +117,8 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
         if len(_LORAS) >= LORA_SETS:
             _LORAS.clear()
         _LORAS[ids, strengths] = loras
-    return _new(Parsed, {"request": _build(endpoint, body, values, requested, loras, plan),
+    return _new(Parsed, {"request": _build(endpoint, body, values, steps_requested, loras, plan,
+                                           extras),
                          "violations": ()})
 
 
@@ -141,11 +126,6 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
 #: same few LoRAs again and again. Emptied when it holds `LORA_SETS`.
 _LORAS: dict[tuple[tuple[str, ...], tuple[float, ...]], tuple[Lora, ...]] = {}
 LORA_SETS = 256
-
-
-@cache
-def _flux_models() -> frozenset[str]:
-    return frozenset(spec.contract().flux_models)
 
 
 def _loras(ids: tuple[str, ...], strengths: tuple[float, ...],
@@ -164,24 +144,20 @@ def _loras(ids: tuple[str, ...], strengths: tuple[float, ...],
 
 _MISSING = object()
 
-_TYPED = {"key", "model_id", "prompt", "negative_prompt", "width", "height", "samples",
-          "num_inference_steps", "guidance_scale", "seed", "lora_model", "lora_strength",
-          "scheduler", "upscale", "clip_skip", "webhook", "track_id"}
-
 
 #: The `extras` of a body with documented fields only (read-only, so one serves them all).
 _NO_EXTRAS: Mapping[str, Any] = MappingProxyType({})
 
 
 def _build(endpoint: str, body: Mapping[str, Any], values: dict[str, Any],
-           requested: dict[str, Any], loras: tuple[Lora, ...], plan: _Plan) -> GenerationRequest:
-    contract = spec.contract()
-    flags = {name: bool(values[name]) for name in plan.flags}
-    options = {name: values[name] for name in plan.options}
+           steps_requested: int, loras: tuple[Lora, ...], plan: Plan,
+           extras: bool) -> GenerationRequest:
     model_id = values["model_id"]
     ignored: tuple[str, ...] = ()
-    if model_id in contract.flux_models:
-        ignored = tuple(n for n in contract.flux_unsupported if body.get(n) not in (None, ""))
+    if model_id in plan.flux_models:
+        ignored = tuple(n for n in plan.flux_unsupported if body.get(n) not in (None, ""))
+    # (A flag's value is a bool already: its step's, its memo's or its default.)
+    flags, options = plan.flag_values(values), plan.option_values(values)
     return _new(GenerationRequest, {
         "endpoint": endpoint,
         "key": values["key"],
@@ -192,21 +168,44 @@ def _build(endpoint: str, body: Mapping[str, Any], values: dict[str, Any],
         "height": values["height"],
         "samples": values["samples"],
         "steps": values["num_inference_steps"],
-        "steps_requested": requested.get("num_inference_steps", values["num_inference_steps"]),
+        "steps_requested": steps_requested,
         "guidance_scale": float(values["guidance_scale"]),
         "seed": values["seed"],
         "loras": loras,
         "scheduler": values["scheduler"],
         "upscale": values["upscale"],
         "clip_skip": values["clip_skip"],
-        "flags": MappingProxyType(flags),
-        "options": MappingProxyType(options),
+        "flags": plan.shared_flags.get(flags) or
+        _shared(plan.shared_flags, plan.flags, flags, bools=True),
+        "options": plan.shared_options.get(options) or
+        _shared(plan.shared_options, plan.options, options, keep=plan.scalar_options),
         "webhook": values["webhook"] or None,
         "track_id": values["track_id"],
-        "extras": _NO_EXTRAS if body.keys() <= plan.names else
-        MappingProxyType({k: v for k, v in body.items() if k not in plan.names}),
+        "extras": MappingProxyType({k: v for k, v in body.items() if k not in plan.names})
+        if extras else _NO_EXTRAS,
         "ignored": ignored,
     })
+
+
+#: Value tuples `_Plan.shared` holds per endpoint (then it forgets them all and starts again).
+SHARED_MAPPINGS = 256
+
+
+def _shared(shared: dict[tuple[Any, ...], Mapping[str, Any]], names: tuple[str, ...],
+            values: tuple[Any, ...], *, bools: bool = False, keep: bool = True,
+            ) -> Mapping[str, Any]:
+    """The read-only mapping of `names` to `values`: one object for the requests that send the
+    same flags (or options), as clients do, built once. Values holding a zero are never shared
+    unless they are all `bools` (0.0 == -0.0, and the request must keep the one sent); none
+    are unless they may be compared (`keep`)."""
+    found = shared.get(values)
+    if found is None:
+        found = MappingProxyType(dict(zip(names, values, strict=True)))
+        if bools or (keep and 0 not in values):
+            if len(shared) >= SHARED_MAPPINGS:
+                shared.clear()
+            shared[values] = found
+    return found
 
 
 _T = TypeVar("_T")
@@ -245,6 +244,8 @@ def parse(endpoint: str, raw: Body, *, path_id: str | None = None) -> Parsed:
     in the path, pass it as `path_id`.
     """
     contract = spec.contract()
+    if type(raw) is dict and endpoint in contract.generation:  # (the mock's case)
+        return _generation(endpoint, raw)
     if endpoint not in contract.generation and endpoint not in contract.fetch:
         raise KeyError(f"unknown endpoint {endpoint!r}")
     if type(raw) is dict:  # decoded already (the mock's case)

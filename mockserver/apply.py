@@ -85,22 +85,21 @@ class Applier:
 
     def _make(self, decision: Generate, origin: str, now: float, scope: str = "") -> Job:
         """Store the job a `Generate` decision asks for."""
-        r, eta = decision.request, decision.eta
+        r, eta, seed = decision.request, decision.eta, decision.seed
+        job_id = self.store.new_id(now)
+        upscale = bodies.effective_upscale(r)
         flags = r.flags
+        # Positional, in `Job`'s field order: keywords would triple the cost of building it.
         job = Job(
-            id=self.store.new_id(now), endpoint=r.endpoint, created=now, due=now + (eta or 0.0),
-            samples=r.samples, meta=bodies.meta(r, decision.seed),
-            generation_time=bodies.generation_time(r), seed=decision.seed, prompt=r.prompt,
-            width=r.width, height=r.height,
-            upscale=bodies.effective_upscale(r),
-            base64=flags.get("base64", False), origin=origin,
-            expires=now + float(spec.contract().limits["temp_link_seconds"])
+            r.endpoint, now, now + (eta or 0.0), r.samples, bodies.meta(r, seed, upscale),
+            bodies.generation_time(r, upscale), seed, r.prompt, r.width, r.height, upscale,
+            flags.get("base64", False), origin,
+            now + float(spec.contract().limits["temp_link_seconds"])
             if flags.get("temp") else None,
-            webhook=r.webhook, track_id=r.track_id,
-            warning=bodies.flux_warning(r) if r.ignored else None,
-            queued=eta is not None,
-            failure=spec.contract().errors["failed"]["message"] if decision.fails else None,
-            scope=scope, owner=owner_of(r.key))
+            r.webhook, r.track_id, bodies.flux_warning(r) if r.ignored else None,
+            eta is not None,
+            spec.contract().errors["failed"]["message"] if decision.fails else None,
+            job_id, scope, owner_of(r.key))
         self.store.put(job, now)
         return job
 

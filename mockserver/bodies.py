@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import spec
@@ -25,43 +26,77 @@ def effective_upscale(request: GenerationRequest) -> int:
     return 1 if "upscale" in request.ignored else request.upscale
 
 
-def meta(request: GenerationRequest, seed: int) -> dict[str, Any]:
-    """`meta` echoing the effective values: capped steps, the seed used, flags as yes/no."""
-    upscale = effective_upscale(request)
+def meta(request: GenerationRequest, seed: int, upscale: int | None = None) -> dict[str, Any]:
+    """`meta` echoing the effective values: capped steps, the seed used, flags as yes/no.
+    `upscale`: the request's `effective_upscale`, when the caller has it already."""
+    if upscale is None:
+        upscale = effective_upscale(request)
     lora, lora_strength = lora_text(request.loras)
-    out: dict[str, Any] = {
-        "prompt": request.prompt,
-        "model_id": request.model_id,
-        "negative_prompt": request.negative_prompt,
-        "scheduler": request.scheduler,
-        "W": request.width,
-        "H": request.height,
-        "guidance_scale": request.guidance_scale,
-        "seed": seed,
-        "steps": request.steps,
-        "n_samples": request.samples,
-        "clip_skip": request.clip_skip,
-        "upscale": "no" if upscale == 1 else str(upscale),
-        "lora": lora,
-        "lora_strength": lora_strength,
-    }
     ignored = request.ignored
-    if ignored:
-        for name, value in request.flags.items():
-            out[name] = yes_no(value and name not in ignored)
-    else:
-        for name, value in request.flags.items():
-            out[name] = "yes" if value else "no"
-    options = request.options
-    if out.keys().isdisjoint(options):
-        out.update(options)
-    else:
-        for name, value in options.items():
-            out.setdefault(name, value)
+    out, overrides = _layout(request.flags, request.options, ignored)
+    out["prompt"] = request.prompt
+    out["model_id"] = request.model_id
+    out["negative_prompt"] = request.negative_prompt
+    out["scheduler"] = request.scheduler
+    out["W"] = request.width
+    out["H"] = request.height
+    out["guidance_scale"] = request.guidance_scale
+    out["seed"] = seed
+    out["steps"] = request.steps
+    out["n_samples"] = request.samples
+    out["clip_skip"] = request.clip_skip
+    out["upscale"] = "no" if upscale == 1 else str(upscale)
+    out["lora"] = lora
+    out["lora_strength"] = lora_strength
+    if overrides:
+        out.update(overrides)
     for name in ignored:
         for key in _IGNORED_META.get(name, ()):
             out[key] = None
     return out
+
+
+#: The keys `meta` fills per request, in order; the flags' words and the options follow them.
+_FIXED = ("prompt", "model_id", "negative_prompt", "scheduler", "W", "H", "guidance_scale",
+          "seed", "steps", "n_samples", "clip_skip", "upscale", "lora", "lora_strength")
+_YES_NO = {True: "yes", False: "no"}
+_Layout = tuple[Mapping[str, bool], Mapping[str, Any], tuple[str, ...], dict[str, Any],
+                dict[str, str]]
+#: The meta layouts of the last flags and options mappings asked for, by their identities (the
+#: parser shares one mapping among the requests that send the same flags, or options); emptied
+#: when it holds `META_LAYOUTS`.
+_LAYOUTS: dict[tuple[int, int, tuple[str, ...]], _Layout] = {}
+META_LAYOUTS = 256
+
+
+def _layout(flags: Mapping[str, bool], options: Mapping[str, Any],
+            ignored: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A fresh copy of meta's keys in order with the flags' words and the options filled in
+    (the fixed keys are for the caller to fill), and the flags' words the fixed keys must not
+    hide (a flag named like one of them; none is): built once per flags and options."""
+    key = (id(flags), id(options), ignored)
+    known = _LAYOUTS.get(key)
+    if known is None or known[0] is not flags or known[1] is not options:
+        out: dict[str, Any] = dict.fromkeys(_FIXED)
+        if ignored:
+            for name, value in flags.items():
+                out[name] = yes_no(value and name not in ignored)
+        else:
+            out.update(zip(flags, map(_YES_NO.__getitem__, map(bool, flags.values())),
+                           strict=True))
+        overrides = {name: out[name] for name in flags if name in _FIXED}
+        if out.keys().isdisjoint(options):
+            out.update(options)
+        else:
+            for name, value in options.items():
+                out.setdefault(name, value)
+        known = (flags, options, ignored, out, overrides)
+        if type(flags) is type(options) is MappingProxyType:  # (read-only: the parser's)
+            if len(_LAYOUTS) >= META_LAYOUTS:
+                _LAYOUTS.clear()
+            # (The mappings it holds keep their ids alive, so an id is never another's.)
+            _LAYOUTS[key] = known
+    return known[3].copy(), known[4]
 
 
 def flux_warning(request: GenerationRequest) -> str | None:
@@ -71,25 +106,44 @@ def flux_warning(request: GenerationRequest) -> str | None:
             "ignored for this request")
 
 
-def generation_time(request: GenerationRequest) -> float:
-    """A plausible, deterministic time in seconds, growing with the work asked for."""
-    return round(0.4 + 0.5 * workload(request), 2)
+def generation_time(request: GenerationRequest, upscale: int | None = None) -> float:
+    """A plausible, deterministic time in seconds, growing with the work asked for.
+    `upscale`: the request's `effective_upscale`, when the caller has it already. Remembered
+    per work shape (rounding to 2 places costs a microsecond, and clients repeat shapes)."""
+    if upscale is None:
+        upscale = effective_upscale(request)
+    shape = (request.samples, request.steps, request.width, request.height, upscale)
+    seconds = _TIMES.get(shape)
+    if seconds is None:
+        seconds = round(0.4 + 0.5 * workload(request, upscale), 2)
+        if len(_TIMES) >= GENERATION_TIMES:
+            _TIMES.clear()
+        _TIMES[shape] = seconds
+    return seconds
 
 
-def workload(request: GenerationRequest) -> float:
+#: (samples, steps, width, height, upscale) -> its generation time; emptied when it holds
+#: `GENERATION_TIMES`.
+_TIMES: dict[tuple[int, int, int, int, int], float] = {}
+GENERATION_TIMES = 256
+
+
+def workload(request: GenerationRequest, upscale: int | None = None) -> float:
     """Work in units of one 512x512 image at 20 steps (what the `workload` queue policy uses)."""
-    size = request.width * request.height * effective_upscale(request) ** 2 / (512 * 512)
+    if upscale is None:
+        upscale = effective_upscale(request)
+    size = request.width * request.height * upscale ** 2 / (512 * 512)
     return request.samples * request.steps * size / 20
 
 
 def success(job: Job, origin: str, *, job_id: int | str | None = None) -> dict[str, Any]:
-    links = [origin + link for link in job.links]
+    links = job.urls(origin)
     out: dict[str, Any] = {
         "status": "success",
         "generationTime": job.generation_time,
         "id": job.id if job_id is None else job_id,
         "output": links,
-        "proxy_links": list(links),
+        "proxy_links": links.copy(),
         "nsfw_content_detected": False,
         "meta": job.meta,
     }
@@ -127,7 +181,7 @@ def processing(job: Job, origin: str, fetch_path: str, eta: float, *, quirks: bo
         "fetch_result": fetch_url,
         "id": str(job.id) if (quirks and from_fetch) else job.id,
         "output": spec.contract().quirks["pending_output"] if (quirks and from_fetch) else [],
-        "future_links": [origin + link for link in job.links],
+        "future_links": job.urls(origin),
         "meta": job.meta,
     }
     if job.warning:

@@ -76,9 +76,15 @@ class Job:
     @property
     def links(self) -> tuple[str, ...]:
         """Image paths on the mock's origin, one per sample."""
+        return tuple(self.urls())
+
+    def urls(self, origin: str = "") -> list[str]:
+        """The `links` prefixed with `origin` (what the answers carry), built in one pass."""
         ext = ".base64" if self.base64 else ".png"
-        digest = self.digest
-        return tuple([f"{IMAGES}{self.id}-{i}-{digest}{ext}" for i in range(self.samples)])
+        if self.samples == 1:  # (most jobs: one string, no comprehension)
+            return [f"{origin}{IMAGES}{self.id}-0-{self.digest}{ext}"]
+        head, tail = f"{origin}{IMAGES}{self.id}-", f"-{self.digest}{ext}"
+        return [f"{head}{i}{tail}" for i in range(self.samples)]
 
     def to_json(self) -> str:
         try:

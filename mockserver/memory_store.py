@@ -59,10 +59,11 @@ class MemoryStore:
     def put(self, job: Job, now: float) -> None:
         size = job_bytes(job)
         with self._lock:
-            self._jobs[job.id] = job
+            jobs = self._jobs
+            jobs[job.id] = job
             self._bytes += size
-            if self._bytes > self.max_bytes or len(self._jobs) > self.max_jobs or \
-                    next(iter(self._jobs.values())).created + self.ttl <= now:
+            if len(jobs) > self.max_jobs or self._bytes > self.max_bytes or \
+                    next(iter(jobs.values())).created + self.ttl <= now:
                 self._evict(now)
 
     def _evict(self, now: float) -> None:
@@ -72,8 +73,12 @@ class MemoryStore:
             # every job is pending (the engine refuses new work before that happens). The
             # oldest is looked at first: on a busy mock it has ended, and no search is made.
             oldest = next(iter(jobs.values()))
-            self._drop(oldest.id if oldest.due <= now else
-                       next((j.id for j in jobs.values() if j.due <= now), oldest.id))
+            if oldest.due <= now:  # (taken off the front: no search for its key)
+                jobs.popitem(last=False)
+                self._bytes -= job_bytes(oldest)
+                self._finished.discard(oldest.id)
+            else:
+                self._drop(next((j.id for j in jobs.values() if j.due <= now), oldest.id))
         while jobs:
             oldest = next(iter(jobs.values()))
             if oldest.created + self.ttl > now:

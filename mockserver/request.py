@@ -37,6 +37,17 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
     return value
 
 
+def lowered(headers: Mapping[str, str]) -> Headers:
+    """`headers` with lower-case names, each holding what `header` finds for it (the value of
+    the name in lower case if it is there, else of its first spelling): looked up once each."""
+    out = Headers()
+    for name, value in headers.items():
+        low = name.lower()
+        if low not in out or name == low:
+            out[low] = value
+    return out
+
+
 _DECODER = json.JSONDecoder()
 
 
@@ -66,8 +77,11 @@ def decode(body: bytes) -> Any:
 
 def _beyond_int64(value: Any) -> bool:
     """Holds a float too large for a 64-bit integer (what orjson makes of a huge integer)."""
+    values = value.values() if type(value) is dict else value
+    if _MAY_HOLD.isdisjoint(map(type, values)):  # (one pass in C: most bodies hold no float)
+        return False
     v: Any
-    for v in value.values() if type(value) is dict else value:
+    for v in values:
         kind = type(v)
         if kind is float:
             if not -9.2e18 < v < 9.2e18:
@@ -75,6 +89,10 @@ def _beyond_int64(value: Any) -> bool:
         elif (kind is dict or kind is list) and _beyond_int64(v):
             return True
     return False
+
+
+#: The types of the values `_beyond_int64` looks into.
+_MAY_HOLD = frozenset((float, dict, list))
 
 
 def key_of(body: bytes) -> object:
@@ -144,17 +162,13 @@ class Call:
     prefer_text: str | None
     #: The media type of the body, lower-case without parameters ("" when none was sent).
     content_type: str
+    #: The concrete path (the template with its id filled in).
+    path: str
     #: Why the `Prefer` header is refused (a value the mock does not know), or None.
     prefer_refused: str | None = None
     #: Query parameters or a `key` header joined the body's fields (`decoded` is not what
     #: the body alone decodes to).
     merged: bool = False
-
-    @property
-    def path(self) -> str:
-        """The concrete path (the template with its id filled in)."""
-        return self.template if self.path_id is None else \
-            self.template.replace("{id}", self.path_id)
 
 
 def read(method: str, template: str, generation: str, path_id: str | None,
@@ -163,17 +177,22 @@ def read(method: str, template: str, generation: str, path_id: str | None,
     query string and a `key` header join the body's (`mockserver.params`)."""
     size = len(body)
     decoded: Any = decode(body) if size <= limit else None
-    merged = size <= limit and (bool(query) or "key" in headers or type(headers) is not Headers)
-    if merged:
+    plain = type(headers) is not Headers
+    if plain:
+        headers = lowered(headers)
+    merged = size <= limit and (bool(query) or "key" in headers or plain)
+    if merged and (query or "key" in headers):  # (else `merge` gives `decoded` itself)
         from mockserver.params import merge  # imports this module
 
         decoded = merge(decoded, body, query, headers)
     is_object = type(decoded) is dict
-    text = header(headers, "prefer")
+    text = headers.get("prefer")  # (lower-case names now: `header` would look it up alike)
     prefer, refused = (Prefer.parse(text), preferences.unknown(text)) if text else \
         (NO_PREFER, None)
     content_type = "" if is_object else \
-        (header(headers, "content-type") or "").split(";")[0].strip().lower()
+        (headers.get("content-type") or "").split(";")[0].strip().lower()
     return Call(method, template, generation, path_id, body, size, decoded, is_object,
                 decoded.get("key") if is_object else None, prefer,
-                text if prefer or refused else None, content_type, refused, merged)
+                text if text and (prefer or refused) else None, content_type,
+                template if path_id is None else template.replace("{id}", path_id), refused,
+                merged)

@@ -54,4 +54,5 @@ def dump(value: Any) -> bytes:
 
 
 def json_response(status: int, value: Any) -> MockResponse:
-    return MockResponse(status, dict(JSON_HEADERS), dump(value))
+    # (A literal: `JSON_HEADERS`'s, copied, since callers add headers to it.)
+    return MockResponse(status, {"content-type": "application/json"}, dump(value))
