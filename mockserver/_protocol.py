@@ -22,6 +22,7 @@ import urllib.parse
 from typing import Any, cast
 
 from mockserver import limits
+from mockserver._gathering import Gathering, default_lines
 from mockserver.direct import Answer, Direct, direct_of
 
 try:
@@ -38,34 +39,6 @@ class _TooLarge(Exception):
     def __init__(self, status: int) -> None:
         super().__init__(status)
         self.status = status
-
-
-class _Gathering:
-    """A transport proxy whose writes are joined and flushed at the end of the loop turn."""
-
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
-        self._transport = transport
-        self._loop = loop
-        self._pending: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        if not self._pending:
-            self._loop.call_soon(self._flush)
-        self._pending.append(data)
-
-    def _flush(self) -> None:
-        if self._pending:
-            data = b"".join(self._pending)
-            self._pending.clear()
-            if not self._transport.is_closing():
-                self._transport.write(data)
-
-    def close(self) -> None:
-        self._flush()
-        self._transport.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
 
 
 class _Held:
@@ -103,7 +76,7 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses: no isinstance check.
-        gathering = _Gathering(cast(asyncio.Transport, transport), self.loop)
+        gathering = Gathering(cast(asyncio.Transport, transport), self.loop)
         super().connection_made(cast(asyncio.Transport, gathering))
         self.timeout_keep_alive = limits.KEEP_ALIVE_SECONDS
         self._seconds = limits.REQUEST_SECONDS
@@ -305,7 +278,7 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
             self.access_logger.info('%s - "%s %s HTTP/%s" %d',
                                     f"{client[0]}:{client[1]}" if client else "", "POST",
                                     target, "1.1", status)
-        data = b"".join((STATUS_LINE[status], _default_lines(self.server_state.default_headers),
+        data = b"".join((STATUS_LINE[status], default_lines(self.server_state.default_headers),
                          lines, b"\r\n" if keep_alive else b"connection: close\r\n\r\n",
                          payload))
         if delay:  # (a latency set after the head came)
@@ -332,17 +305,6 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
         self.on_response_complete()
 
 
-def _default_lines(headers: list[tuple[bytes, bytes]]) -> bytes:
-    """uvicorn's default headers (server, date) as header lines: joined once for each list
-    (uvicorn makes a new one when the date changes, once a second)."""
-    global _DEFAULTS
-    known = _DEFAULTS  # (read once: servers in other threads may replace it meanwhile)
-    if known[0] is not headers:
-        known = _DEFAULTS = (headers, b"".join(b"%s: %s\r\n" % pair for pair in headers))
-    return known[1]
-
-
-_DEFAULTS: tuple[object, bytes] = (None, b"")
 
 _BODIES = {status: b'{"status":"error","message":"%s"}' % reason
            for status, reason in _REASONS.items()}
