@@ -1,6 +1,6 @@
 """One commit for the requests of one event-loop turn on a shared store (`jobs.GROUP_COMMIT`).
 No request is answered before its writes are committed: the ASGI app awaits `run`, the
-direct path (`mockserver.direct`) hands `later` what sends its answer."""
+direct path (`mockserver.direct`) hands `answer` what sends its answer."""
 
 from __future__ import annotations
 
@@ -31,34 +31,30 @@ class GroupCommit:
         self.store = store
         self._waiting: list[Done] | None = None
 
-    def handle(self, handle: Callable[[], MockResponse]) -> MockResponse:
-        """`handle()` with its writes left to the turn's commit (see `later`)."""
+    def answer(self, handle: Callable[[], MockResponse], error_mode: str,
+               send: Callable[[MockResponse], None]) -> MockResponse | None:
+        """`handle()` with its writes left to the turn's commit: its answer when it wrote
+        nothing; else None, and `send` gets it once committed (`failed` if the commit lost
+        its writes)."""
         token = GROUP_COMMIT.set(True)
         try:
-            return handle()
+            response = handle()
         finally:
             GROUP_COMMIT.reset(token)
-
-    def later(self, done: Done) -> bool:
-        """Call `done` once the writes left so far are committed; False (and no call) when
-        none were left."""
         if not getattr(self.store, "uncommitted", False):
-            return False
+            return response
         if self._waiting is None:
             self._waiting = []
             asyncio.get_running_loop().call_soon(self._commit_group)
-        self._waiting.append(done)
-        return True
+        self._waiting.append(lambda exc: send(response if exc is None else failed(error_mode)))
+        return None
 
     async def run(self, handle: Callable[[], MockResponse], error_mode: str) -> MockResponse:
-        """`handle()`, returned once its writes are committed (`failed` if they were lost)."""
-        response = self.handle(handle)
-        future: asyncio.Future[BaseException | None] = \
-            asyncio.get_running_loop().create_future()
-        waits = self.later(lambda exc: None if future.done() else future.set_result(exc))
-        if waits and await future is not None:  # (cancelled only at shutdown)
-            return failed(error_mode)
-        return response
+        """`answer`, awaited."""
+        future: asyncio.Future[MockResponse] = asyncio.get_running_loop().create_future()
+        now = self.answer(handle, error_mode,
+                          lambda response: None if future.done() else future.set_result(response))
+        return now if now is not None else await future  # (cancelled only at shutdown)
 
     def _commit_group(self) -> None:
         waiting, self._waiting = self._waiting or [], None

@@ -15,11 +15,10 @@ from contracts.redaction import (
     holds_secret,
     redact_body,
     redact_key,
-    scrub,
     scrub_value,
     secrets_in,
 )
-from mockserver.journal import RESPONSE_CHARS, Delivery, Entry, Record
+from mockserver.journal import RESPONSE_CHARS, Delivery, Entry, Record, scrubbed_response
 from mockserver.limits import JOURNAL_PREFER_CHARS
 from mockserver.request import decode
 
@@ -47,11 +46,11 @@ def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
             body = None
     secrets: list[str] = []
     if body is not None:
-        names = _secret_names(body)
         if any(type(v) is dict or type(v) is list for v in body.values()):
             secrets = list(secrets_in(body))  # (secret fields inside too)
             body = redact_body(body)
         else:  # the usual flat body: its secret fields' names remembered
+            names = _secret_names(body)
             secrets = [str(v) for n in names if (v := body[n]) not in (None, "")]
             body = dict(body)
             for name in names:
@@ -65,9 +64,7 @@ def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
             fields[7] = scrub_value(body, secrets, keyed=True)
             data = _dumps(fields)
         if response is not None:  # (any form: the answer may echo a field, e.g. the prompt)
-            text = response.decode("utf-8", "replace")
-            if holds_secret(text, secrets):
-                response = scrub(text, secrets, keyed=True).encode()
+            response = scrubbed_response(response, secrets)
     return data, response
 
 

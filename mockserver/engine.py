@@ -20,7 +20,7 @@ from typing import Any
 from contracts.control import NAMESPACE_HEADER, NAMESPACE_PATH
 from contracts.redaction import redact_key
 from mockserver import handler, limits, preferences, request
-from mockserver._group_commit import GroupCommit, failed
+from mockserver._group_commit import GroupCommit
 from mockserver._image_links import image_answer
 from mockserver.apply import Applier, wrong_method
 from mockserver.config import SCENARIOS, SETTINGS, MockConfig
@@ -231,10 +231,8 @@ class Engine:
         commit has stored its writes (`_group_commit.failed` if the commit lost them)."""
         if not self.groups:
             return self.handle(method, path, headers, body, origin)
-        response = self._group.handle(lambda: self.handle(method, path, headers, body, origin))
-        mode = self.config.error_mode
-        waits = self._group.later(lambda exc: send(response if exc is None else failed(mode)))
-        return None if waits else response
+        return self._group.answer(lambda: self.handle(method, path, headers, body, origin),
+                                  self.config.error_mode, send)
 
     def _api(self, route: handler.Route, method: str, headers: Mapping[str, str], body: bytes,
              origin: str, query: str = "") -> MockResponse:

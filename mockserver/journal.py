@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -94,12 +94,16 @@ def unechoed(response: bytes, body: Any) -> bytes:
     """`response` with the secrets of a request body the journal does not keep (too large)
     scrubbed from it now, as `Record.to_json` scrubs those of a body it keeps: an answer may
     echo a field (`meta.prompt`)."""
-    secrets = secrets_in(body)
+    return scrubbed_response(response, secrets_in(body))
+
+
+def scrubbed_response(response: bytes, secrets: Sequence[str]) -> bytes:
+    """`response` with `secrets` hidden in any form (keyed), or itself when none is in it."""
     if not secrets:
         return response
     text = response.decode("utf-8", "replace")
-    return scrub(text, secrets, keyed=True).encode() if holds_secret(text, secrets) \
-        else response
+    shown = scrub(text, secrets, keyed=True)
+    return response if shown is text else shown.encode()
 
 
 def _response(raw: bytes, secrets: tuple[str, ...]) -> Any:

@@ -179,16 +179,24 @@ def _ids(sender: RecordingSender) -> list[int]:
     return [int(payload["id"]) for _, payload in sender.sent]
 
 
+def _two_mocks(stores: Callable[[], Store], first: Any, second: Any
+               ) -> tuple[FakeClock, Engine, Engine, dict[str, Any]]:
+    """Mock A (sending with `first`) queued a job with a webhook that is now due; mock B
+    (sending with `second`) shares its store."""
+    clock = FakeClock()
+    a = _engine(stores(), clock, first, queue="always", eta=1.0)
+    b = _engine(stores(), clock, second)
+    job = _post(a, V6, body(webhook="http://127.0.0.1:9/hook"))[1]
+    clock.advance(1.0)
+    return clock, a, b, job
+
+
 @pytest.mark.parametrize("stores", ["sqlite", "redis"], indirect=True)
 @pytest.mark.parametrize("ended_by", ["timer", "fetch"])
 def test_a_webhook_whose_holder_died_is_sent_by_another_mock(
         stores: Callable[[], Store], ended_by: str) -> None:
-    clock = FakeClock()
     dead, other = HeldSender(), RecordingSender()
-    a = _engine(stores(), clock, dead, queue="always", eta=1.0)
-    b = _engine(stores(), clock, other)
-    job = _post(a, V6, body(webhook="http://127.0.0.1:9/hook"))[1]
-    clock.advance(1.0)
+    clock, a, b, job = _two_mocks(stores, dead, other)
     if ended_by == "timer":
         assert a.run_due() == 1  # claimed, handed to the sender: then mock A dies
     else:
@@ -207,13 +215,9 @@ def test_a_webhook_whose_holder_died_is_sent_by_another_mock(
 @pytest.mark.parametrize("stores", ["sqlite", "redis"], indirect=True)
 def test_a_webhook_dropped_by_a_stopping_mock_is_sent_by_another(
         stores: Callable[[], Store]) -> None:
-    clock = FakeClock()
     stopping, other = ThreadedSender(), RecordingSender()
     stopping.close()  # SIGTERM: what it is handed now is dropped (and journaled as such)
-    a = _engine(stores(), clock, stopping, queue="always", eta=1.0)
-    b = _engine(stores(), clock, other)
-    job = _post(a, V6, body(webhook="http://127.0.0.1:9/hook"))[1]
-    clock.advance(1.0)
+    clock, a, b, job = _two_mocks(stores, stopping, other)
     assert a.run_due() == 1
     assert [e["outcome"] for e in a.journal.entries() if e["kind"] == "webhook"] == ["dropped"]
 
@@ -224,12 +228,8 @@ def test_a_webhook_dropped_by_a_stopping_mock_is_sent_by_another(
 @pytest.mark.parametrize("stores", ["sqlite", "redis"], indirect=True)
 def test_a_live_holder_renews_its_lease_and_the_webhook_goes_once(
         stores: Callable[[], Store]) -> None:
-    clock = FakeClock()
     slow, other = HeldSender(), RecordingSender()
-    a = _engine(stores(), clock, slow, queue="always", eta=1.0)
-    b = _engine(stores(), clock, other)
-    job = _post(a, V6, body(webhook="http://127.0.0.1:9/hook"))[1]
-    clock.advance(1.0)
+    clock, a, b, job = _two_mocks(stores, slow, other)
     assert a.run_due() == 1
     for _ in range(4):  # the delivery waits for longer than a lease; A renews it meanwhile
         clock.advance(LEASE_SECONDS / 2)
