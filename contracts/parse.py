@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import spec
 from contracts._limits import MEMO_ENTRIES
-from contracts._parse_plan import Plan, plan_of
+from contracts._parse_plan import plan_of
 from contracts.model import (
     ContractViolation,
     FetchRequest,
@@ -102,13 +102,15 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
         return Parsed(None, tuple(out))
     # Capped fields: the request records the value asked for, the effective one is capped.
     steps_requested = values["num_inference_steps"]  # (the only capped field the request keeps)
+    model_id = values["model_id"]
+    flux = model_id in plan.flux_models
     for name, cap in plan.caps:
         value = values[name]
-        if name == "num_inference_steps" and values["model_id"] in plan.flux_models:
+        if name == "num_inference_steps" and flux:
             cap = max(cap, spec.contract().flux_steps_cap or cap)  # ledger `flux-steps`
-        if body.get(name) is not None and value > cap:
+        if value > cap and body.get(name) is not None:
             values[name] = type(value)(cap)
-    ids, strengths = values.get("lora_model") or (), values.get("lora_strength") or ()
+    ids, strengths = values["lora_model"] or (), values["lora_strength"] or ()
     loras = _LORAS.get((ids, strengths)) if ids or strengths else ()
     if loras is None:
         loras = _loras(ids, strengths, out)
@@ -117,9 +119,40 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
         if len(_LORAS) >= LORA_SETS:
             _LORAS.clear()
         _LORAS[ids, strengths] = loras
-    return _new(Parsed, {"request": _build(endpoint, body, values, steps_requested, loras, plan,
-                                           extras),
-                         "violations": ()})
+    # (A flag's value is a bool already: its step's, its memo's or its default.)
+    flags, options = plan.flag_values(values), plan.option_values(values)
+    # (`_new` twice, inline: a call less each.)
+    request, parsed = _alloc(GenerationRequest), _alloc(Parsed)
+    _setattr(request, "__dict__", {
+        "endpoint": endpoint,
+        "key": values["key"],
+        "model_id": model_id,
+        "prompt": values["prompt"],
+        "negative_prompt": values["negative_prompt"],
+        "width": values["width"],
+        "height": values["height"],
+        "samples": values["samples"],
+        "steps": values["num_inference_steps"],
+        "steps_requested": steps_requested,
+        "guidance_scale": float(values["guidance_scale"]),
+        "seed": values["seed"],
+        "loras": loras,
+        "scheduler": values["scheduler"],
+        "upscale": values["upscale"],
+        "clip_skip": values["clip_skip"],
+        "flags": plan.shared_flags.get(flags) or
+        _shared(plan.shared_flags, plan.flags, flags, bools=True),
+        "options": plan.shared_options.get(options) or
+        _shared(plan.shared_options, plan.options, options, keep=plan.scalar_options),
+        "webhook": values["webhook"] or None,
+        "track_id": values["track_id"],
+        "extras": MappingProxyType({k: v for k, v in body.items() if k not in plan.names})
+        if extras else _NO_EXTRAS,
+        "ignored": tuple(n for n in plan.flux_unsupported if body.get(n) not in (None, ""))
+        if flux else (),
+    })
+    _setattr(parsed, "__dict__", {"request": request, "violations": ()})
+    return parsed
 
 
 #: The LoRAs of the last (ids, strengths) pairs parsed (immutable, so shared): clients name the
@@ -149,44 +182,6 @@ _MISSING = object()
 _NO_EXTRAS: Mapping[str, Any] = MappingProxyType({})
 
 
-def _build(endpoint: str, body: Mapping[str, Any], values: dict[str, Any],
-           steps_requested: int, loras: tuple[Lora, ...], plan: Plan,
-           extras: bool) -> GenerationRequest:
-    model_id = values["model_id"]
-    ignored: tuple[str, ...] = ()
-    if model_id in plan.flux_models:
-        ignored = tuple(n for n in plan.flux_unsupported if body.get(n) not in (None, ""))
-    # (A flag's value is a bool already: its step's, its memo's or its default.)
-    flags, options = plan.flag_values(values), plan.option_values(values)
-    return _new(GenerationRequest, {
-        "endpoint": endpoint,
-        "key": values["key"],
-        "model_id": model_id,
-        "prompt": values["prompt"],
-        "negative_prompt": values["negative_prompt"],
-        "width": values["width"],
-        "height": values["height"],
-        "samples": values["samples"],
-        "steps": values["num_inference_steps"],
-        "steps_requested": steps_requested,
-        "guidance_scale": float(values["guidance_scale"]),
-        "seed": values["seed"],
-        "loras": loras,
-        "scheduler": values["scheduler"],
-        "upscale": values["upscale"],
-        "clip_skip": values["clip_skip"],
-        "flags": plan.shared_flags.get(flags) or
-        _shared(plan.shared_flags, plan.flags, flags, bools=True),
-        "options": plan.shared_options.get(options) or
-        _shared(plan.shared_options, plan.options, options, keep=plan.scalar_options),
-        "webhook": values["webhook"] or None,
-        "track_id": values["track_id"],
-        "extras": MappingProxyType({k: v for k, v in body.items() if k not in plan.names})
-        if extras else _NO_EXTRAS,
-        "ignored": ignored,
-    })
-
-
 #: Value tuples `_Plan.shared` holds per endpoint (then it forgets them all and starts again).
 SHARED_MAPPINGS = 256
 
@@ -211,12 +206,15 @@ def _shared(shared: dict[tuple[Any, ...], Mapping[str, Any]], names: tuple[str, 
 _T = TypeVar("_T")
 
 
+_alloc, _setattr = object.__new__, object.__setattr__
+
+
 def _new(cls: type[_T], fields: dict[str, Any]) -> _T:
     """An instance of a frozen dataclass from every one of its fields, in order: what its
     `__init__` makes, without one `object.__setattr__` per field (a fifth of the parser's
     time on the mock's hot path). Only for classes without `__post_init__` or `InitVar`s."""
-    instance = object.__new__(cls)
-    object.__setattr__(instance, "__dict__", fields)
+    instance = _alloc(cls)
+    _setattr(instance, "__dict__", fields)
     return instance
 
 

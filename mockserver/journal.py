@@ -161,6 +161,18 @@ _BODY = limits.JOURNAL_BODY_BYTES
 _PREFER_CHARS = limits.JOURNAL_PREFER_CHARS
 
 
+def _cost(entry: Entry) -> int:
+    """What an entry is counted as, in bytes (about), from what it holds: worked out again
+    when it is dropped (entries are never changed once added), so no second deque of sizes
+    holds one more object per entry."""
+    if type(entry) is Record:
+        prefer, body, response = entry.prefer, entry.body, entry.response
+        return _ENTRY + len(entry.path) + (len(prefer) if prefer else 0) + \
+            (_BODY if body is not None else 0) + (len(response) if response is not None else 0)
+    assert isinstance(entry, Delivery)
+    return _ENTRY + len(entry.url) + len(entry.error or "") + len(entry.reason or "")
+
+
 class Journal:
     """A bounded, thread-safe list of records; shown with increasing `seq` numbers."""
 
@@ -168,8 +180,8 @@ class Journal:
 
     def __init__(self, size: int = JOURNAL_SIZE, max_bytes: int = JOURNAL_BYTES) -> None:
         self._entries: deque[Entry] = deque(maxlen=size)
-        #: What each entry is counted as (bytes, about), and their sum.
-        self._sizes: deque[int] = deque(maxlen=size)
+        self._size = size
+        #: What the kept entries are counted as (bytes, about: `_cost`).
         self._bytes = 0
         self.max_bytes = max_bytes
         #: Records added since the last clear (the newest one's `seq`).
@@ -180,24 +192,17 @@ class Journal:
         if type(entry) is Record:
             prefer = entry.prefer
             if prefer is not None and len(prefer) > _PREFER_CHARS:
-                entry.prefer = prefer = prefer[:_PREFER_CHARS] + "..."
-            cost = _ENTRY + len(entry.path) + (len(prefer) if prefer else 0) + \
-                (_BODY if entry.body is not None else 0) + \
-                (len(entry.response) if entry.response is not None else 0)
-        else:
-            assert isinstance(entry, Delivery)
-            cost = _ENTRY + len(entry.url) + len(entry.error or "") + len(entry.reason or "")
+                entry.prefer = prefer[:_PREFER_CHARS] + "..."
+        cost = _cost(entry)
         with self._lock:
             self._added += 1
-            entries, sizes = self._entries, self._sizes
-            if len(entries) == entries.maxlen:
-                self._bytes -= sizes[0]  # the deques drop their oldest on append
+            entries = self._entries
+            if len(entries) == self._size:  # (the deque drops its oldest on append)
+                self._bytes -= _cost(entries[0])
             entries.append(entry)
-            sizes.append(cost)
             self._bytes += cost
             while self._bytes > self.max_bytes and len(entries) > 1:
-                entries.popleft()
-                self._bytes -= sizes.popleft()
+                self._bytes -= _cost(entries.popleft())
 
     @property
     def bytes(self) -> int:
@@ -237,7 +242,6 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-            self._sizes.clear()
             self._bytes = 0
             self._added = 0
 

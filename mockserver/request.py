@@ -61,7 +61,8 @@ def decode(body: bytes) -> Any:
         # bits becomes a float) goes to the stdlib below.
         try:
             value = orjson.loads(body)
-            if not _beyond_int64(value):
+            if (type(value) is dict and _MAY_HOLD.isdisjoint(map(type, value.values()))) \
+                    or not _beyond_int64(value):  # (the first test: `_beyond_int64`'s, inline)
                 return value
         except (orjson.JSONDecodeError, RecursionError):
             pass

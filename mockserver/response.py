@@ -54,5 +54,9 @@ def dump(value: Any) -> bytes:
 
 
 def json_response(status: int, value: Any) -> MockResponse:
-    # (A literal: `JSON_HEADERS`'s, copied, since callers add headers to it.)
-    return MockResponse(status, {"content-type": "application/json"}, dump(value))
+    # (A literal: `JSON_HEADERS`'s, copied, since callers add headers to it. `dump`, inline.)
+    try:
+        body = orjson.dumps(value)
+    except TypeError:
+        body = _dump_stdlib(value)
+    return MockResponse(status, {"content-type": "application/json"}, body)
