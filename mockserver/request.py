@@ -181,8 +181,9 @@ def read(method: str, template: str, generation: str, path_id: str | None,
     plain = type(headers) is not Headers
     if plain:
         headers = lowered(headers)
-    merged = size <= limit and (bool(query) or "key" in headers or plain)
-    if merged and (query or "key" in headers):  # (else `merge` gives `decoded` itself)
+    # (Lowered, a plain mapping's `key` header in any spelling is found here too.)
+    merged = size <= limit and (bool(query) or "key" in headers)
+    if merged:
         from mockserver.params import merge  # imports this module
 
         decoded = merge(decoded, body, query, headers)
