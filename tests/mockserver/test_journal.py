@@ -100,3 +100,23 @@ def test_a_hostile_key_of_backslashes_does_not_hang_the_journal(mock: Mock) -> N
 
     (entry,) = mock.engine.journal.entries()
     assert entry["status"] == 200 and key not in json.dumps(entry)
+
+
+def test_the_bytes_count_is_what_the_kept_entries_hold_after_drops() -> None:
+    # Dropped entries are counted out from what they hold (no second deque of sizes): by
+    # count (the deque's bound) and by bytes, records and deliveries alike.
+    journal = Journal(size=5, max_bytes=4_000)
+    for i in range(40):
+        entry = _record(prefer="x" * (i * 37 % 300), body=b"{}" if i % 3 else None,
+                        response=b"r" * (i * 53 % 900)) if i % 4 else \
+            Delivery(i, "http://127.0.0.1/" + "h" * i, "failed", error="e" * i)
+        journal.add(entry)
+        assert journal.bytes <= 4_000 or len(journal) == 1
+        assert len(journal) <= 5
+    kept = list(journal._entries)
+    again = Journal()
+    for entry in kept:
+        again.add(entry)
+    assert journal.bytes == again.bytes > 0  # the kept ones, counted afresh
+    journal.clear()
+    assert journal.bytes == 0 and len(journal) == 0

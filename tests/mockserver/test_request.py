@@ -87,3 +87,14 @@ def test_orjson_decodes_as_json_loads_does_or_leaves_it_to_the_stdlib(body: byte
     except (ValueError, RecursionError):
         expected = None
     assert repr(decode(body)) == repr(expected)
+
+
+def test_a_plain_mapping_of_headers_marks_the_call_merged_only_when_something_joined() -> None:
+    # (The engine's journal keeps the bytes of a call not merged: one object, not the fields.)
+    body = b'{"key": "k", "prompt": "p"}'
+    plain = read("POST", V6, V6, None, {"Content-Type": "application/json"}, body, 100)
+    assert plain.merged is False and plain.decoded == {"key": "k", "prompt": "p"}
+    keyed = read("POST", V6, V6, None, {"Key": "h"}, b'{"prompt": "p"}', 100)
+    assert keyed.merged is True and keyed.decoded == {"key": "h", "prompt": "p"}
+    queried = read("POST", V6, V6, None, {}, b'{"key": "k"}', 100, "width=768")
+    assert queried.merged is True and queried.decoded["width"] == "768"
