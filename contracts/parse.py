@@ -121,9 +121,9 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
         _LORAS[ids, strengths] = loras
     # (A flag's value is a bool already: its step's, its memo's or its default.)
     flags, options = plan.flag_values(values), plan.option_values(values)
-    # (`_new` twice, inline: a call less each.)
-    request, parsed = _alloc(GenerationRequest), _alloc(Parsed)
-    _setattr(request, "__dict__", {
+    # (`_new` twice, inline: a call less each.) The fields in two displays of at most 16
+    # (one presized dict each): a longer display is built one key at a time, growing as it goes.
+    fields = {
         "endpoint": endpoint,
         "key": values["key"],
         "model_id": model_id,
@@ -140,6 +140,8 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
         "scheduler": values["scheduler"],
         "upscale": values["upscale"],
         "clip_skip": values["clip_skip"],
+    }
+    fields.update({
         "flags": plan.shared_flags.get(flags) or
         _shared(plan.shared_flags, plan.flags, flags, bools=True),
         "options": plan.shared_options.get(options) or
@@ -151,6 +153,8 @@ def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
         "ignored": tuple(n for n in plan.flux_unsupported if body.get(n) not in (None, ""))
         if flux else (),
     })
+    request, parsed = _alloc(GenerationRequest), _alloc(Parsed)
+    _setattr(request, "__dict__", fields)
     _setattr(parsed, "__dict__", {"request": request, "violations": ()})
     return parsed
 
