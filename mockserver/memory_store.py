@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import itertools
 import threading
 from collections import OrderedDict
 from contextlib import AbstractContextManager, nullcontext
@@ -42,19 +44,16 @@ class MemoryStore:
         self._jobs: OrderedDict[int, Job] = OrderedDict()
         self._bytes = 0
         self._finished: set[int] = set()
-        self._next = 1
+        self._ids = itertools.count(1)
         self._settings: OrderedDict[str, str] = OrderedDict()
         self._stamp = 0
         self._lock = threading.Lock()
 
     def new_id(self, now: float) -> int:
-        with self._lock:
-            job_id = self._next
-            self._next += 1
-            return job_id
+        return next(self._ids)  # (one step in C: atomic without the lock)
 
     def last_id(self) -> int:
-        return self._next - 1
+        return next(copy.copy(self._ids)) - 1  # (the copy's next is the next id, not taken)
 
     def put(self, job: Job, now: float) -> None:
         size = job_bytes(job)
@@ -72,13 +71,15 @@ class MemoryStore:
             # The oldest job that has ended (or is due) goes first; a pending one only when
             # every job is pending (the engine refuses new work before that happens). The
             # oldest is looked at first: on a busy mock it has ended, and no search is made.
-            oldest = next(iter(jobs.values()))
-            if oldest.due <= now:  # (taken off the front: no search for its key)
-                jobs.popitem(last=False)
+            # (Taken off the front, no iterator made to look at it; put back if pending.)
+            job_id, oldest = jobs.popitem(last=False)
+            if oldest.due <= now:
                 self._bytes -= job_bytes(oldest)
-                self._finished.discard(oldest.id)
+                self._finished.discard(job_id)
             else:
-                self._drop(next((j.id for j in jobs.values() if j.due <= now), oldest.id))
+                jobs[job_id] = oldest
+                jobs.move_to_end(job_id, last=False)
+                self._drop(next((j.id for j in jobs.values() if j.due <= now), job_id))
         while jobs:
             oldest = next(iter(jobs.values()))
             if oldest.created + self.ttl > now:
