@@ -279,9 +279,6 @@ class Db:
         self.conn.execute("UPDATE state SET settings = ?", (stamp,))
         return stamp
 
-    def new_id(self) -> int:
-        return self.mock.new_id()
-
     def last_id(self) -> int:
         return self.mock.last_id()
 
