@@ -125,7 +125,8 @@ def scrub_value(value: Any, secrets: Iterable[object], *, keyed: bool = False) -
     return value
 
 
-def holds_secret(value: Any, secrets: Iterable[object], text: str | None = None) -> bool:
+def holds_secret(value: Any, secrets: Iterable[object], text: str | None = None, *,
+                 also: str = "") -> bool:
     """Whether `scrub_value(value, secrets)` would hide anything, in one search over all of
     the value's strings at once (the usual body holds its key in its key field only, and
     scrubbing each of its strings apart cost more than the rest of its journal entry).
@@ -133,7 +134,8 @@ def holds_secret(value: Any, secrets: Iterable[object], text: str | None = None)
     alarm), searched instead when the caller has it and every secret is one JSON writes as
     itself in all its forms (long enough, ASCII, no quote, backslash or control character)
     and the text has no \\uXXXX escape (ASCII-only JSON spells K, ſ, İ and ı so, which `scrub`
-    takes for k, s and i)."""
+    takes for k, s and i). `also`: other text searched in the same pass (true as well when
+    `scrub(also, secrets)` would hide anything: a journal entry's body and its response)."""
     hidden = [s for s in secrets if isinstance(s, str) and s]
     if not hidden:
         return False
@@ -141,6 +143,8 @@ def holds_secret(value: Any, secrets: Iterable[object], text: str | None = None)
         strings: list[str] = []
         _strings_of(value, strings)
         text = "\0".join(strings)  # (a separator no form holds, that no match can span)
+    if also:
+        text = f"{text}\0{also}"
     return any(holds_forms(text, secret) for secret in hidden)
 
 
