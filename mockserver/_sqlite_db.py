@@ -118,8 +118,7 @@ class Db:
                 deferred, self.deferred, self.due_held = self.deferred, [], False
                 self.mock.lock()
                 try:
-                    for _, _, args in deferred:
-                        self.ring.write(args[0])
+                    self.ring.write([args[0] for _, _, args in deferred])
                 finally:
                     self.mock.unlock()
                 return
@@ -205,13 +204,23 @@ class Db:
             job = held[0]
         if deferred:
             self.deferred, self.due_held = [], False
+            ring: list[bytes] = []
+            rows: list[tuple[Any, ...]] = []  # (a run of job rows: written in one call)
             for what, sql, args in deferred:
                 if what == "ring":
-                    self.ring.write(args[0])
-                    continue
-                conn.execute(sql, args)
-                if what == "job":
+                    ring.append(args[0])
+                elif what == "job":
+                    rows.append(args)
                     job = max(job, int(args[0]))
+                else:
+                    if rows:
+                        conn.executemany(PUT, rows)
+                        rows = []
+                    conn.execute(sql, args)
+            if rows:
+                conn.executemany(PUT, rows)
+            if ring:  # (the journal is no part of the SQL: written after it, in one go)
+                self.ring.write(ring)
         job_bytes, pending, webhook = conn.execute(
             "SELECT job_bytes, pending, webhook FROM state").fetchone()
         if job:

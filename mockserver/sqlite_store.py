@@ -93,7 +93,7 @@ class SqliteStore:
         return self._db.last_id()
 
     def put(self, job: Job, now: float) -> None:
-        data = job.to_json().encode()
+        data = job.encoded()
         db = self._db
         self._remember(job.id, data, job)
         with db.lock:
