@@ -14,6 +14,7 @@ longer base64 text).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -139,7 +140,7 @@ def holds_secret(value: Any, secrets: Iterable[object], text: str | None = None,
     hidden = [s for s in secrets if isinstance(s, str) and s]
     if not hidden:
         return False
-    if text is None or "\\u" in text or not all(_verbatim(secret) for secret in hidden):
+    if text is None or not all(map(_verbatim, hidden)) or "\\u" in text:
         strings: list[str] = []
         _strings_of(value, strings)
         text = "\0".join(strings)  # (a separator no form holds, that no match can span)
@@ -148,6 +149,7 @@ def holds_secret(value: Any, secrets: Iterable[object], text: str | None = None,
     return any(holds_forms(text, secret) for secret in hidden)
 
 
+@functools.lru_cache(maxsize=64)
 def _verbatim(secret: str) -> bool:
     return len(secret) >= MIN_SECRET and secret.isascii() and '"' not in secret and \
         "\\" not in secret and min(secret) >= " "

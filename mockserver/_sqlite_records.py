@@ -46,8 +46,7 @@ def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
             body = None
     secrets: list[str] = []
     if body is not None:
-        kinds = set(map(type, body.values()))
-        if dict in kinds or list in kinds:
+        if not _NESTED.isdisjoint(map(type, body.values())):
             secrets = list(secrets_in(body))  # (secret fields inside too)
             body = redact_body(body)
         else:  # the usual flat body: its secret fields' names remembered
@@ -72,6 +71,10 @@ def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
         if response is not None:
             response = scrubbed_response(response, secrets)
     return data, response
+
+
+#: The types of a body's values that make it nested (secret fields may hide inside).
+_NESTED = frozenset({dict, list})
 
 
 def _dumps(fields: list[Any]) -> bytes:
