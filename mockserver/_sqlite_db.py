@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mockserver._sqlite_mockfile import MockFile
-from mockserver._sqlite_schema import PUT, SCHEMA, TABLES, VERSION
+from mockserver._sqlite_schema import PUT, create
 from mockserver.jobs import GROUP_COMMIT
 
 
@@ -60,17 +60,7 @@ class Db:
         self.bounds: list[Any] = []
         with self.batch():
             self.begin()
-            conn = self.conn
-            if conn.execute("PRAGMA user_version").fetchone()[0] != VERSION:
-                for table in TABLES:
-                    conn.execute(f"DROP TABLE IF EXISTS {table}")
-                conn.execute(f"PRAGMA user_version={VERSION}")
-            for statement in SCHEMA.split(";\n"):
-                if statement.strip():
-                    conn.execute(statement)
-            stamp, newest = conn.execute(
-                "SELECT settings, MAX(job, COALESCE((SELECT MAX(id) FROM jobs), 0)) FROM state"
-            ).fetchone()
+            stamp, newest = create(self.conn)
             if self.mock.stamp() < stamp:  # a new `-mock` file beside an older database
                 self.mock.set_stamp(stamp)
             self.mock.raise_id(newest)

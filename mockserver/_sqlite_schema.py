@@ -1,7 +1,9 @@
-"""The SQLite store's schema (data): its tables, the triggers that keep the running totals,
-the job row's write. Read by `mockserver._sqlite_db.Db` (see `mockserver.sqlite_store`)."""
+"""The SQLite store's schema: its tables, the triggers that keep the running totals, the job
+row's write, and `create` (used by `mockserver._sqlite_db.Db`; see `mockserver.sqlite_store`)."""
 
 from __future__ import annotations
+
+import sqlite3
 
 #: The schema's version (`PRAGMA user_version`); older files are rebuilt.
 VERSION = 6
@@ -41,3 +43,19 @@ TABLES = ("state", "counters", "jobs", "journal", "settings", "hits", "due")
 PUT = ("INSERT INTO jobs (id, created, finished, size, data) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (id) DO UPDATE SET created = excluded.created, size = excluded.size, "
         "data = excluded.data")
+
+
+def create(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Make the tables (inside the write transaction); a file of another `VERSION` is
+    rebuilt. The settings stamp and the newest job id the file knows of."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] != VERSION:
+        for table in TABLES:
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(f"PRAGMA user_version={VERSION}")
+    for statement in SCHEMA.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
+    stamp, newest = conn.execute(
+        "SELECT settings, MAX(job, COALESCE((SELECT MAX(id) FROM jobs), 0)) FROM state"
+    ).fetchone()
+    return int(stamp), int(newest)
