@@ -148,3 +148,31 @@ def test_a_block_taken_as_max_jobs_is_lowered_is_not_used_after(
 
     fetched = _call(b, FETCH.format(job), {"key": body()["key"]})
     assert fetched["status"] == "success" and fetched["id"] == job, fetched
+
+
+def test_a_job_made_after_a_reset_is_found_after_a_restart_beside_a_new_mock_file(
+        tmp_path: Path) -> None:
+    """A restart whose `-mock` file is new (the database kept) takes the id counter from the
+    database: it must be past every id a reset forgot (`jobs_after`), the unused rest of the
+    blocks taken before it included."""
+    path = tmp_path / "state.sqlite"
+    ns = {NAMESPACE_HEADER: "team-1"}
+
+    def engine() -> Engine:
+        return Engine(MockConfig(max_jobs=10_000), clock=FakeClock(),
+                      store=SqliteStore(path, max_jobs=10_000), webhooks=RecordingSender())
+
+    first = engine()
+    try:
+        _made(first, **ns)  # (a block of ids taken, one used)
+        assert _call(first, "/__mock/reset", {}, **ns)["status"] == "ok"
+    finally:
+        first.close()
+    Path(f"{path}-mock").unlink()
+    again = engine()
+    try:
+        job = _made(again, **ns)
+        fetched = _call(again, FETCH.format(job), {"key": body()["key"]}, **ns)
+        assert fetched["status"] == "success" and fetched["id"] == job, fetched
+    finally:
+        again.close()
