@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from mockserver import Engine, MockConfig, SqliteStore
+from mockserver import _sqlite_journal
 from mockserver.jobs import GROUP_COMMIT
 from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body
 
@@ -38,4 +42,48 @@ def test_entries_written_a_turn_at_a_time_wrap_around_the_ring_and_read_back_who
             assert min(len(sent), 4) <= len(kept) <= 16  # the oldest dropped, none garbled
         assert len(kept) < len(sent) - 100  # (it went round many times)
     finally:
+        engine.close()
+
+
+class _Killed(BaseException):
+    """A worker killed (kill -9) at one point of a write: nothing after it runs."""
+
+
+def test_a_writer_killed_before_it_published_the_head_leaves_the_ring_readable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel keeps what a killed worker wrote to the ring: entries whose bytes it
+    overwrote before it could publish the new head must not be read as whole by the other
+    workers (garbled bytes: every read of the journal failed)."""
+    path = tmp_path / "state.sqlite"
+    store = SqliteStore(path, journal_bytes=16 * 1024)
+    engine = Engine(MockConfig(), clock=FakeClock(), store=store, webhooks=RecordingSender())
+    reader = SqliteStore(path, journal_bytes=16 * 1024)  # (another worker)
+    try:
+        for n in range(12):  # the ring full: the next entry overwrites the oldest
+            engine.handle("POST", V6, {"content-type": "application/json"},
+                          json.dumps(body(prompt=f"entry {n} " + "y" * 50)).encode(), ORIGIN)
+        real = _sqlite_journal._RING
+
+        class Publish:
+            """The ring's head: the writer is killed as it publishes new entries."""
+
+            def unpack_from(self, buffer: Any, offset: int = 0) -> tuple[Any, ...]:
+                return real.unpack_from(buffer, offset)
+
+            def pack_into(self, buffer: Any, offset: int, seq: int, head: int) -> None:
+                if seq != real.unpack_from(buffer, 0)[0]:
+                    raise _Killed
+                real.pack_into(buffer, offset, seq, head)
+
+        monkeypatch.setattr(_sqlite_journal, "_RING", Publish())
+        with pytest.raises(_Killed):
+            engine.handle("POST", V6, {"content-type": "application/json"},
+                          json.dumps(body(prompt="killed " + "z" * 3000)).encode(), ORIGIN)
+        monkeypatch.setattr(_sqlite_journal, "_RING", real)
+
+        prompts = [entry["body"]["prompt"] for entry in reader.journal.entries()]
+        assert prompts and prompts[-1].startswith("entry 11 "), prompts
+        assert all(prompt.startswith("entry ") for prompt in prompts)
+    finally:
+        reader.close()
         engine.close()
