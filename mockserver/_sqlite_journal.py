@@ -156,6 +156,7 @@ class SqliteJournal:
     def clear(self) -> None:
         db = self._db
         with db.write():
+            db._entries.clear()  # (those of requests before it, written at its commit)
             self._reset()
 
     def __len__(self) -> int:

@@ -11,8 +11,8 @@ import pytest
 
 from contracts.control import NAMESPACE_HEADER
 from mockserver import Engine, MockConfig, SqliteStore
-from mockserver.jobs import GROUP_COMMIT
 from mockserver._sqlite_mockfile import ID_BLOCK, ID_WINDOW
+from mockserver.jobs import GROUP_COMMIT
 from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body
 
 FETCH = "/api/v6/images/fetch/{}"
@@ -126,7 +126,7 @@ def test_a_block_taken_as_max_jobs_is_lowered_is_not_used_after(
     bump = db.bump
 
     def bump_then_b_answers() -> int:  # (b's request while a's settings are uncommitted)
-        stamp = bump()
+        stamp: int = bump()
         token = GROUP_COMMIT.set(True)  # (b's writes wait for a's lock: committed below)
         try:
             _made(b)

@@ -4,13 +4,13 @@ one go, around the end of the ring and back, read back whole and in order."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mockserver import Engine, MockConfig, SqliteStore
-from mockserver import _sqlite_journal
+from mockserver import Engine, MockConfig, SqliteStore, _sqlite_journal
 from mockserver.jobs import GROUP_COMMIT
 from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body
 
@@ -86,4 +86,65 @@ def test_a_writer_killed_before_it_published_the_head_leaves_the_ring_readable(
         assert all(prompt.startswith("entry ") for prompt in prompts)
     finally:
         reader.close()
+        engine.close()
+
+
+def test_a_turn_whose_commit_failed_leaves_no_entry_in_the_journal(tmp_path: Path) -> None:
+    """A turn's commit that fails is rolled back, and its requests answered as failed
+    (`_group_commit.failed`): the journal must not show them as done, with a job that no
+    fetch finds."""
+    store = SqliteStore(tmp_path / "state.sqlite")
+    engine = Engine(MockConfig(), clock=FakeClock(), store=store, webhooks=RecordingSender())
+    db = store._db
+    real = db.conn
+
+    class FailingCommit:
+        """The connection, whose next COMMIT fails (a full disk, an I/O error)."""
+
+        def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+            if sql == "COMMIT":
+                db.conn = real
+                raise sqlite3.OperationalError("disk I/O error")
+            return real.execute(sql, *args)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+    try:
+        db.conn = FailingCommit()  # type: ignore[assignment]
+        token = GROUP_COMMIT.set(True)
+        try:
+            engine.handle("POST", V6, {"content-type": "application/json"},
+                          json.dumps(body(prompt="lost")).encode(), ORIGIN)
+        finally:
+            GROUP_COMMIT.reset(token)
+        with pytest.raises(sqlite3.OperationalError):
+            store.commit()
+        assert db.conn is real and len(store) == 0
+
+        assert store.journal.entries() == []
+    finally:
+        db.conn = real
+        engine.close()
+
+
+def test_a_reset_forgets_the_entries_of_requests_before_it_in_its_turn(tmp_path: Path) -> None:
+    """Entries reach the ring once their turn commits: a reset in the same turn, after them,
+    forgets them still."""
+    store = SqliteStore(tmp_path / "state.sqlite")
+    engine = Engine(MockConfig(), clock=FakeClock(), store=store, webhooks=RecordingSender())
+    try:
+        token = GROUP_COMMIT.set(True)
+        try:
+            engine.handle("POST", V6, {"content-type": "application/json"},
+                          json.dumps(body(prompt="before")).encode(), ORIGIN)
+            engine.reset()
+            engine.handle("POST", V6, {"content-type": "application/json"},
+                          json.dumps(body(prompt="after")).encode(), ORIGIN)
+        finally:
+            GROUP_COMMIT.reset(token)
+        store.commit()
+
+        assert [entry["body"]["prompt"] for entry in store.journal.entries()] == ["after"]
+    finally:
         engine.close()
