@@ -53,8 +53,10 @@ class Db:
         self.deferred: list[tuple[str, str, tuple[Any, ...]]] = []
         #: Some of `deferred` writes due times (their counts are not shared yet).
         self.due_held = False
-        #: The journal's ring (`SqliteJournal`), written by `flush`.
+        #: The journal's ring (`SqliteJournal`), written by `commit` once the transaction
+        #: that `flush` wrote its entries' requests in is committed; the entries until then.
         self.ring: Any = None
+        self._entries: list[bytes] = []
         #: Run at the end of each write of held-back jobs, with (connection, the `state` row's
         #: job_bytes, the newest job id written).
         self.bounds: list[Any] = []
@@ -116,9 +118,12 @@ class Db:
                 self.begin()
                 self.flush(counts=True)
                 self.conn.execute("COMMIT")
+                if self._entries:  # (a rolled-back request's entry never shows)
+                    entries, self._entries = self._entries, []
+                    self.ring.write(entries)
             except BaseException as exc:
                 self.held = None
-                self.deferred, self.due_held = [], False
+                self.deferred, self.due_held, self._entries = [], False, []
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 if grouped and not group:
@@ -209,8 +214,8 @@ class Db:
                     conn.execute(sql, args)
             if rows:
                 conn.executemany(PUT, rows)
-            if ring:  # (the journal is no part of the SQL: written after it, in one go)
-                self.ring.write(ring)
+            if ring:  # (the journal is no part of the SQL: written once it is committed)
+                self._entries += ring
         job_bytes, pending, webhook = conn.execute(
             "SELECT job_bytes, pending, webhook FROM state").fetchone()
         if job:

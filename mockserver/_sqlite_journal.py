@@ -65,13 +65,16 @@ class SqliteJournal:
 
     def write(self, records: list[bytes]) -> None:
         """Append encoded entries, in order (inside the write lock): their bytes in one copy
-        when they do not wrap, the ring's head published once, last."""
+        when they do not wrap, the new entries published once, last."""
         ring, data, base, size = self._map, self.max_bytes, self._data, self.size
         seq, head = _RING.unpack_from(ring, 0)
         if seq == 0:  # (a file of zeros)
             seq = 1
-        at = head % data
-        whole = at + sum(map(len, records)) <= data
+        at, total = head % data, sum(map(len, records))
+        # The bytes about to be overwritten left first (the head past them, no new entry
+        # yet): a worker killed while it copies leaves no entry that reads garbled.
+        _RING.pack_into(ring, 0, seq, head + total)
+        whole = at + total <= data
         if whole:
             blob = b"".join(records)
             ring[base + at:base + at + len(blob)] = blob
@@ -153,6 +156,7 @@ class SqliteJournal:
     def clear(self) -> None:
         db = self._db
         with db.write():
+            db._entries.clear()  # (those of requests before it, written at its commit)
             self._reset()
 
     def __len__(self) -> int:

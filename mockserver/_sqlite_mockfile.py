@@ -84,10 +84,11 @@ class MockFile:
         """The next id of this file's block, or of a new one of `block` ids from the shared
         counter when it is used up or the counter is `ID_WINDOW` past it (the counter is kept
         by the kernel: a process killed after taking a block loses nothing, and no id is ever
-        given twice)."""
+        given twice). A `block` of 1 never takes the rest of a bigger one (taken before its
+        caller lowered the size: ids out of order are then no longer safe)."""
         with self._ids:
             value = self._next
-            if value >= self._end or \
+            if value >= self._end or block == 1 or \
                     _SHARED.unpack_from(self.shared, 8)[0] - value >= ID_WINDOW:
                 fcntl.lockf(self._fd, fcntl.LOCK_EX, 8, 8)
                 try:

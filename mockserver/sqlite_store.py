@@ -202,6 +202,9 @@ class SqliteStore:
         with db.write():
             stamp = db.bump()
             db.mock.forget_ids()
+            # (A reset's `jobs_after` is the counter, past ids no row holds (blocks' rests):
+            # kept in the database, which a new `-mock` file takes its counter from.)
+            db.conn.execute("UPDATE state SET job = MAX(job, ?)", (db.last_id(),))
             if record is None:
                 db.conn.execute("DELETE FROM settings WHERE scope = ?", (scope,))
             else:
