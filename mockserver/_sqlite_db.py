@@ -58,7 +58,7 @@ class Db:
         self.ring: Any = None
         self._entries: list[bytes] = []
         #: Run at the end of each write of held-back jobs, with (connection, the `state` row's
-        #: job_bytes, the newest job id written).
+        #: job_bytes and job count, the newest job id written).
         self.bounds: list[Any] = []
         with self.batch():
             self.begin()
@@ -216,11 +216,11 @@ class Db:
                 conn.executemany(PUT, rows)
             if ring:  # (the journal is no part of the SQL: written once it is committed)
                 self._entries += ring
-        job_bytes, pending, webhook = conn.execute(
-            "SELECT job_bytes, pending, webhook FROM state").fetchone()
+        job_bytes, pending, webhook, jobs = conn.execute(
+            "SELECT job_bytes, pending, webhook, jobs FROM state").fetchone()
         if job:
             for keep in self.bounds:
-                keep(conn, job_bytes, job)
+                keep(conn, job_bytes, jobs, job)
         # (Due rows change only in write transactions, which all end here: a reader sees
         # the count of the newest commit, as a read of the table would.)
         self.mock.set_due(pending, webhook)

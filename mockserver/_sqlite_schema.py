@@ -6,21 +6,23 @@ from __future__ import annotations
 import sqlite3
 
 #: The schema's version (`PRAGMA user_version`); older files are rebuilt.
-VERSION = 6
+VERSION = 7
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (
     one INTEGER PRIMARY KEY CHECK (one = 0), job INTEGER NOT NULL, settings INTEGER NOT NULL,
-    job_bytes INTEGER NOT NULL, pending INTEGER NOT NULL, webhook INTEGER NOT NULL);
-INSERT OR IGNORE INTO state VALUES (0, 0, 0, 0, 0, 0);
+    job_bytes INTEGER NOT NULL, pending INTEGER NOT NULL, webhook INTEGER NOT NULL,
+    jobs INTEGER NOT NULL);
+INSERT OR IGNORE INTO state VALUES (0, 0, 0, 0, 0, 0, 0);
 CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY, created REAL NOT NULL, finished INTEGER NOT NULL,
     size INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE TRIGGER IF NOT EXISTS jobs_in AFTER INSERT ON jobs BEGIN
-    UPDATE state SET job_bytes = job_bytes + NEW.size, job = MAX(job, NEW.id); END;
+    UPDATE state SET job_bytes = job_bytes + NEW.size, job = MAX(job, NEW.id),
+        jobs = jobs + 1; END;
 CREATE TRIGGER IF NOT EXISTS jobs_up AFTER UPDATE OF size ON jobs BEGIN
     UPDATE state SET job_bytes = job_bytes + NEW.size - OLD.size; END;
 CREATE TRIGGER IF NOT EXISTS jobs_out AFTER DELETE ON jobs BEGIN
-    UPDATE state SET job_bytes = job_bytes - OLD.size; END;
+    UPDATE state SET job_bytes = job_bytes - OLD.size, jobs = jobs - 1; END;
 CREATE TABLE IF NOT EXISTS settings (scope TEXT PRIMARY KEY, record TEXT NOT NULL,
     stamp INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS hits (name TEXT NOT NULL, time REAL NOT NULL);

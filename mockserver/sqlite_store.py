@@ -108,7 +108,7 @@ class SqliteStore:
                 db.held = row
                 db.flush()
 
-    def _keep(self, conn: sqlite3.Connection, job_bytes: int, job: int) -> None:
+    def _keep(self, conn: sqlite3.Connection, job_bytes: int, jobs: int, job: int) -> None:
         """The byte and count bounds on every write of jobs, the age bound every
         `SWEEP_EVERY`."""
         if not job:
@@ -121,10 +121,13 @@ class SqliteStore:
                 if over <= 0:
                     break
             if last is not None:
-                conn.execute("DELETE FROM jobs WHERE id <= ?", (last,))
-        # The count bound: ids are dense and, within `ID_WINDOW`, in the order jobs were made
-        # (a seek on the primary key; nothing to delete costs next to nothing).
-        conn.execute("DELETE FROM jobs WHERE id <= ?", (job - self.max_jobs,))
+                jobs -= conn.execute("DELETE FROM jobs WHERE id <= ?", (last,)).rowcount
+        # The count bound, on the rows counted (ids skip the rest of a block a worker gave
+        # up): the lowest ids go, which within `ID_WINDOW` are the oldest (a seek on the
+        # primary key, and only when there are too many).
+        if jobs > self.max_jobs:
+            conn.execute("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs ORDER BY id "
+                         "LIMIT ?)", (jobs - self.max_jobs,))
         self._inserts += 1
         if self._inserts % self.SWEEP_EVERY == 0:
             # The age bound: the expired jobs are the lowest ids (a range, never a scan).
@@ -219,7 +222,7 @@ class SqliteStore:
             self.journal.clear()
             for table in ("jobs", "settings", "hits", "due"):
                 db.conn.execute(f"DELETE FROM {table}")
-            db.conn.execute("UPDATE state SET job_bytes = 0, pending = 0, webhook = 0")
+            db.conn.execute("UPDATE state SET job_bytes = 0, pending = 0, webhook = 0, jobs = 0")
             db.bump()
 
     def __len__(self) -> int:

@@ -89,8 +89,6 @@ def test_a_store_that_keeps_few_jobs_gives_ids_one_at_a_time(tmp_path: Path) -> 
     assert ids == list(range(ids[0], ids[0] + 6))
 
 
-@pytest.mark.xfail(strict=True, reason="rev5 finding: each settings change burns up to "
-                   "ID_BLOCK - 1 ids per worker, and the count bound counts them as jobs")
 def test_a_workers_newest_job_outlives_settings_changes_of_another_worker(
         tmp_path: Path) -> None:
     """The count bound drops ids at least `max_jobs` below the newest: ids skipped must not
