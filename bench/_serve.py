@@ -4,6 +4,8 @@
                                      [--config '{"error_mode": "http"}']
     python bench/_serve.py ceiling PORT [...]
     python bench/_serve.py floor PORT [...]
+    python bench/_serve.py mock PORT --engine-time FILE   # also time the engine in situ
+
 
 The ceiling is a bare ASGI app that drains the request body and answers a fixed JSON body of
 the same size as the mock's success body: what uvicorn itself can do on this machine, so the
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -72,6 +75,34 @@ def _floor(direct: Any) -> Any:
     return Floor(direct.engine)
 
 
+def _time_engine(engine: Any, out: str) -> None:
+    """Time `Engine.handle_later` (what the direct path calls) in the served process, and write
+    {"requests", "us"} to `out` at exit: the engine's cost in situ, beside the in-process
+    figure of bench/profile.py (two clock reads a request: opt-in, not for the headline run)."""
+    import atexit
+    import signal
+    import sys
+    import time
+
+    handle_later, clock = engine.handle_later, time.perf_counter
+    total = [0, 0.0]
+
+    def timed(*args: Any) -> Any:
+        started = clock()
+        try:
+            return handle_later(*args)
+        finally:
+            total[0] += 1
+            total[1] += clock() - started
+
+    engine.handle_later = timed
+    atexit.register(lambda: Path(out).write_text(json.dumps(
+        {"requests": total[0], "us": total[1] / max(total[0], 1) * 1e6})))
+    # uvicorn raises the SIGTERM it caught again once it has shut down: an exit, not a kill,
+    # so the figure is written.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("target", choices=("mock", "ceiling", "floor"))
@@ -79,12 +110,16 @@ def main() -> None:
     parser.add_argument("--loop", default="auto")
     parser.add_argument("--http", default="auto")
     parser.add_argument("--config", default="{}", help="MockConfig settings as JSON")
+    parser.add_argument("--engine-time", default=None, metavar="FILE",
+                        help="write the engine's mean wall time per direct request here")
     args = parser.parse_args()
     if args.target in ("mock", "floor"):
         from mockserver import MockConfig, create_app
         app: Any = create_app(MockConfig().replace(**json.loads(args.config)))
         if args.target == "floor":
             app.direct = _floor(app.direct)
+        elif args.engine_time:
+            _time_engine(app.direct.engine, args.engine_time)
     else:
         app = ceiling
     # "module:Class" names a protocol class (e.g. the mock's one-write protocol).

@@ -2,6 +2,7 @@
 
     python bench/load.py                      # 10 s per target, 32 connections, 2 wrk threads
     python bench/load.py --rounds 3 --pin     # interleaved rounds; servers on CPU 0, wrk on CPU 1
+    python bench/load.py --targets mock,floor --engine-time   # also the engine's time in situ
 
 Every server listens on its own 127.0.0.1 port and is stopped at the end; every wrk run is
 bounded by --duration. Targets:
@@ -252,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vendor-page", type=Path, default=DEFAULT_VENDOR_PAGE,
                         help="stored documentation page holding the vendor's OpenAPI")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    parser.add_argument("--engine-time", action="store_true",
+                        help="also time the mock's engine in its process (two clock reads a "
+                             "request: for splitting the cost, not for the headline figures)")
     parser.add_argument("--baseline", type=Path, default=None, metavar="DIR",
                         help="also serve the mock from DIR (a checkout of another commit, e.g. "
                              "`git worktree add /tmp/old HEAD~5`) as target 'baseline'")
@@ -286,8 +290,10 @@ def main(argv: list[str] | None = None) -> int:
         for name in wanted:
             port = free_port()
             if name == "mock":
-                targets.append(Target(name, [*serve, "mock", str(port), *uv], MOCK_PATH, port,
-                                      cpus))
+                timing = ["--engine-time", str(work / "engine.json")] if args.engine_time \
+                    else []
+                targets.append(Target(name, [*serve, "mock", str(port), *uv, *timing],
+                                      MOCK_PATH, port, cpus))
             elif name == "baseline":
                 if args.baseline is None or not (args.baseline / "bench" / "_serve.py").exists():
                     parser.error("target baseline needs --baseline DIR (a checkout)")
@@ -350,6 +356,11 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             for target in targets:
                 stop(target)
+        timed = work / "engine.json"
+        if args.engine_time and timed.exists():
+            engine = json.loads(timed.read_text())
+            print(f"mock: the engine in situ (Engine.handle_later, wall time): "
+                  f"{engine['us']:.1f} us a request over {engine['requests']} requests")
 
     print(f"\n{'target':8} {'req/s':>9} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "
           f"{'max ms':>7} {'non-2xx':>8} {'cpu us/req':>10}")

@@ -14,6 +14,7 @@ longer base64 text).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -125,7 +126,8 @@ def scrub_value(value: Any, secrets: Iterable[object], *, keyed: bool = False) -
     return value
 
 
-def holds_secret(value: Any, secrets: Iterable[object], text: str | None = None) -> bool:
+def holds_secret(value: Any, secrets: Iterable[object], text: str | None = None, *,
+                 also: str = "") -> bool:
     """Whether `scrub_value(value, secrets)` would hide anything, in one search over all of
     the value's strings at once (the usual body holds its key in its key field only, and
     scrubbing each of its strings apart cost more than the rest of its journal entry).
@@ -133,17 +135,23 @@ def holds_secret(value: Any, secrets: Iterable[object], text: str | None = None)
     alarm), searched instead when the caller has it and every secret is one JSON writes as
     itself in all its forms (long enough, ASCII, no quote, backslash or control character)
     and the text has no \\uXXXX escape (ASCII-only JSON spells K, ſ, İ and ı so, which `scrub`
-    takes for k, s and i)."""
+    takes for k, s and i). `also`: other text searched in the same pass (true as well when
+    `scrub(also, secrets)` would hide anything: a journal entry's body and its response)."""
     hidden = [s for s in secrets if isinstance(s, str) and s]
     if not hidden:
         return False
-    if text is None or "\\u" in text or not all(_verbatim(secret) for secret in hidden):
+    if text is None or not all(map(_verbatim, hidden)) or "\\u" in text:
         strings: list[str] = []
         _strings_of(value, strings)
         text = "\0".join(strings)  # (a separator no form holds, that no match can span)
+    if also:
+        text = f"{text}\0{also}"
+    if len(hidden) == 1:  # (the usual: one key)
+        return holds_forms(text, hidden[0])
     return any(holds_forms(text, secret) for secret in hidden)
 
 
+@functools.lru_cache(maxsize=64)
 def _verbatim(secret: str) -> bool:
     return len(secret) >= MIN_SECRET and secret.isascii() and '"' not in secret and \
         "\\" not in secret and min(secret) >= " "

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mockserver._sqlite_mockfile import MockFile
-from mockserver._sqlite_schema import PUT, SCHEMA, TABLES, VERSION
+from mockserver._sqlite_schema import PUT, create
 from mockserver.jobs import GROUP_COMMIT
 
 
@@ -53,24 +53,16 @@ class Db:
         self.deferred: list[tuple[str, str, tuple[Any, ...]]] = []
         #: Some of `deferred` writes due times (their counts are not shared yet).
         self.due_held = False
-        #: The journal's ring (`SqliteJournal`), written by `flush`.
+        #: The journal's ring (`SqliteJournal`), written by `commit` once the transaction
+        #: that `flush` wrote its entries' requests in is committed; the entries until then.
         self.ring: Any = None
+        self._entries: list[bytes] = []
         #: Run at the end of each write of held-back jobs, with (connection, the `state` row's
-        #: job_bytes, the newest job id written).
+        #: job_bytes and job count, the newest job id written).
         self.bounds: list[Any] = []
         with self.batch():
             self.begin()
-            conn = self.conn
-            if conn.execute("PRAGMA user_version").fetchone()[0] != VERSION:
-                for table in TABLES:
-                    conn.execute(f"DROP TABLE IF EXISTS {table}")
-                conn.execute(f"PRAGMA user_version={VERSION}")
-            for statement in SCHEMA.split(";\n"):
-                if statement.strip():
-                    conn.execute(statement)
-            stamp, newest = conn.execute(
-                "SELECT settings, MAX(job, COALESCE((SELECT MAX(id) FROM jobs), 0)) FROM state"
-            ).fetchone()
+            stamp, newest = create(self.conn)
             if self.mock.stamp() < stamp:  # a new `-mock` file beside an older database
                 self.mock.set_stamp(stamp)
             self.mock.raise_id(newest)
@@ -118,8 +110,7 @@ class Db:
                 deferred, self.deferred, self.due_held = self.deferred, [], False
                 self.mock.lock()
                 try:
-                    for _, _, args in deferred:
-                        self.ring.write(args[0])
+                    self.ring.write([args[0] for _, _, args in deferred])
                 finally:
                     self.mock.unlock()
                 return
@@ -127,9 +118,12 @@ class Db:
                 self.begin()
                 self.flush(counts=True)
                 self.conn.execute("COMMIT")
+                if self._entries:  # (a rolled-back request's entry never shows)
+                    entries, self._entries = self._entries, []
+                    self.ring.write(entries)
             except BaseException as exc:
                 self.held = None
-                self.deferred, self.due_held = [], False
+                self.deferred, self.due_held, self._entries = [], False, []
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 if grouped and not group:
@@ -205,18 +199,28 @@ class Db:
             job = held[0]
         if deferred:
             self.deferred, self.due_held = [], False
+            ring: list[bytes] = []
+            rows: list[tuple[Any, ...]] = []  # (a run of job rows: written in one call)
             for what, sql, args in deferred:
                 if what == "ring":
-                    self.ring.write(args[0])
-                    continue
-                conn.execute(sql, args)
-                if what == "job":
+                    ring.append(args[0])
+                elif what == "job":
+                    rows.append(args)
                     job = max(job, int(args[0]))
-        job_bytes, pending, webhook = conn.execute(
-            "SELECT job_bytes, pending, webhook FROM state").fetchone()
+                else:
+                    if rows:
+                        conn.executemany(PUT, rows)
+                        rows = []
+                    conn.execute(sql, args)
+            if rows:
+                conn.executemany(PUT, rows)
+            if ring:  # (the journal is no part of the SQL: written once it is committed)
+                self._entries += ring
+        job_bytes, pending, webhook, jobs = conn.execute(
+            "SELECT job_bytes, pending, webhook, jobs FROM state").fetchone()
         if job:
             for keep in self.bounds:
-                keep(conn, job_bytes, job)
+                keep(conn, job_bytes, jobs, job)
         # (Due rows change only in write transactions, which all end here: a reader sees
         # the count of the newest commit, as a read of the table would.)
         self.mock.set_due(pending, webhook)
@@ -278,9 +282,6 @@ class Db:
         self.mock.set_stamp(stamp)
         self.conn.execute("UPDATE state SET settings = ?", (stamp,))
         return stamp
-
-    def new_id(self) -> int:
-        return self.mock.new_id()
 
     def last_id(self) -> int:
         return self.mock.last_id()

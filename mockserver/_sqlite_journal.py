@@ -63,20 +63,32 @@ class SqliteJournal:
     def add(self, entry: Entry) -> None:
         self._db.later("ring", "", (encode_record(entry, self.max_bytes // 4), entry.job))
 
-    def write(self, record: bytes) -> None:
-        """Append one encoded entry (inside the write lock)."""
-        ring = self._map
+    def write(self, records: list[bytes]) -> None:
+        """Append encoded entries, in order (inside the write lock): their bytes in one copy
+        when they do not wrap, the new entries published once, last."""
+        ring, data, base, size = self._map, self.max_bytes, self._data, self.size
         seq, head = _RING.unpack_from(ring, 0)
         if seq == 0:  # (a file of zeros)
             seq = 1
-        length, data = len(record), self.max_bytes
-        at = head % data
-        first = min(length, data - at)
-        ring[self._data + at:self._data + at + first] = record[:first]
-        if first < length:  # wrapped
-            ring[self._data:self._data + length - first] = record[first:]
-        _SLOT.pack_into(ring, _RINGHEAD + (seq % self.size) * _SLOT.size, seq, head, length)
-        _RING.pack_into(ring, 0, seq + 1, head + length)  # published last
+        at, total = head % data, sum(map(len, records))
+        # The bytes about to be overwritten left first (the head past them, no new entry
+        # yet): a worker killed while it copies leaves no entry that reads garbled.
+        _RING.pack_into(ring, 0, seq, head + total)
+        whole = at + total <= data
+        if whole:
+            blob = b"".join(records)
+            ring[base + at:base + at + len(blob)] = blob
+        for record in records:
+            length = len(record)
+            if not whole:  # (the batch wraps: entry by entry)
+                at = head % data
+                first = min(length, data - at)
+                ring[base + at:base + at + first] = record[:first]
+                if first < length:  # wrapped
+                    ring[base:base + length - first] = record[first:]
+            _SLOT.pack_into(ring, _RINGHEAD + (seq % size) * _SLOT.size, seq, head, length)
+            seq, head = seq + 1, head + length
+        _RING.pack_into(ring, 0, seq, head)  # published last
 
     def _reset(self) -> None:
         _RING.pack_into(self._map, 0, 1, 0)
@@ -144,6 +156,7 @@ class SqliteJournal:
     def clear(self) -> None:
         db = self._db
         with db.write():
+            db._entries.clear()  # (those of requests before it, written at its commit)
             self._reset()
 
     def __len__(self) -> int:

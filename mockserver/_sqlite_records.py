@@ -46,26 +46,35 @@ def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
             body = None
     secrets: list[str] = []
     if body is not None:
-        if any(type(v) is dict or type(v) is list for v in body.values()):
+        if not _NESTED.isdisjoint(map(type, body.values())):
             secrets = list(secrets_in(body))  # (secret fields inside too)
             body = redact_body(body)
         else:  # the usual flat body: its secret fields' names remembered
             names = _secret_names(body)
-            secrets = [str(v) for n in names if (v := body[n]) not in (None, "")]
-            body = dict(body)
-            for name in names:
-                body[name] = redact_key(body[name])
+            if names:
+                secrets = [str(v) for n in names if (v := body[n]) not in (None, "")]
+                body = dict(body)
+                for name in names:
+                    body[name] = redact_key(body[name])
     fields: list[Any] = [entry.time, entry.method, entry.path, entry.status, entry.outcome,
                          entry.json_body, entry.key, body, prefer, entry.rules, entry.job,
                          entry.latency_ms]
     data = _dumps(fields)
-    if secrets:  # (as `Record.to_json`: the key echoed in any other field hidden)
-        if holds_secret(body, secrets, data.decode("utf-8", "replace")):
+    # (As `Record.to_json`: the key echoed in any other field hidden, and in the answer, in
+    # any form: it may echo a field, e.g. the prompt. One search for both, the usual case
+    # being that neither holds it.)
+    if secrets and holds_secret(body, secrets, text := data.decode("utf-8", "replace"),
+                                also=response.decode("utf-8", "replace") if response else ""):
+        if holds_secret(body, secrets, text):
             fields[7] = scrub_value(body, secrets, keyed=True)
             data = _dumps(fields)
-        if response is not None:  # (any form: the answer may echo a field, e.g. the prompt)
+        if response is not None:
             response = scrubbed_response(response, secrets)
     return data, response
+
+
+#: The types of a body's values that make it nested (secret fields may hide inside).
+_NESTED = frozenset({dict, list})
 
 
 def _dumps(fields: list[Any]) -> bytes:

@@ -88,11 +88,15 @@ class Job:
         return [f"{head}{i}{tail}" for i in range(self.samples)]
 
     def to_json(self) -> str:
+        return self.encoded().decode()
+
+    def encoded(self) -> bytes:
+        """`to_json` as UTF-8 bytes (what a shared store writes: no text made on the way)."""
         try:
-            return orjson.dumps(self).decode()
+            return orjson.dumps(self)
         except TypeError:  # what orjson refuses (an integer past 64 bits): the stdlib's
             data = dataclasses.asdict(self)
-            return json.dumps(data, separators=(",", ":"))
+            return json.dumps(data, separators=(",", ":")).encode()
 
     @classmethod
     def from_json(cls, text: str | bytes, *, finished: bool = False) -> Job:

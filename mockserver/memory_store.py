@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import itertools
 import threading
 from collections import OrderedDict
 from contextlib import AbstractContextManager, nullcontext
@@ -44,16 +42,19 @@ class MemoryStore:
         self._jobs: OrderedDict[int, Job] = OrderedDict()
         self._bytes = 0
         self._finished: set[int] = set()
-        self._ids = itertools.count(1)
+        self._next = 1
         self._settings: OrderedDict[str, str] = OrderedDict()
         self._stamp = 0
         self._lock = threading.Lock()
 
     def new_id(self, now: float) -> int:
-        return next(self._ids)  # (one step in C: atomic without the lock)
+        with self._lock:
+            job_id = self._next
+            self._next += 1
+            return job_id
 
     def last_id(self) -> int:
-        return next(copy.copy(self._ids)) - 1  # (the copy's next is the next id, not taken)
+        return self._next - 1
 
     def put(self, job: Job, now: float) -> None:
         size = job_bytes(job)

@@ -223,7 +223,7 @@ class RedisStore:
     def put(self, job: Job, now: float) -> None:
         """Store `job` within the bounds; `StoreFull` when it would go past `max_bytes` and
         no job that has ended (or is due) is left to evict among the oldest."""
-        data = job.to_json().encode()
+        data = job.encoded()
         stored = self._put(args=[
             PREFIX, job.id, data, max(1, math.ceil(job.created + self.ttl - now)), len(data),
             repr(job.due), self.max_jobs, self.max_bytes, repr(now), self.EVICT_SCAN])

@@ -14,9 +14,10 @@ writes only:
 - Writers of every process take an advisory lock (`flock` on `{path}-mock`) before SQLite's:
   a waiting worker sleeps in the kernel and wakes when the lock is free, instead of in
   SQLite's busy handler (1, 2, 5 ... ms between retries).
-- `{path}-mock` also maps, in shared memory, the id counter (under a POSIX lock on its bytes:
-  ids never repeat, a reset included), the settings' stamp (`stamp()`, read on every request,
-  is a memory read) and the due counts as of the newest commit.
+- `{path}-mock` also maps, in shared memory, the id counter (under a POSIX lock on its bytes,
+  taken a block of ids at a time: ids never repeat, a reset included), the settings' stamp
+  (`stamp()`, read on every request, is a memory read) and the due counts as of the newest
+  commit.
 - The journal is a ring in shared memory (`{path}-mock-journal`), written under the same lock
   with the rest of the request: no SQL and no database page per entry.
 - One `state` row holds the running totals (the jobs' bytes, the due jobs of each kind), kept
@@ -42,6 +43,7 @@ from mockserver._sqlite_db import Db
 from mockserver._sqlite_due import SqliteDue as SqliteDue
 from mockserver._sqlite_journal import SqliteJournal as SqliteJournal
 from mockserver._sqlite_limiter import SqliteLimiter as SqliteLimiter
+from mockserver._sqlite_mockfile import ID_BLOCK, ID_WINDOW
 from mockserver._sqlite_schema import VERSION as VERSION
 from mockserver.jobs import SCOPES, STORE_BYTES, Job
 from mockserver.journal import JOURNAL_BYTES
@@ -78,15 +80,20 @@ class SqliteStore:
         self._decoded: dict[int, tuple[bytes, bool, Job]] = {}
         #: The clock's time at the newest `put` (the age bound's "now").
         self._now = 0.0
+        #: The settings stamp as `stamp()` saw it last.
+        self._stamp = self._db.stamp()
 
     def new_id(self, now: float) -> int:
-        return self._db.new_id()
+        # Blocks of ids only where the bounds keep thousands of jobs: ids from a block are
+        # up to `ID_WINDOW` out of the order jobs were made, and the count bound drops the
+        # lowest ids (at `max_jobs` of a few blocks, a worker's newest job could be dropped).
+        return self._db.mock.new_id(ID_BLOCK if self.max_jobs >= 8 * ID_WINDOW else 1)
 
     def last_id(self) -> int:
         return self._db.last_id()
 
     def put(self, job: Job, now: float) -> None:
-        data = job.to_json().encode()
+        data = job.encoded()
         db = self._db
         self._remember(job.id, data, job)
         with db.lock:
@@ -101,7 +108,7 @@ class SqliteStore:
                 db.held = row
                 db.flush()
 
-    def _keep(self, conn: sqlite3.Connection, job_bytes: int, job: int) -> None:
+    def _keep(self, conn: sqlite3.Connection, job_bytes: int, jobs: int, job: int) -> None:
         """The byte and count bounds on every write of jobs, the age bound every
         `SWEEP_EVERY`."""
         if not job:
@@ -114,10 +121,13 @@ class SqliteStore:
                 if over <= 0:
                     break
             if last is not None:
-                conn.execute("DELETE FROM jobs WHERE id <= ?", (last,))
-        # The count bound: ids are dense and in the order jobs were made (a seek on the
-        # primary key; nothing to delete costs next to nothing).
-        conn.execute("DELETE FROM jobs WHERE id <= ?", (job - self.max_jobs,))
+                jobs -= conn.execute("DELETE FROM jobs WHERE id <= ?", (last,)).rowcount
+        # The count bound, on the rows counted (ids skip the rest of a block a worker gave
+        # up): the lowest ids go, which within `ID_WINDOW` are the oldest (a seek on the
+        # primary key, and only when there are too many).
+        if jobs > self.max_jobs:
+            conn.execute("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs ORDER BY id "
+                         "LIMIT ?)", (jobs - self.max_jobs,))
         self._inserts += 1
         if self._inserts % self.SWEEP_EVERY == 0:
             # The age bound: the expired jobs are the lowest ids (a range, never a scan).
@@ -181,13 +191,23 @@ class SqliteStore:
         return int(stamp), dict(rows)
 
     def stamp(self) -> int:
-        """The shared settings stamp: a read of shared memory, no query."""
-        return self._db.stamp()
+        """The shared settings stamp: a read of shared memory, no query. Read before every
+        request: once it changed (a namespace reset forgets the ids taken before it), the
+        next job's id comes after every id taken so far."""
+        stamp = self._db.stamp()
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self._db.mock.forget_ids()
+        return stamp
 
     def set_settings(self, scope: str, record: str | None) -> None:
         db = self._db
         with db.write():
             stamp = db.bump()
+            db.mock.forget_ids()
+            # (A reset's `jobs_after` is the counter, past ids no row holds (blocks' rests):
+            # kept in the database, which a new `-mock` file takes its counter from.)
+            db.conn.execute("UPDATE state SET job = MAX(job, ?)", (db.last_id(),))
             if record is None:
                 db.conn.execute("DELETE FROM settings WHERE scope = ?", (scope,))
             else:
@@ -202,7 +222,7 @@ class SqliteStore:
             self.journal.clear()
             for table in ("jobs", "settings", "hits", "due"):
                 db.conn.execute(f"DELETE FROM {table}")
-            db.conn.execute("UPDATE state SET job_bytes = 0, pending = 0, webhook = 0")
+            db.conn.execute("UPDATE state SET job_bytes = 0, pending = 0, webhook = 0, jobs = 0")
             db.bump()
 
     def __len__(self) -> int:

@@ -147,7 +147,7 @@ def test_holds_secret_says_exactly_when_scrub_value_would_hide_something() -> No
     """The journal skips `scrub_value` when `holds_secret` says no: over random keys (long
     and short, plain or with quotes, backslashes and newlines) hidden in random places and
     forms of a nested body, and bodies without them, the two never disagree, whether it
-    searches the body's strings or the JSON text that holds it."""
+    searches the body's strings or the JSON text that holds it, or that and another text."""
     import base64
     import random
 
@@ -171,6 +171,11 @@ def test_holds_secret_says_exactly_when_scrub_value_would_hide_something() -> No
         text = json.dumps(["other", body], ensure_ascii=rng.random() < 0.3)
         assert holds_secret(body, [key]) == hides, (key, body)
         assert holds_secret(body, [key], text) == hides, (key, body)
+        # `also` (a response searched in the same pass): true when either would be hidden
+        also = f"{words[5]}{rng.choice(forms)}{words[0]}" if rng.random() < 0.5 else words[1]
+        either = hides or scrub(also, [key], keyed=True) != also
+        assert holds_secret(body, [key], text, also=also) == either, (key, body, also)
+        assert holds_secret(body, [key], also=also) == either, (key, body, also)
     key = "\u00e9abc&-12345"  # (its HTML form, in text written ASCII-only, reads otherwise)
     body = {"prompt": f"see {html.escape(key)}"}
     assert holds_secret(body, [key], json.dumps(body)) and holds_secret(body, [key])

@@ -1,0 +1,176 @@
+"""Job ids in a SQLite store shared by workers: taken a block at a time from the shared
+counter (`mockserver._sqlite_mockfile`), yet unique, about in order, and after a reset."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from contracts.control import NAMESPACE_HEADER
+from mockserver import Engine, MockConfig, SqliteStore
+from mockserver._sqlite_mockfile import ID_BLOCK, ID_WINDOW
+from mockserver.jobs import GROUP_COMMIT
+from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body
+
+FETCH = "/api/v6/images/fetch/{}"
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[tuple[Engine, Engine]]:
+    """Two engines on one database: two workers of one mock (their own stores, blocks and
+    stamps, as in two processes)."""
+    clock = FakeClock()
+    made = tuple(Engine(MockConfig(max_jobs=10_000), clock=clock,
+                        store=SqliteStore(tmp_path / "state.sqlite", max_jobs=10_000),
+                        webhooks=RecordingSender()) for _ in range(2))
+    yield made[0], made[1]
+    for engine in made:
+        engine.close()
+
+
+def _call(engine: Engine, path: str, payload: object, **headers: str) -> dict[str, object]:
+    answer = engine.handle("POST", path, {"content-type": "application/json", **headers},
+                           json.dumps(payload).encode(), ORIGIN)
+    result: dict[str, object] = answer.json()
+    return result
+
+
+def _made(engine: Engine, **headers: str) -> int:
+    answer = _call(engine, V6, body(), **headers)
+    assert answer["status"] == "success", answer
+    job = answer["id"]
+    assert isinstance(job, int)
+    return job
+
+
+def test_ids_from_two_workers_never_repeat(workers: tuple[Engine, Engine]) -> None:
+    a, b = workers
+    ids = [_made(engine) for _ in range(100) for engine in (a, b)]
+
+    assert len(set(ids)) == len(ids)
+
+
+def test_a_job_made_after_another_worker_reset_its_namespace_is_found(
+        workers: tuple[Engine, Engine]) -> None:
+    a, b = workers
+    ns = {NAMESPACE_HEADER: "team-1"}
+    _made(a, **ns)  # a's block of ids
+    _made(b, **ns)  # b's, after it
+
+    assert _call(b, "/__mock/reset", {}, **ns)["status"] == "ok"
+    job = _made(a, **ns)  # the reset forgot every id taken before it: not one of a's block
+
+    fetched = _call(b, FETCH.format(job), {"key": body()["key"]}, **ns)
+    assert fetched["status"] == "success" and fetched["id"] == job, fetched
+
+
+def test_a_worker_that_was_idle_takes_ids_after_the_busy_ones(
+        workers: tuple[Engine, Engine]) -> None:
+    a, b = workers
+    first = _made(a)
+    newest = max(_made(b) for _ in range(ID_WINDOW))
+
+    assert first < newest and _made(a) > newest  # not `first + 1`, a window behind
+
+
+def test_a_store_that_keeps_few_jobs_gives_ids_one_at_a_time(tmp_path: Path) -> None:
+    """Ids about in order are not enough when the count bound keeps a few blocks' worth: the
+    lowest ids go first, and a worker's newest job must not be among them."""
+    made = [SqliteStore(tmp_path / "state.sqlite", max_jobs=100) for _ in range(2)]
+    try:
+        ids = [store.new_id(0.0) for _ in range(3) for store in made]
+    finally:
+        for store in made:
+            store.close()
+
+    assert ids == list(range(ids[0], ids[0] + 6))
+
+
+def test_a_workers_newest_job_outlives_settings_changes_of_another_worker(
+        tmp_path: Path) -> None:
+    """The count bound drops ids at least `max_jobs` below the newest: ids skipped must not
+    count. Each settings change (a namespace reset, a `configure`) makes every worker give up
+    the rest of its block, up to `ID_BLOCK - 1` ids; a worker's newest job must still be kept
+    while fewer than `max_jobs` jobs are made after it."""
+    most = 8 * ID_WINDOW  # (the least `max_jobs` that takes ids a block at a time)
+    clock = FakeClock()
+    a, b = (Engine(MockConfig(max_jobs=most), clock=clock,
+                   store=SqliteStore(tmp_path / "state.sqlite", max_jobs=most),
+                   webhooks=RecordingSender()) for _ in range(2))
+    try:
+        job = _made(a)  # a's newest job
+        for n in range(most // ID_BLOCK + 8):  # 72 resets and 72 jobs: far fewer than `most`
+            ns = {NAMESPACE_HEADER: f"test-{n}"}
+            assert _call(b, "/__mock/reset", {}, **ns)["status"] == "ok"
+            _made(b, **ns)
+
+        fetched = _call(a, FETCH.format(job), {"key": body()["key"]})
+        assert fetched["status"] == "success" and fetched["id"] == job, fetched
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_block_taken_as_max_jobs_is_lowered_is_not_used_after(
+        workers: tuple[Engine, Engine], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks are off below `8 * ID_WINDOW` jobs. A worker that takes a block while another
+    lowers `max_jobs` (between the new stamp, shared first, and its commit: it reads the
+    settings as they were) must not go on giving ids from it once it has the new bound."""
+    a, b = workers
+    db = a.store._db  # type: ignore[attr-defined]
+    bump = db.bump
+
+    def bump_then_b_answers() -> int:  # (b's request while a's settings are uncommitted)
+        stamp: int = bump()
+        token = GROUP_COMMIT.set(True)  # (b's writes wait for a's lock: committed below)
+        try:
+            _made(b)
+        finally:
+            GROUP_COMMIT.reset(token)
+        return stamp
+
+    monkeypatch.setattr(db, "bump", bump_then_b_answers)
+    a.configure(max_jobs=100)
+    monkeypatch.setattr(db, "bump", bump)
+    b.store.commit()  # type: ignore[attr-defined]
+    _made(b)  # (b reads the committed settings)
+    assert b.store.max_jobs == 100
+
+    for _ in range(100):  # a's jobs: 100 ids past b's block
+        _made(a)
+    job = _made(b)  # b's newest: the bound keeps it while fewer than 100 jobs follow it
+    _made(a)
+
+    fetched = _call(b, FETCH.format(job), {"key": body()["key"]})
+    assert fetched["status"] == "success" and fetched["id"] == job, fetched
+
+
+def test_a_job_made_after_a_reset_is_found_after_a_restart_beside_a_new_mock_file(
+        tmp_path: Path) -> None:
+    """A restart whose `-mock` file is new (the database kept) takes the id counter from the
+    database: it must be past every id a reset forgot (`jobs_after`), the unused rest of the
+    blocks taken before it included."""
+    path = tmp_path / "state.sqlite"
+    ns = {NAMESPACE_HEADER: "team-1"}
+
+    def engine() -> Engine:
+        return Engine(MockConfig(max_jobs=10_000), clock=FakeClock(),
+                      store=SqliteStore(path, max_jobs=10_000), webhooks=RecordingSender())
+
+    first = engine()
+    try:
+        _made(first, **ns)  # (a block of ids taken, one used)
+        assert _call(first, "/__mock/reset", {}, **ns)["status"] == "ok"
+    finally:
+        first.close()
+    Path(f"{path}-mock").unlink()
+    again = engine()
+    try:
+        job = _made(again, **ns)
+        fetched = _call(again, FETCH.format(job), {"key": body()["key"]}, **ns)
+        assert fetched["status"] == "success" and fetched["id"] == job, fetched
+    finally:
+        again.close()

@@ -1,0 +1,150 @@
+"""The SQLite store's journal ring (`mockserver._sqlite_journal`): a turn's entries written in
+one go, around the end of the ring and back, read back whole and in order."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mockserver import Engine, MockConfig, SqliteStore, _sqlite_journal
+from mockserver.jobs import GROUP_COMMIT
+from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body
+
+
+def test_entries_written_a_turn_at_a_time_wrap_around_the_ring_and_read_back_whole(
+        tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "state.sqlite", journal_bytes=16 * 1024)
+    engine = Engine(MockConfig(), clock=FakeClock(), store=store, webhooks=RecordingSender())
+    sent: list[str] = []
+    try:
+        for turn in range(40):  # ~2 KiB an entry: the ring wraps every ~8 entries
+            token = GROUP_COMMIT.set(True)
+            try:
+                for n in range(1 + turn % 5):  # turns of 1 to 5 requests
+                    prompt = f"turn {turn} request {n} " + "x" * (turn * 7 % 300)
+                    sent.append(prompt)
+                    engine.handle("POST", V6, {"content-type": "application/json"},
+                                  json.dumps(body(prompt=prompt)).encode(), ORIGIN)
+            finally:
+                GROUP_COMMIT.reset(token)
+            store.commit()
+
+            kept = store.journal.entries()
+            prompts = [entry["body"]["prompt"] for entry in kept]
+            seqs = [entry["seq"] for entry in kept]
+            assert prompts == sent[len(sent) - len(prompts):], turn  # the newest, in order
+            assert seqs == list(range(len(sent) - len(kept) + 1, len(sent) + 1))
+            assert [entry["response"]["meta"]["prompt"] for entry in kept] == prompts
+            assert min(len(sent), 4) <= len(kept) <= 16  # the oldest dropped, none garbled
+        assert len(kept) < len(sent) - 100  # (it went round many times)
+    finally:
+        engine.close()
+
+
+class _Killed(BaseException):
+    """A worker killed (kill -9) at one point of a write: nothing after it runs."""
+
+
+def test_a_writer_killed_before_it_published_the_head_leaves_the_ring_readable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel keeps what a killed worker wrote to the ring: entries whose bytes it
+    overwrote before it could publish the new head must not be read as whole by the other
+    workers (garbled bytes: every read of the journal failed)."""
+    path = tmp_path / "state.sqlite"
+    store = SqliteStore(path, journal_bytes=16 * 1024)
+    engine = Engine(MockConfig(), clock=FakeClock(), store=store, webhooks=RecordingSender())
+    reader = SqliteStore(path, journal_bytes=16 * 1024)  # (another worker)
+    try:
+        for n in range(12):  # the ring full: the next entry overwrites the oldest
+            engine.handle("POST", V6, {"content-type": "application/json"},
+                          json.dumps(body(prompt=f"entry {n} " + "y" * 50)).encode(), ORIGIN)
+        real = _sqlite_journal._RING
+
+        class Publish:
+            """The ring's head: the writer is killed as it publishes new entries."""
+
+            def unpack_from(self, buffer: Any, offset: int = 0) -> tuple[Any, ...]:
+                return real.unpack_from(buffer, offset)
+
+            def pack_into(self, buffer: Any, offset: int, seq: int, head: int) -> None:
+                if seq != real.unpack_from(buffer, 0)[0]:
+                    raise _Killed
+                real.pack_into(buffer, offset, seq, head)
+
+        monkeypatch.setattr(_sqlite_journal, "_RING", Publish())
+        with pytest.raises(_Killed):
+            engine.handle("POST", V6, {"content-type": "application/json"},
+                          json.dumps(body(prompt="killed " + "z" * 3000)).encode(), ORIGIN)
+        monkeypatch.setattr(_sqlite_journal, "_RING", real)
+
+        prompts = [entry["body"]["prompt"] for entry in reader.journal.entries()]
+        assert prompts and prompts[-1].startswith("entry 11 "), prompts
+        assert all(prompt.startswith("entry ") for prompt in prompts)
+    finally:
+        reader.close()
+        engine.close()
+
+
+def test_a_turn_whose_commit_failed_leaves_no_entry_in_the_journal(tmp_path: Path) -> None:
+    """A turn's commit that fails is rolled back, and its requests answered as failed
+    (`_group_commit.failed`): the journal must not show them as done, with a job that no
+    fetch finds."""
+    store = SqliteStore(tmp_path / "state.sqlite")
+    engine = Engine(MockConfig(), clock=FakeClock(), store=store, webhooks=RecordingSender())
+    db = store._db
+    real = db.conn
+
+    class FailingCommit:
+        """The connection, whose next COMMIT fails (a full disk, an I/O error)."""
+
+        def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+            if sql == "COMMIT":
+                db.conn = real
+                raise sqlite3.OperationalError("disk I/O error")
+            return real.execute(sql, *args)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+    try:
+        db.conn = FailingCommit()  # type: ignore[assignment]
+        token = GROUP_COMMIT.set(True)
+        try:
+            engine.handle("POST", V6, {"content-type": "application/json"},
+                          json.dumps(body(prompt="lost")).encode(), ORIGIN)
+        finally:
+            GROUP_COMMIT.reset(token)
+        with pytest.raises(sqlite3.OperationalError):
+            store.commit()
+        assert db.conn is real and len(store) == 0
+
+        assert store.journal.entries() == []
+    finally:
+        db.conn = real
+        engine.close()
+
+
+def test_a_reset_forgets_the_entries_of_requests_before_it_in_its_turn(tmp_path: Path) -> None:
+    """Entries reach the ring once their turn commits: a reset in the same turn, after them,
+    forgets them still."""
+    store = SqliteStore(tmp_path / "state.sqlite")
+    engine = Engine(MockConfig(), clock=FakeClock(), store=store, webhooks=RecordingSender())
+    try:
+        token = GROUP_COMMIT.set(True)
+        try:
+            engine.handle("POST", V6, {"content-type": "application/json"},
+                          json.dumps(body(prompt="before")).encode(), ORIGIN)
+            engine.reset()
+            engine.handle("POST", V6, {"content-type": "application/json"},
+                          json.dumps(body(prompt="after")).encode(), ORIGIN)
+        finally:
+            GROUP_COMMIT.reset(token)
+        store.commit()
+
+        assert [entry["body"]["prompt"] for entry in store.journal.entries()] == ["after"]
+    finally:
+        engine.close()
