@@ -152,11 +152,10 @@ def test_open_store_understands_the_config_forms(tmp_path: Path) -> None:
         open_store("nosql://x")
 
 
-@pytest.mark.xfail(strict=True, reason="rev6: MemoryStore.last_id copies an itertools.count, "
-                   "which Python 3.12/3.13 warn about (DeprecationWarning: an error under this "
-                   "suite) and 3.14 refuses (TypeError): a namespace's reset then answers 500")
 def test_the_memory_store_reads_its_last_id_without_copying_an_iterator(
         monkeypatch: pytest.MonkeyPatch) -> None:
+    # (rev6: 9619620's last_id copied an itertools.count, which Python 3.12/3.13 warn about,
+    # an error under this suite, and 3.14 refuses: a namespace's reset answered 500.)
     import copy
     import itertools
 
