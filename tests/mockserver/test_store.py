@@ -488,8 +488,6 @@ def test_a_secret_field_nested_in_the_body_is_hidden_wherever_it_is_echoed(
     assert "a fox ***" in entry["body"]["prompt"]
 
 
-@pytest.mark.xfail(strict=True, reason="rev5 finding: Job.from_json (orjson.loads) reads an "
-                   "integer past 64 bits as a float; Job.encoded writes it exactly")
 def test_a_track_id_past_64_bits_reads_back_exactly_in_another_worker(tmp_path: Path) -> None:
     """`Job.encoded` writes an integer orjson refuses with the stdlib; the worker that reads
     the row (a fetch, the webhook's `track_id`) must get the same integer back."""
@@ -500,6 +498,23 @@ def test_a_track_id_past_64_bits_reads_back_exactly_in_another_worker(tmp_path: 
 
         found = reader.get(job.id, 0.0)
         assert found is not None and found.track_id == 2**70 and type(found.track_id) is int
+    finally:
+        writer.close()
+        reader.close()
+
+
+def test_a_job_whose_prompt_holds_a_lone_surrogate_is_fetched_from_another_worker(
+        tmp_path: Path) -> None:
+    """orjson refuses a lone surrogate: `Job.encoded` writes the job with the stdlib (the
+    surrogate escaped), and the worker that reads the row must read it back, not answer a 500
+    (eng5's finding: `Job.from_json` used orjson alone)."""
+    writer, reader = (SqliteStore(tmp_path / "state.sqlite") for _ in range(2))
+    try:
+        job = _job(writer.new_id(0.0), prompt="a \ud800 b")
+        writer.put(job, 0.0)
+
+        found = reader.get(job.id, 0.0)
+        assert found is not None and found.prompt == "a \ud800 b"
     finally:
         writer.close()
         reader.close()
