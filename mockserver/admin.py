@@ -33,6 +33,10 @@ class Control(Mock, Protocol):
 
     def configure(self, **changes: Any) -> MockConfig: ...
 
+    def scoped_config(self) -> MockConfig:
+        """The settings of the current request's namespace (the shared ones outside one)."""
+        ...
+
     def scenario(self, name: str) -> MockConfig: ...
 
     def reset(self) -> None: ...
@@ -52,7 +56,7 @@ def admin(engine: Control, method: str, path: str, body: bytes, query: str = "")
         return json_response(200, {"status": "ok", **engine.health()})
     if name == "config":
         if method == "GET":
-            return json_response(200, engine.config.to_json())
+            return json_response(200, engine.scoped_config().to_json())
         if method in ("PUT", "POST", "PATCH"):
             return _configure(engine, body)
     if name == "journal":

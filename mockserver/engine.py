@@ -111,6 +111,10 @@ class Engine:
         self._scopes = scopes
         self._stamp = stamp
 
+    def scoped_config(self) -> MockConfig:
+        """The settings of the current request's namespace (the shared ones outside one)."""
+        return self._config_for(current.get())
+
     def _config_for(self, scope: str) -> MockConfig:
         record = self._scopes.get(scope) if scope else None
         return self.config if record is None or record.config is None else record.config
@@ -193,11 +197,14 @@ class Engine:
         if self._shared and self.store.stamp() != self._stamp:
             self._refresh()
         if not path.startswith(NAMESPACE_PATH) and NAMESPACE_HEADER not in headers:
-            return handler.dispatch(self, method, path, headers, body, origin)
-        scope, path, origin = namespace_of(path, headers, origin)
+            return handler.dispatch(self, method, path, headers, body,
+                                    self.config.origin or origin)
+        scope, path, prefixed = namespace_of(path, headers, origin)
         if scope == "!":
             return json_response(400, {"status": "error", "message": "a namespace is 1-128 "
                                        "of A-Z a-z 0-9 . _ -"})
+        own = self._config_for(scope).origin  # (in place of the request's; the prefix kept)
+        origin = own.rstrip("/") + prefixed[len(origin):] if own else prefixed
         token = current.set(scope)
         try:
             return handler.dispatch(self, method, path, headers, body, origin)
@@ -222,7 +229,8 @@ class Engine:
         committed with those of the other requests handled in the same loop turn, in one
         transaction, before it returns (so never answered before they are stored)."""
         return await self._group.run(lambda: self.handle(method, path, headers, body, origin),
-                                     self.config.error_mode)
+                                     self._config_for(namespace_of(path, headers, origin)[0])
+                                     .error_mode)
 
     def handle_later(self, method: str, path: str, headers: Mapping[str, str], body: bytes,
                      origin: str, send: Callable[[MockResponse], None]) -> MockResponse | None:

@@ -70,8 +70,7 @@ def dispatch(backend: Backend, method: str, path: str, headers: Mapping[str, str
         if route is not None:
             if route.kind == "image":
                 return backend.image(method, route.path_id or "")
-            base = (backend.config.origin or origin).rstrip("/")
-            return backend.api(route, method, headers, body, base, query)
+            return backend.api(route, method, headers, body, origin.rstrip("/"), query)
         if path.startswith(ADMIN) or path == ADMIN.rstrip("/"):
             return admin(backend, method, path[len(ADMIN):], body, query)
         if path == "/" and method in ("GET", "HEAD"):
@@ -82,5 +81,5 @@ def dispatch(backend: Backend, method: str, path: str, headers: Mapping[str, str
     except Exception as exc:
         log.error("mock failed on %s %s: %s", method, path,
                   scrub(f"{type(exc).__name__}: {exc}", (key_of(body),), keyed=True))
-        return json_response(bodies.http_status("server", backend.config.error_mode),
+        return json_response(bodies.http_status("server", backend.scoped_config().error_mode),
                              bodies.error("server"))

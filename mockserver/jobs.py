@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 
 import spec
+from mockserver.request import decode
 
 if TYPE_CHECKING:
     from mockserver.journal import Entry
@@ -100,7 +101,9 @@ class Job:
 
     @classmethod
     def from_json(cls, text: str | bytes, *, finished: bool = False) -> Job:
-        data = orjson.loads(text)
+        # (`decode`: what `encoded` wrote with the stdlib, orjson reads otherwise or not at
+        # all: an integer past 64 bits, a lone surrogate in a prompt.)
+        data = decode(text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass"))
         data.pop("finished", None)
         return cls(**data, finished=finished)
 

@@ -205,6 +205,26 @@ def test_a_lost_commit_is_a_server_error_either_way(
     assert _Counting.answered == 1
 
 
+def test_a_lost_commit_in_a_namespace_answers_in_its_error_mode(
+        sqlite_pair: tuple[LiveServer, LiveServer]) -> None:
+    """A namespace's requests take the ASGI app; one whose commit is lost gets the server
+    error in the namespace's error mode (it got the shared settings' 200)."""
+    config = b'{"error_mode": "http"}'
+    for live in sqlite_pair:
+        set_up = _exchange(live, b"POST /__mock/config HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        b"Content-Type: application/json\r\nx-modelslab-namespace: t1\r\n"
+                        b"Connection: close\r\nContent-Length: %d\r\n\r\n%s"
+                  % (len(config), config))
+        assert set_up.startswith(b"HTTP/1.1 200 "), set_up[:200]
+
+        def broken() -> None:
+            raise OSError("disk full")
+
+        live.engine.store.commit = broken  # type: ignore[method-assign]
+        answer = _exchange(live, _post(BODY, b"x-modelslab-namespace: t1\r\n", close=True))
+        assert answer.startswith(b"HTTP/1.1 500 "), answer[:200]
+
+
 def test_an_answer_held_for_the_commit_through_a_shutdown_says_it_closes(
         sqlite_pair: tuple[LiveServer, LiveServer], monkeypatch: pytest.MonkeyPatch) -> None:
     """A shutdown that comes while a direct answer waits for its commit (uvicorn clears the

@@ -488,8 +488,6 @@ def test_a_secret_field_nested_in_the_body_is_hidden_wherever_it_is_echoed(
     assert "a fox ***" in entry["body"]["prompt"]
 
 
-@pytest.mark.xfail(strict=True, reason="rev5 finding: Job.from_json (orjson.loads) reads an "
-                   "integer past 64 bits as a float; Job.encoded writes it exactly")
 def test_a_track_id_past_64_bits_reads_back_exactly_in_another_worker(tmp_path: Path) -> None:
     """`Job.encoded` writes an integer orjson refuses with the stdlib; the worker that reads
     the row (a fetch, the webhook's `track_id`) must get the same integer back."""
@@ -503,3 +501,63 @@ def test_a_track_id_past_64_bits_reads_back_exactly_in_another_worker(tmp_path: 
     finally:
         writer.close()
         reader.close()
+
+
+def test_a_job_whose_prompt_holds_a_lone_surrogate_is_fetched_from_another_worker(
+        tmp_path: Path) -> None:
+    """orjson refuses a lone surrogate: `Job.encoded` writes the job with the stdlib (the
+    surrogate escaped), and the worker that reads the row must read it back, not answer a 500
+    (eng5's finding: `Job.from_json` used orjson alone)."""
+    writer, reader = (SqliteStore(tmp_path / "state.sqlite") for _ in range(2))
+    try:
+        job = _job(writer.new_id(0.0), prompt="a \ud800 b")
+        writer.put(job, 0.0)
+
+        found = reader.get(job.id, 0.0)
+        assert found is not None and found.prompt == "a \ud800 b"
+    finally:
+        writer.close()
+        reader.close()
+
+
+def test_a_namespaces_own_settings_are_what_it_reads_and_its_links_use(store: Store) -> None:
+    """A namespace's settings apply to it whole: `GET /__mock/config` shows them (it showed
+    the shared ones), its links take its `origin` (they took the request's), and the shared
+    `origin` keeps a namespace's path prefix (it dropped it)."""
+    engine = _engine(store)
+    ns = {NAMESPACE_HEADER: "team-a"}
+    admin = {"content-type": "application/json"}
+    engine.handle("POST", "/__mock/config", {**admin, **ns},
+                  b'{"origin": "https://ns.example/", "queue": "always"}', ORIGIN)
+
+    shown = json.loads(engine.handle("GET", "/__mock/config", ns, b"", ORIGIN).body)
+    queued = _post(engine, V6, body(), **ns)
+    assert shown["origin"] == "https://ns.example/" and shown["queue"] == "always"
+    assert str(queued["fetch_result"]).startswith("https://ns.example/api/")
+    assert json.loads(engine.handle("GET", "/__mock/config", {}, b"", ORIGIN).body)[
+        "origin"] is None  # the shared settings are the shared ones
+
+    engine.handle("POST", "/__mock/config", admin,
+                  b'{"origin": "https://shared.example", "queue": "always"}', ORIGIN)
+    under_path = _post(engine, "/__ns/run-1/api/v6/images/text2img", body())
+    assert str(under_path["fetch_result"]).startswith("https://shared.example/__ns/run-1/")
+
+
+def test_an_unexpected_failure_in_a_namespace_answers_in_its_error_mode(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = _engine(store)
+    ns = {NAMESPACE_HEADER: "team-a"}
+    engine.handle("POST", "/__mock/config", {"content-type": "application/json", **ns},
+                  b'{"error_mode": "http"}', ORIGIN)
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(engine._applier, "answer", broken)
+    inside = engine.handle("POST", V6, {"content-type": "application/json", **ns},
+                           json.dumps(body()).encode(), ORIGIN)
+    outside = engine.handle("POST", V6, {"content-type": "application/json"},
+                            json.dumps(body()).encode(), ORIGIN)
+    assert inside.status == 500 and outside.status == 200  # (legacy: the error in a 200)
+    assert json.loads(inside.body) == json.loads(outside.body) == \
+        {"status": "error", "message": "Server error, try again later"}
