@@ -58,8 +58,11 @@ def _forms(secret: str) -> tuple[str, ...]:
     characters long, the part fixed by the secret alone at each of the three offsets a
     longer base64 text can hold it at)."""
     raw = secret.encode("utf-8", "surrogatepass")
-    forms = {quote(secret, safe=""), quote(secret, safe="/"), quote_plus(secret),
-             html.escape(secret)}
+    # (A lone surrogate, as JSON may send one, URL-encoded as its UTF-8-style bytes:
+    # `quote` would raise on it, and every later read of the journal with it.)
+    forms = {quote(secret, safe="", errors="surrogatepass"),
+             quote(secret, safe="/", errors="surrogatepass"),
+             quote_plus(secret, errors="surrogatepass"), html.escape(secret)}
     for encode in (base64.b64encode, base64.urlsafe_b64encode):
         whole = encode(raw).decode("ascii")
         forms |= {whole, whole.rstrip("=")}

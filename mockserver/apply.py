@@ -91,7 +91,7 @@ class Applier:
         flags = r.flags
         # Positional, in `Job`'s field order: keywords would triple the cost of building it.
         job = Job(
-            r.endpoint, now, now + eta if eta else now, r.samples, bodies.meta(r, seed, upscale),
+            r.endpoint, now, now + (eta or 0.0), r.samples, bodies.meta(r, seed, upscale),
             bodies.generation_time(r, upscale), seed, r.prompt, r.width, r.height, upscale,
             flags.get("base64", False), origin,
             now + float(spec.contract().limits["temp_link_seconds"])

@@ -125,9 +125,9 @@ class SqliteStore:
         # The count bound, on the rows counted (ids skip the rest of a block a worker gave
         # up): the lowest ids go, which within `ID_WINDOW` are the oldest (a seek on the
         # primary key, and only when there are too many).
-        if jobs > self.max_jobs:
-            conn.execute("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs ORDER BY id "
-                         "LIMIT ?)", (jobs - self.max_jobs,))
+        if jobs > self.max_jobs:  # (a range up to the last id to go)
+            conn.execute("DELETE FROM jobs WHERE id <= (SELECT id FROM jobs ORDER BY id "
+                         "LIMIT 1 OFFSET ?)", (jobs - self.max_jobs - 1,))
         self._inserts += 1
         if self._inserts % self.SWEEP_EVERY == 0:
             # The age bound: the expired jobs are the lowest ids (a range, never a scan).

@@ -449,9 +449,6 @@ def test_the_engine_works_with_its_defaults() -> None:
         engine.close()
 
 
-@pytest.mark.xfail(strict=True, reason="rev6: Applier._make keeps `now` itself as a job's due "
-                   "time when it has no eta (was `now + 0.0`): an integer clock's job shows "
-                   "\"due\":1000000, not 1000000.0, in the admin API's jobs")
 def test_a_job_without_an_eta_is_due_at_its_creation_time_as_a_float() -> None:
     engine = Engine(MockConfig(), clock=lambda: 1_000_000, timers=False)
     created = engine.handle("POST", V6, {"content-type": "application/json"},

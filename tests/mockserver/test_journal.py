@@ -102,6 +102,17 @@ def test_a_hostile_key_of_backslashes_does_not_hang_the_journal(mock: Mock) -> N
     assert entry["status"] == 200 and key not in json.dumps(entry)
 
 
+def test_a_key_holding_a_lone_surrogate_leaves_the_journal_readable(mock: Mock) -> None:
+    """JSON may send a lone surrogate ("\\ud800"): as a key, its URL-encoded form raised
+    (rev6's finding), and every later read of the journal answered 500."""
+    mock.post(V6, {"key": "sk-\ud800-12345678", "model_id": "m", "prompt": "p"})
+
+    (entry,) = mock.engine.journal.entries()
+    shown = mock.engine.handle("GET", "/__mock/journal", {}, b"", "http://127.0.0.1")
+    assert entry["status"] == 200 and shown.status == 200
+    assert "sk-\ud800-12345678" not in json.dumps(entry, ensure_ascii=False)
+
+
 def test_the_bytes_count_is_what_the_kept_entries_hold_after_drops() -> None:
     # Dropped entries are counted out from what they hold (no second deque of sizes): by
     # count (the deque's bound) and by bytes, records and deliveries alike.
