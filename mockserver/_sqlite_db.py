@@ -199,11 +199,10 @@ class Db:
             job = held[0]
         if deferred:
             self.deferred, self.due_held = [], False
-            ring: list[bytes] = []
             rows: list[tuple[Any, ...]] = []  # (a run of job rows: written in one call)
             for what, sql, args in deferred:
-                if what == "ring":
-                    ring.append(args[0])
+                if what == "ring":  # (no part of the SQL: written once it is committed)
+                    self._entries.append(args[0])
                 elif what == "job":
                     rows.append(args)
                     job = max(job, int(args[0]))
@@ -214,8 +213,6 @@ class Db:
                     conn.execute(sql, args)
             if rows:
                 conn.executemany(PUT, rows)
-            if ring:  # (the journal is no part of the SQL: written once it is committed)
-                self._entries += ring
         job_bytes, pending, webhook, jobs = conn.execute(
             "SELECT job_bytes, pending, webhook, jobs FROM state").fetchone()
         if job:

@@ -26,6 +26,9 @@ _SHARED_BYTES = 32
 #: a reset, leaves unused), and how far past an id the counter may be when it is given.
 ID_BLOCK = 64
 ID_WINDOW = 8 * ID_BLOCK
+#: The fewest jobs a store must keep for its ids to come in blocks: the count bound drops the
+#: lowest ids, and a worker's newest may be up to `ID_WINDOW` below another's.
+BLOCK_JOBS = 8 * ID_WINDOW
 #: Per database file: the threads of this process that take an id (see `MockFile.id_lock`).
 _ID_LOCKS: dict[str, threading.Lock] = {}
 
@@ -66,13 +69,19 @@ class MockFile:
         _SHARED.pack_into(self.shared, 0, stamp)
 
     @contextlib.contextmanager
+    def _counter(self) -> Iterator[None]:
+        """The counter's POSIX lock, between processes (the caller holds `_ids`, between
+        this process's threads)."""
+        fcntl.lockf(self._fd, fcntl.LOCK_EX, 8, 8)
+        try:
+            yield
+        finally:
+            fcntl.lockf(self._fd, fcntl.LOCK_UN, 8, 8)
+
+    @contextlib.contextmanager
     def id_lock(self) -> Iterator[None]:
-        with self._ids:
-            fcntl.lockf(self._fd, fcntl.LOCK_EX, 8, 8)
-            try:
-                yield
-            finally:
-                fcntl.lockf(self._fd, fcntl.LOCK_UN, 8, 8)
+        with self._ids, self._counter():
+            yield
 
     def raise_id(self, newest: int) -> None:
         """The id counter at least `newest` (the database's newest job)."""
@@ -90,12 +99,9 @@ class MockFile:
             value = self._next
             if value >= self._end or block == 1 or \
                     _SHARED.unpack_from(self.shared, 8)[0] - value >= ID_WINDOW:
-                fcntl.lockf(self._fd, fcntl.LOCK_EX, 8, 8)
-                try:
+                with self._counter():  # (once a block: a generator's cost is nothing here)
                     value = _SHARED.unpack_from(self.shared, 8)[0] + 1
                     _SHARED.pack_into(self.shared, 8, value + block - 1)
-                finally:
-                    fcntl.lockf(self._fd, fcntl.LOCK_UN, 8, 8)
                 self._end = value + block
             self._next = value + 1
         return value

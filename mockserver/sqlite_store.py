@@ -43,7 +43,7 @@ from mockserver._sqlite_db import Db
 from mockserver._sqlite_due import SqliteDue as SqliteDue
 from mockserver._sqlite_journal import SqliteJournal as SqliteJournal
 from mockserver._sqlite_limiter import SqliteLimiter as SqliteLimiter
-from mockserver._sqlite_mockfile import ID_BLOCK, ID_WINDOW
+from mockserver._sqlite_mockfile import BLOCK_JOBS, ID_BLOCK
 from mockserver._sqlite_schema import VERSION as VERSION
 from mockserver.jobs import SCOPES, STORE_BYTES, Job
 from mockserver.journal import JOURNAL_BYTES
@@ -84,10 +84,7 @@ class SqliteStore:
         self._stamp = self._db.stamp()
 
     def new_id(self, now: float) -> int:
-        # Blocks of ids only where the bounds keep thousands of jobs: ids from a block are
-        # up to `ID_WINDOW` out of the order jobs were made, and the count bound drops the
-        # lowest ids (at `max_jobs` of a few blocks, a worker's newest job could be dropped).
-        return self._db.mock.new_id(ID_BLOCK if self.max_jobs >= 8 * ID_WINDOW else 1)
+        return self._db.mock.new_id(ID_BLOCK if self.max_jobs >= BLOCK_JOBS else 1)
 
     def last_id(self) -> int:
         return self._db.last_id()

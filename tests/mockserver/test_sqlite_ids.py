@@ -11,7 +11,7 @@ import pytest
 
 from contracts.control import NAMESPACE_HEADER
 from mockserver import Engine, MockConfig, SqliteStore
-from mockserver._sqlite_mockfile import ID_BLOCK, ID_WINDOW
+from mockserver._sqlite_mockfile import BLOCK_JOBS, ID_BLOCK, ID_WINDOW
 from mockserver.jobs import GROUP_COMMIT
 from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body
 
@@ -95,7 +95,7 @@ def test_a_workers_newest_job_outlives_settings_changes_of_another_worker(
     count. Each settings change (a namespace reset, a `configure`) makes every worker give up
     the rest of its block, up to `ID_BLOCK - 1` ids; a worker's newest job must still be kept
     while fewer than `max_jobs` jobs are made after it."""
-    most = 8 * ID_WINDOW  # (the least `max_jobs` that takes ids a block at a time)
+    most = BLOCK_JOBS  # (the least `max_jobs` that takes ids a block at a time)
     clock = FakeClock()
     a, b = (Engine(MockConfig(max_jobs=most), clock=clock,
                    store=SqliteStore(tmp_path / "state.sqlite", max_jobs=most),
@@ -116,7 +116,7 @@ def test_a_workers_newest_job_outlives_settings_changes_of_another_worker(
 
 def test_a_block_taken_as_max_jobs_is_lowered_is_not_used_after(
         workers: tuple[Engine, Engine], monkeypatch: pytest.MonkeyPatch) -> None:
-    """Blocks are off below `8 * ID_WINDOW` jobs. A worker that takes a block while another
+    """Blocks are off below `BLOCK_JOBS` jobs. A worker that takes a block while another
     lowers `max_jobs` (between the new stamp, shared first, and its commit: it reads the
     settings as they were) must not go on giving ids from it once it has the new bound."""
     a, b = workers
