@@ -22,7 +22,6 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
 
 import spec
 from contracts import GenerationRequest, parse
@@ -41,6 +40,8 @@ _JSON_TYPES = ("application/json", "text/plain", "text/json")
 
 # The decisions are values: never changed once made. They are not `frozen` dataclasses only
 # because a frozen dataclass's __init__ costs a call per field, and one is made per request.
+# `counts` is a property where it is fixed: compiled (setup.py), a `ClassVar` is read-only
+# to the dataclass's own __init__, and a plain class attribute is taken for a field.
 
 
 @dataclass(slots=True)
@@ -48,7 +49,9 @@ class WrongMethod:
     """Not a POST: 204 to a preflight-style OPTIONS, 405 otherwise (not journaled)."""
 
     status: int
-    counts: ClassVar[bool] = False
+    @property
+    def counts(self) -> bool:
+        return False
 
 
 @dataclass(slots=True)
@@ -79,7 +82,9 @@ class Generate:
     request: GenerationRequest
     seed: int
     eta: float | None
-    counts: ClassVar[bool] = True
+    @property
+    def counts(self) -> bool:
+        return True
     #: The queued job ends failed (`Prefer: status=failed`, or `failure_rate`).
     fails: bool = False
 
@@ -89,7 +94,9 @@ class Lookup:
     """A valid fetch of job `job_id`: the shell looks it up, then asks `decide_fetch`."""
 
     job_id: int
-    counts: ClassVar[bool] = True
+    @property
+    def counts(self) -> bool:
+        return True
 
 
 @dataclass(slots=True)
@@ -98,7 +105,9 @@ class Pending:
 
     job: Job
     eta: float
-    counts: ClassVar[bool] = True
+    @property
+    def counts(self) -> bool:
+        return True
 
 
 @dataclass(slots=True)
@@ -106,7 +115,9 @@ class Ready:
     """A fetch of a finished job: success (the job ends now if it had not yet)."""
 
     job: Job
-    counts: ClassVar[bool] = True
+    @property
+    def counts(self) -> bool:
+        return True
 
 
 Decision = WrongMethod | Error | Generate | Lookup | Pending | Ready

@@ -71,8 +71,7 @@ class Engine:
         self._pending = self.store.pending
         self._scheduled = self.store.scheduled
         self._shared = self.store.shared
-        # (`api` without its own frame: one call less per request.)
-        self.api = self._batched if self._shared else self._api  # type: ignore[method-assign]
+        self.api: handler.Api = self._batched if self._shared else self._api
         #: A shared store that commits a loop turn's requests together (`grouped`).
         self.groups = self._shared and callable(getattr(self.store, "commit", None))
         self._group = GroupCommit(self.store)
@@ -211,15 +210,10 @@ class Engine:
         finally:
             current.reset(token)
 
-    def api(self, route: handler.Route, method: str, headers: Mapping[str, str], body: bytes,
-            origin: str, query: str = "") -> MockResponse:
-        """Read, decide, apply, record: one request to a generation or fetch endpoint."""
-        return self._api(route, method, headers, body, origin, query)
-
     def _batched(self, route: handler.Route, method: str, headers: Mapping[str, str],
-                 body: bytes, origin: str, query: str = "") -> MockResponse:
-        """`api` in one transaction (a shared store: SQLite commits the request's writes
-        once). Installed as `api` by `__init__` for shared stores only."""
+                 body: bytes, origin: str, query: str) -> MockResponse:
+        """`_api` in one transaction (a shared store: SQLite commits the request's writes
+        once). It is `api` for shared stores."""
         with self.store.batch():
             return self._api(route, method, headers, body, origin, query)
 
@@ -243,7 +237,9 @@ class Engine:
                                   self.config.error_mode, send)
 
     def _api(self, route: handler.Route, method: str, headers: Mapping[str, str], body: bytes,
-             origin: str, query: str = "") -> MockResponse:
+             origin: str, query: str) -> MockResponse:
+        """Read, decide, apply, record: one request to a generation or fetch endpoint (`api`,
+        for a store of one process)."""
         started = time.perf_counter()
         scope = current.get()
         record = self._scopes.get(scope) if scope else None

@@ -8,7 +8,7 @@ API only as an `admin.Control`, so neither imports the other.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 import spec
@@ -41,13 +41,16 @@ def endpoints() -> list[str]:
 # -- dispatch ------------------------------------------------------------------------------
 
 
+#: Answers a request to a generation or fetch endpoint: (route, method, headers, body,
+#: origin, query string).
+Api = Callable[[Route, str, Mapping[str, str], bytes, str, str], MockResponse]
+
+
 class Backend(Control, Protocol):
     """What the router hands requests to (the engine)."""
 
-    def api(self, route: Route, method: str, headers: Mapping[str, str], body: bytes,
-            origin: str, query: str = "") -> MockResponse:
-        """Answer a request to a generation or fetch endpoint."""
-        ...
+    #: (An attribute, not a method: the engine binds the one its store needs once.)
+    api: Api
 
     def image(self, method: str, name: str) -> MockResponse:
         """Answer a request for an image file."""

@@ -77,18 +77,22 @@ def decode(body: bytes) -> Any:
 
 
 def _beyond_int64(value: Any) -> bool:
-    """Holds a float too large for a 64-bit integer (what orjson makes of a huge integer)."""
-    values = value.values() if type(value) is dict else value
-    if _MAY_HOLD.isdisjoint(map(type, values)):  # (one pass in C: most bodies hold no float)
-        return False
-    v: Any
-    for v in values:
-        kind = type(v)
-        if kind is float:
-            if not -9.2e18 < v < 9.2e18:
-                return True
-        elif (kind is dict or kind is list) and _beyond_int64(v):
-            return True
+    """Holds a float too large for a 64-bit integer (what orjson makes of a huge integer).
+    A loop, not recursion: orjson nests up to 1024 deep, past the recursion limit."""
+    todo = [value]
+    while todo:
+        container = todo.pop()
+        values = container.values() if type(container) is dict else container
+        if _MAY_HOLD.isdisjoint(map(type, values)):  # (one pass in C: most hold no float)
+            continue
+        v: Any
+        for v in values:
+            kind = type(v)
+            if kind is float:
+                if not -9.2e18 < v < 9.2e18:
+                    return True
+            elif kind is dict or kind is list:
+                todo.append(v)
     return False
 
 
@@ -157,7 +161,7 @@ class Call:
     #: The body is a JSON object (only then are its fields, its key among them, read).
     is_object: bool
     #: The `key` field as sent (any JSON value), or None.
-    key: object
+    key: Any
     prefer: Prefer
     #: The `Prefer` header's text, when it asked for something (or for something unknown).
     prefer_text: str | None

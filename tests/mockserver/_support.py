@@ -40,6 +40,22 @@ class RecordingSender:
         pass
 
 
+class Wrapped:
+    """Another object with some of its methods replaced (`Wrapped(store, put=boom)`): how a
+    test injects a fault or a spy into the engine. The engine's own classes are compiled
+    (setup.py), and a compiled class's methods cannot be patched on it or its instances."""
+
+    def __init__(self, inner: Any, **methods: Any) -> None:
+        self._inner = inner
+        self.__dict__.update(methods)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+
 class Mock:
     """An engine plus helpers to call it like a client would."""
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import spec
 from mockserver import Engine, MockConfig
-from tests.mockserver._support import ORIGIN, V4, V6, Mock, body, make_mock
+from tests.mockserver._support import ORIGIN, V4, V6, Mock, Wrapped, body, make_mock
 
 FETCH_FORMS = [  # (generation endpoint, fetch path, id in the body?)
     (V6, "/api/v6/images/fetch/{id}", False),
@@ -432,7 +432,7 @@ def test_an_unexpected_failure_is_a_server_error_without_the_key(
     def boom(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError(f"store failed for {secret}")
 
-    monkeypatch.setattr(mock.engine.store, "put", boom)
+    monkeypatch.setattr(mock.engine._applier, "store", Wrapped(mock.engine.store, put=boom))
     response = mock.post(V6, body(key=secret))
 
     assert response.json()["message"] == "Server error, try again later"

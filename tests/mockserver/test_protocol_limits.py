@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from mockserver import LiveServer, MockConfig
-from tests.mockserver._support import V6
+from tests.mockserver._support import V6, Wrapped
 
 
 def _limits() -> Any:
@@ -142,15 +142,13 @@ def test_a_request_begun_before_the_previous_answer_is_not_cut_by_the_keep_alive
                   for close in (b"", b"Connection: close\r\n"))
     with LiveServer(MockConfig(latency=600)) as live:  # (each answer waits 0.6 s)
         handled = threading.Event()
-        handle = live.engine.handle
+        journal = live.engine._journal
 
-        def spying(*args: Any) -> Any:
-            try:
-                return handle(*args)
-            finally:
-                handled.set()
+        def spying(entry: Any) -> None:  # (the engine's last step of a request)
+            journal.add(entry)
+            handled.set()
 
-        live.engine.handle = spying  # type: ignore[method-assign]
+        live.engine._journal = Wrapped(journal, add=spying)
         with socket.create_connection(("127.0.0.1", live.port), timeout=20) as conn:
             conn.sendall(post)
             assert handled.wait(10)  # the first answer is being waited out

@@ -16,7 +16,7 @@ from contracts.client import BudgetExhausted, SharedBudget
 from contracts.control import NAMESPACE_HEADER
 from mockserver import Engine, MemoryStore, MockConfig, SqliteStore
 from mockserver.jobs import Store
-from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body
+from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, Wrapped, body
 from tests.mockserver.test_jobs import _job
 
 
@@ -420,22 +420,24 @@ def test_a_request_whose_writes_another_threads_commit_lost_is_not_answered_succ
     store = SqliteStore(tmp_path / "s.sqlite")
     engine = _engine(store)
     db = store._db
-    handle = engine.handle
+    answer = engine._group.answer
 
     def broken(counts: bool = False) -> None:
         raise OSError("disk full")
 
-    def raced(*args: Any) -> Any:
-        answer = handle(*args)
-        db.flush = broken  # type: ignore[method-assign]  # (the other thread's commit)
-        try:
-            with pytest.raises(OSError):
-                db.commit()
-        finally:
-            del db.flush
-        return answer
+    def raced(make: Any, error_mode: str, send: Any) -> Any:
+        def made() -> Any:
+            made_now = make()
+            db.flush = broken  # type: ignore[method-assign]  # (the other thread's commit)
+            try:
+                with pytest.raises(OSError):
+                    db.commit()
+            finally:
+                del db.flush
+            return made_now
+        return answer(made, error_mode, send)
 
-    engine.handle = raced  # type: ignore[method-assign]
+    engine._group.answer = raced  # type: ignore[method-assign]
     sent: list[Any] = []
 
     async def turn() -> Any:
@@ -553,7 +555,7 @@ def test_an_unexpected_failure_in_a_namespace_answers_in_its_error_mode(
     def broken(*args: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(engine._applier, "answer", broken)
+    monkeypatch.setattr(engine._applier, "store", Wrapped(engine._applier.store, put=broken))
     inside = engine.handle("POST", V6, {"content-type": "application/json", **ns},
                            json.dumps(body()).encode(), ORIGIN)
     outside = engine.handle("POST", V6, {"content-type": "application/json"},

@@ -21,14 +21,13 @@ from typing import Any
 
 import pytest
 
-import mockserver.engine
 from mockserver import Engine, MemoryStore, MockConfig, SqliteStore
 from mockserver.jobs import Store, StoreFull
 from mockserver.leases import LEASE_SECONDS
 from mockserver.ratelimit import RateLimiter
 from mockserver.redis_store import RedisStore
 from mockserver.webhooks import ThreadedSender
-from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body
+from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, Wrapped, body
 from tests.mockserver.test_jobs import _job
 
 FETCH = "/api/v6/images/fetch"
@@ -78,15 +77,15 @@ def test_two_mocks_never_both_take_the_last_place_in_the_window(
     clock = FakeClock()
     a, b = (_engine(stores(), clock, rate_limit=1) for _ in range(2))
     deciding, b_done = threading.Event(), threading.Event()
-    decide = mockserver.engine.decide
+    limiter = a._limiter
 
-    def slow_for_a(*args: Any, **kwargs: Any) -> Any:
-        if threading.current_thread().name == "mock-a":
-            deciding.set()
-            assert b_done.wait(30), "mock B's request did not end"
-        return decide(*args, **kwargs)
+    def slow_for_a(*args: Any) -> Any:  # (A has its place, and decides until B is done)
+        reserved = limiter.reserve(*args)
+        deciding.set()
+        assert b_done.wait(30), "mock B's request did not end"
+        return reserved
 
-    monkeypatch.setattr(mockserver.engine, "decide", slow_for_a)
+    monkeypatch.setattr(a, "_limiter", Wrapped(limiter, reserve=slow_for_a))
     answers: list[tuple[int, dict[str, Any]]] = []
     thread = threading.Thread(target=lambda: answers.append(_post(a, V6, body())),
                               name="mock-a")
