@@ -23,6 +23,7 @@ from setuptools.command.build_ext import build_ext
 COMPILED = [
     "contracts/parse.py",
     "contracts/_parse_plan.py",
+    "contracts/redaction.py",
     "mockserver/apply.py",
     "mockserver/bodies.py",
     "mockserver/decide.py",
@@ -32,6 +33,7 @@ COMPILED = [
     "mockserver/memory_store.py",
     "mockserver/request.py",
     "mockserver/response.py",
+    "mockserver/scopes.py",
 ]
 
 
@@ -43,7 +45,11 @@ class BuildOrPure(build_ext):
         try:
             super().run()
         except Exception as exc:  # (a compiler's failure takes many forms)
-            for path in self.get_outputs():
+            # (Those built, and those an earlier editable build left beside the sources:
+            # either would shadow them.)
+            here = Path(__file__).resolve().parent
+            for path in [*self.get_outputs(),
+                         *(here / self.get_ext_filename(ext.name) for ext in self.extensions)]:
                 Path(path).unlink(missing_ok=True)
             self.extensions = []
             print(f"warning: modelslab-contract installs as pure Python ({exc})",

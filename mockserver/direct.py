@@ -11,7 +11,7 @@ status, headers and body (tests/mockserver/test_direct.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import spec
@@ -43,9 +43,10 @@ def headers_of(raw: Iterable[tuple[bytes, bytes]]) -> Headers:
     return out
 
 
-def origin_of(scheme: str | None, server: tuple[str, int | None] | None,
+def origin_of(scheme: str | None, server: Sequence[Any] | None,
               headers: Mapping[str, str]) -> str:
-    """The origin the request was sent to (its links are absolute on it)."""
+    """The origin the request was sent to (its links are absolute on it). `server` is ASGI's
+    (host, port), which servers send as a tuple or a list."""
     host = headers.get("host")
     if not host:
         where = server or ("127.0.0.1", 80)
@@ -100,7 +101,7 @@ class Direct:
         return self.engine.config.max_body_bytes + 1
 
     def answer(self, target: str, headers: Headers, body: bytes, scheme: str | None,
-               server: tuple[str, int | None] | None,
+               server: Sequence[Any] | None,
                later: Callable[[Answer], None]) -> Answer | None:
         """(status, headers, body, seconds to wait before sending) for a POST to `target`
         (its path and query string); or None, and `later` gets it once it may be sent (a
