@@ -30,6 +30,7 @@ from contracts.vocabulary import INVALID_KEY
 from mockserver import bodies
 from mockserver.config import MockConfig
 from mockserver.jobs import Job
+from mockserver.limits import MAX_BODY_DEPTH
 from mockserver.request import Call, Prefer
 
 #: `workload` policy: queue above this much work (`bodies.workload`) ...
@@ -161,6 +162,11 @@ def decide(call: Call, config: MockConfig, *, dice: Dice, rate_wait: int | None 
         return WrongMethod(204 if call.method == "OPTIONS" else 405)
     if call.size > config.max_body_bytes:
         return error("payload_too_large", config)
+    if call.too_deep:
+        return Error("validation", bodies.http_status("validation", config.error_mode),
+                     messages={"body": [f"the body nests objects and lists more than "
+                                        f"{MAX_BODY_DEPTH} levels deep"]},
+                     rules=(BODY_JSON.id,))
     if call.prefer_refused is not None:
         return Error("validation", bodies.http_status("validation", config.error_mode),
                      message=call.prefer_refused)

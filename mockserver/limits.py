@@ -44,6 +44,10 @@ MAX_HOST_CHARS = 253
 MAX_ORIGIN_CHARS = 2048
 #: Most requests per key per minute the rate limit may be set to.
 MAX_RATE_LIMIT = 1_000_000
+#: Deepest nesting of objects and lists a request body may have (the API's are flat): past
+#: it the mock answers a validation error, and keeps no part of the body (the journal's
+#: redaction walks a body it keeps, and Python's recursion ends near 1,000 levels).
+MAX_BODY_DEPTH = 64
 
 # -- what the mock keeps -------------------------------------------------------------------
 

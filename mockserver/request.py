@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from mockserver import preferences
+from mockserver import limits, preferences
 
 #: Most seconds a `Prefer: eta=N` may ask for.
 MAX_ETA = 3600.0
@@ -96,6 +96,22 @@ def _beyond_int64(value: Any) -> bool:
     return False
 
 
+def _deeper(body: dict[str, Any], most: int) -> bool:
+    """Nests objects and lists more than `most` levels deep (the object itself is one)."""
+    if _CONTAINERS.isdisjoint(map(type, body.values())):  # (the usual flat body, in C)
+        return False
+    todo: list[tuple[Any, int]] = [(body, 1)]
+    while todo:
+        container, depth = todo.pop()
+        if depth > most:
+            return True
+        values = container.values() if type(container) is dict else container
+        todo.extend((v, depth + 1) for v in values if type(v) is dict or type(v) is list)
+    return False
+
+
+_CONTAINERS = frozenset((dict, list))
+
 #: The types of the values `_beyond_int64` looks into.
 _MAY_HOLD = frozenset((float, dict, list))
 
@@ -174,6 +190,8 @@ class Call:
     #: Query parameters or a `key` header joined the body's fields (`decoded` is not what
     #: the body alone decodes to).
     merged: bool = False
+    #: A JSON object nested deeper than `limits.MAX_BODY_DEPTH` (then `decoded` is None).
+    too_deep: bool = False
 
 
 def read(method: str, template: str, generation: str, path_id: str | None,
@@ -192,6 +210,9 @@ def read(method: str, template: str, generation: str, path_id: str | None,
 
         decoded = merge(decoded, body, query, headers)
     is_object = type(decoded) is dict
+    too_deep = is_object and _deeper(decoded, limits.MAX_BODY_DEPTH)
+    if too_deep:
+        decoded, is_object = None, False
     text = headers.get("prefer")  # (lower-case names now: `header` would look it up alike)
     prefer, refused = (Prefer.parse(text), preferences.unknown(text)) if text else \
         (NO_PREFER, None)
@@ -201,4 +222,4 @@ def read(method: str, template: str, generation: str, path_id: str | None,
                 decoded.get("key") if is_object else None, prefer,
                 text if text and (prefer or refused) else None, content_type,
                 template if path_id is None else template.replace("{id}", path_id), refused,
-                merged)
+                merged, too_deep)

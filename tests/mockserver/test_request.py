@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
 from mockserver import Prefer
+from mockserver.limits import MAX_BODY_DEPTH
 from mockserver.request import NO_PREFER, Headers, decode, header, key_of, read
 
 V6 = "/api/v6/images/text2img"
@@ -108,3 +110,33 @@ def test_a_plain_mapping_of_headers_marks_the_call_merged_only_when_something_jo
     assert keyed.merged is True and keyed.decoded == {"key": "h", "prompt": "p"}
     queried = read("POST", V6, V6, None, {}, b'{"key": "k"}', 100, "width=768")
     assert queried.merged is True and queried.decoded["width"] == "768"
+
+
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+@pytest.mark.parametrize("depth", [MAX_BODY_DEPTH + 1, 990])
+def test_a_body_nested_past_the_limit_is_refused_and_the_journal_still_reads(
+        store: str, depth: int, tmp_path: Path) -> None:
+    """A body 990 lists deep was taken, kept whole by the journal, and every later journal
+    read answered 500 (SQLite: the request itself did): redaction walks the body, past
+    Python's recursion limit."""
+    from mockserver import Engine, MockConfig
+
+    where = "memory" if store == "memory" else f"sqlite:{tmp_path / 'deep.sqlite'}"
+    engine = Engine(MockConfig(store=where, error_mode="http"))
+    try:
+        def sent(levels: int) -> bytes:  # (the object is one level, each list one more)
+            lists = b"[" * (levels - 1) + b"]" * (levels - 1)
+            return b'{"key": "k", "model_id": "m", "prompt": "p", "x": %s}' % lists
+
+        deep = engine.handle("POST", V6, {"content-type": "application/json"}, sent(depth),
+                             "http://x")
+        deepest = engine.handle("POST", V6, {"content-type": "application/json"},
+                                sent(MAX_BODY_DEPTH), "http://x")
+        journal = engine.handle("GET", "/__mock/journal", {}, b"", "http://x")
+    finally:
+        engine.close()
+    assert deep.status == 400, deep.body
+    assert f"more than {MAX_BODY_DEPTH} levels" in json.loads(deep.body)["message"]
+    assert deepest.status == 200, deepest.body
+    assert journal.status == 200 and [e["status"] for e in journal.json()["entries"]][:1] \
+        == [400]
