@@ -61,7 +61,10 @@ def extensions() -> list[Any]:
         return []
     try:
         from mypyc.build import mypycify
-        return list(mypycify(COMPILED, opt_level="3", group_name="modelslab_contract"))
+        # (Its own mypy options, not pyproject's strict ones: pip builds in an environment
+        # without the runtime dependencies, whose types are then unknown, so `Any`.)
+        return list(mypycify(["--config-file=", "--ignore-missing-imports", *COMPILED],
+                             opt_level="3", group_name="modelslab_contract"))
     except BaseException as exc:  # (mypyc exits on what it cannot compile)
         print(f"warning: modelslab-contract installs as pure Python ({exc!r})",
               file=sys.stderr)

@@ -189,7 +189,7 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
         # (`_scope_now`): a direct answer needs none.
         self.url = b""
         self.expect_100_continue = False
-        self.headers = []
+        self.headers: list[tuple[bytes, bytes]] = []
         self._url_bytes = 0
 
     def _scope_now(self) -> None:
