@@ -1,9 +1,16 @@
 """The compiled hot path (setup.py) is the sources as they are: an editable install builds
-it in place, and a compiled module shadows its source, so an edit must be rebuilt."""
+it in place, and a compiled module shadows its source, so an edit must be rebuilt. CI must
+test it compiled (a silent fallback to pure Python once hid a failed build there)."""
 
 from __future__ import annotations
 
+import importlib.machinery
+import os
 from pathlib import Path
+
+import pytest
+
+import mockserver.engine
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("spec", "contracts", "mockserver")
@@ -21,3 +28,10 @@ def test_no_compiled_module_is_older_than_its_source() -> None:
              if s.exists() and s.stat().st_mtime > library]
     assert not stale, f"edited since compiled: {stale}; rebuild with `pip install -e .` " \
         "(or `python setup.py build_ext --inplace --force`)"
+
+
+@pytest.mark.skipif(not os.environ.get("CI"), reason="CI only: elsewhere pure Python is fine")
+def test_ci_tests_the_compiled_engine() -> None:
+    origin = mockserver.engine.__spec__.origin or ""
+    assert origin.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)), \
+        f"{origin}: the install fell back to pure Python (see its warning)"
