@@ -29,6 +29,7 @@ COMPILED = [
     "mockserver/decide.py",
     "mockserver/engine.py",
     "mockserver/handler.py",
+    "mockserver/jobs.py",
     "mockserver/journal.py",
     "mockserver/memory_store.py",
     "mockserver/request.py",

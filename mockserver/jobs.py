@@ -93,10 +93,12 @@ class Job:
 
     def encoded(self) -> bytes:
         """`to_json` as UTF-8 bytes (what a shared store writes: no text made on the way)."""
+        # (A dict of the fields, not orjson's dataclass support: that reads a pure-Python
+        # dataclass's slots, and a compiled one has none of them (setup.py).)
+        data = {name: getattr(self, name) for name in _FIELDS}
         try:
-            return orjson.dumps(self)
+            return orjson.dumps(data)
         except TypeError:  # what orjson refuses (an integer past 64 bits): the stdlib's
-            data = dataclasses.asdict(self)
             return json.dumps(data, separators=(",", ":")).encode()
 
     @classmethod
@@ -106,6 +108,10 @@ class Job:
         data = decode(text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass"))
         data.pop("finished", None)
         return cls(**data, finished=finished)
+
+
+#: Job's fields, in order (what `Job.encoded` writes and `Job.from_json` reads back).
+_FIELDS = tuple(f.name for f in dataclasses.fields(Job))
 
 
 class JournalLike(Protocol):
