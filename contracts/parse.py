@@ -47,14 +47,16 @@ def _decode(raw: Body) -> tuple[Mapping[str, Any] | None, Violation | None]:
     return value, None
 
 
-def _generation(endpoint: str, body: Mapping[str, Any]) -> Parsed:
+def _generation(endpoint: str, body: Mapping[Any, Any]) -> Parsed:
+    # (`Any` names: JSON's are strings, but a dict made in Python may have others, which are
+    # unknown fields; compiled, `str` names would be checked, and refused with TypeError.)
     plan = plan_of(endpoint)
     values = plan.defaults.copy()
     out: list[Violation] = []
     if None in map(body.get, plan.required):  # (one pass in C when none is missing)
-        for name in plan.required:
-            if body.get(name) is None:
-                out.append(Violation(FIELD_REQUIRED, name, "is required"))
+        for needed in plan.required:
+            if body.get(needed) is None:
+                out.append(Violation(FIELD_REQUIRED, needed, "is required"))
     strings, steps, names, missing = plan.strings.get, plan.steps.get, plan.names, _MISSING
     bools, numbers = plan.bools.get, plan.numbers.get
     extras = False  # the body has a field the contract does not know
@@ -222,7 +224,7 @@ def _new(cls: type[_T], fields: dict[str, Any]) -> _T:
     return instance
 
 
-def _fetch(endpoint: str, body: Mapping[str, Any], path_id: str | None) -> Parsed:
+def _fetch(endpoint: str, body: Mapping[str, Any], path_id: str | int | None) -> Parsed:
     out: list[Violation] = []
     key = body.get("key")
     if key is None:
@@ -239,11 +241,12 @@ def _fetch(endpoint: str, body: Mapping[str, Any], path_id: str | None) -> Parse
     return Parsed(FetchRequest(endpoint, str(key), str(request_id)))
 
 
-def parse(endpoint: str, raw: Body, *, path_id: str | None = None) -> Parsed:
+def parse(endpoint: str, raw: Body, *, path_id: str | int | None = None) -> Parsed:
     """Parse a body sent to `endpoint` (a path of the authoritative schema).
 
     `raw` may be bytes, text or an already-decoded JSON value. For fetch endpoints whose id is
-    in the path, pass it as `path_id`.
+    in the path, pass it as `path_id` (the text of the path, or the integer id a generation
+    answered with).
     """
     contract = spec.contract()
     if type(raw) is dict and endpoint in contract.generation:  # (the mock's case)
@@ -263,12 +266,12 @@ def parse(endpoint: str, raw: Body, *, path_id: str | None = None) -> Parsed:
 
 
 def iter_violations(endpoint: str, raw: Body, *,
-                    path_id: str | None = None) -> tuple[Violation, ...]:
+                    path_id: str | int | None = None) -> tuple[Violation, ...]:
     return parse(endpoint, raw, path_id=path_id).violations
 
 
 def validate(endpoint: str, raw: Body, *,
-             path_id: str | None = None) -> GenerationRequest | FetchRequest:
+             path_id: str | int | None = None) -> GenerationRequest | FetchRequest:
     """Like `parse`, for callers that want the request or an exception."""
     parsed = parse(endpoint, raw, path_id=path_id)
     if parsed.request is None:

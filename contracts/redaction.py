@@ -53,9 +53,10 @@ def redact_key(key: object) -> str | None:
     return redacted
 
 
-def redact_body(body: Mapping[str, Any]) -> dict[str, Any]:
+def redact_body(body: Mapping[Any, Any]) -> dict[Any, Any]:
     """A copy of a request body with each secret field, at any depth, in its `redact_key`
-    form (a key sent as a list or an object is one "***")."""
+    form (a key sent as a list or an object is one "***"). Its names may be other than
+    strings (a dict made in Python): each is judged by its text."""
     return {k: (redact_key(v) if str(k).lower() in SECRET_FIELDS else _redact_within(v))
             for k, v in body.items()}
 

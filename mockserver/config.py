@@ -72,6 +72,11 @@ class MockConfig:
             problems.append(str(exc))
         if problems:
             raise ValueError("; ".join(problems))
+        # The JSON forms the checks accept (a list, a set, one string) made the types stated
+        # above, however the settings were made: the compiled engine (setup.py) refuses a
+        # list where it reads a frozenset or a tuple.
+        for name, value in _canonical(self).items():
+            object.__setattr__(self, name, value)
 
     def replace(self, **changes: Any) -> MockConfig:
         """A copy with `changes` applied (values in their JSON forms are accepted too)."""
@@ -107,18 +112,19 @@ def _coerce(changes: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(changes) - set(SETTINGS))
     if unknown:
         raise ValueError(f"unknown setting(s): {', '.join(str(n)[:40] for n in unknown[:10])}")
-    out = dict(changes)
-    for name in ("accepted_keys", "webhook_hosts"):  # checked before they are converted
-        if name in out and (reason := validate.problem(name, out[name])) is not None:
-            raise ValueError(reason)
-    if "accepted_keys" in out and out["accepted_keys"] is not None:
-        keys = out["accepted_keys"]
+    return dict(changes)  # (their JSON forms are converted by `MockConfig.__post_init__`)
+
+
+def _canonical(config: MockConfig) -> dict[str, Any]:
+    """The settings given in another form than their type's (checked already), converted."""
+    out: dict[str, Any] = {}
+    keys, hosts, models = config.accepted_keys, config.webhook_hosts, config.models
+    if keys is not None and type(keys) is not frozenset:
         out["accepted_keys"] = frozenset([keys] if isinstance(keys, str) else keys)
-    if "models" in out and out["models"] is not None:
-        out["models"] = model_list(out["models"])
-    if "webhook_hosts" in out:
-        hosts = out["webhook_hosts"]
+    if type(hosts) is not tuple:
         out["webhook_hosts"] = tuple([hosts] if isinstance(hosts, str) else hosts)
+    if models is not None:  # ("public" among them: the documented public ids)
+        out["models"] = model_list(models)
     return out
 
 

@@ -222,9 +222,11 @@ class Journal:
     def since(self, seq: int, limit: int) -> list[dict[str, Any]]:
         """The first `limit` entries after number `seq`, oldest first (the dashboard's poll)."""
         with self._lock:
-            first = self._added - len(self._entries) + 1
-            start = max(0, seq - first + 1)
-            newer = list(enumerate(islice(self._entries, start, start + max(0, limit)),
+            kept = len(self._entries)
+            first = self._added - kept + 1
+            # (Both within what is kept: `islice` refuses a bound past sys.maxsize.)
+            start = min(max(0, seq - first + 1), kept)
+            newer = list(enumerate(islice(self._entries, start, start + min(max(0, limit), kept)),
                                    first + start))
         return [e.to_json(n) for n, e in newer]
 

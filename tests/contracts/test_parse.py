@@ -272,6 +272,26 @@ def test_fetch_bodies() -> None:
     assert parse("/api/v6/images/fetch", {"key": "k"}).rule_ids == ("field.required",)
 
 
+def test_a_path_id_given_as_the_integer_a_job_is_answered_with_is_taken() -> None:
+    """A checker's caller passes the `id` a generation answered (a JSON integer) as the path
+    id: compiled (setup.py), `parse` refused it where its annotation said str (TypeError)."""
+    from contracts.checker import ContractChecker
+
+    parsed = parse("/api/v6/images/fetch/{id}", {"key": "k"}, path_id=12)
+    assert parsed.ok and parsed.request is not None and parsed.request.request_id == "12"
+    assert not ContractChecker().failures(
+        {"key": "k"}, {"status": "processing", "id": 12, "eta": 5, "output": []},
+        "/api/v6/images/fetch/{id}", path_id=12)  # type: ignore[arg-type]
+
+
+def test_a_python_body_whose_names_are_not_strings_is_parsed_not_raised_on() -> None:
+    """A dict built in Python may have other keys than strings (JSON writes `1` as "1"): such
+    a field is unknown, as any other. Compiled, the annotation (str names) raised TypeError."""
+    parsed = parse(V6, {**BASE, 1: "x", None: "y"})
+    assert parsed.ok and parsed.request is not None
+    assert dict(parsed.request.extras) == {1: "x", None: "y"}
+
+
 STRING_FIELDS = [f.name for f in FIELDS if f.kind in ("string", "url")]
 
 

@@ -50,6 +50,12 @@ def test_redact_key_tells_keys_apart_without_showing_them() -> None:
         "Key": a, "API_KEY": b, "prompt": "p"}
 
 
+def test_a_body_whose_names_are_not_strings_is_redacted_by_their_text() -> None:
+    """(A dict made in Python: compiled, the annotation's `str` names raised TypeError.)"""
+    assert redact_body({1: "one", None: {"key": "key-a"}}) == {1: "one",
+                                                                None: {"key": redact_key("key-a")}}
+
+
 def test_the_key_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(redaction, "_REDACTED_SIZE", 3)
     first = [redact_key(f"key-{i}") for i in range(10)]

@@ -82,3 +82,30 @@ def test_the_public_names_are_exported_lazily() -> None:
     assert mockserver.__all__ == sorted(mockserver.__all__)
     with pytest.raises(AttributeError):
         mockserver.nothing  # noqa: B018
+
+
+@pytest.mark.parametrize("changes", [
+    {"accepted_keys": ["k"]}, {"accepted_keys": {"k"}}, {"accepted_keys": "k"},
+    {"models": ["m"]}, {"models": "m"}, {"webhook_hosts": ["127.0.0.1"]},
+    {"webhook_hosts": "127.0.0.1"}])
+def test_settings_made_with_json_forms_serve_as_those_given_by_replace(
+        changes: dict[str, object]) -> None:
+    """`MockConfig(accepted_keys=[...])` was kept a list (a set, a string): `replace` converts
+    the JSON forms, the constructor did not, and the compiled engine (setup.py) refused the
+    list where its annotations say frozenset or tuple: every generation answered 500."""
+    from mockserver import Engine
+    from tests.mockserver._support import RecordingSender
+
+    config = MockConfig(**changes)  # type: ignore[arg-type]
+    sender = RecordingSender()
+    engine = Engine(config, webhooks=sender, timers=False)
+    try:
+        response = engine.handle(
+            "POST", "/api/v6/images/text2img", {"content-type": "application/json"},
+            b'{"key": "k", "model_id": "m", "prompt": "p", "webhook": "http://127.0.0.1/h"}',
+            "http://x")
+    finally:
+        engine.close()
+    assert response.json()["status"] == "success", response.body
+    assert [url for url, _ in sender.sent] == ["http://127.0.0.1/h"]
+    assert config == MockConfig().replace(**changes)

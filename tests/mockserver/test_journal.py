@@ -7,7 +7,7 @@ import json
 from contracts.redaction import redact_key
 from mockserver.journal import Delivery, Journal, Record
 from tests.contracts import _leaks
-from tests.mockserver._support import V6, Mock
+from tests.mockserver._support import V6, Mock, make_mock
 
 
 def _record(**changes: object) -> Record:
@@ -131,3 +131,15 @@ def test_the_bytes_count_is_what_the_kept_entries_hold_after_drops() -> None:
     assert journal.bytes == again.bytes > 0  # the kept ones, counted afresh
     journal.clear()
     assert journal.bytes == 0 and len(journal) == 0
+
+
+def test_a_page_asked_for_past_every_entry_is_empty_however_far() -> None:
+    """`journal?since=` beyond what an index can be (a 20-digit number) answered 500: the
+    in-memory journal sliced its entries from there, and `islice` refuses such a start."""
+    mock = make_mock()
+    mock.generate()
+    for since in ("1", str(2**63), "9" * 20):
+        response = mock.get(f"/__mock/journal?since={since}")
+        assert response.status == 200, response.body
+        assert response.json()["entries"] == []
+    assert mock.engine.journal.since(0, 10**20)[0]["seq"] == 1
