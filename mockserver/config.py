@@ -125,7 +125,15 @@ def _canonical(config: MockConfig) -> dict[str, Any]:
         out["webhook_hosts"] = tuple([hosts] if isinstance(hosts, str) else hosts)
     if models is not None:  # ("public" among them: the documented public ids)
         out["models"] = model_list(models)
+    for name in _FLOATS:  # (a whole number as a float: both builds answer `1.0`, not `1`)
+        value = getattr(config, name)
+        if type(value) is int:
+            out[name] = float(value)
     return out
+
+
+#: The settings that are seconds or shares (floats; JSON may send them as whole numbers).
+_FLOATS = ("eta", "job_ttl", "failure_rate")
 
 
 _UNIFORM = re.compile(r"^uniform:\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)$")

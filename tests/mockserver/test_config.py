@@ -109,3 +109,14 @@ def test_settings_made_with_json_forms_serve_as_those_given_by_replace(
     assert response.json()["status"] == "success", response.body
     assert [url for url, _ in sender.sent] == ["http://127.0.0.1/h"]
     assert config == MockConfig().replace(**changes)
+
+
+@pytest.mark.parametrize("name", ["eta", "job_ttl", "failure_rate"])
+def test_a_whole_number_given_for_a_seconds_or_share_setting_is_kept_as_a_float(
+        name: str) -> None:
+    """`MockConfig(eta=1)` kept the int: the pure build answered `"eta":1` where the compiled
+    one (its annotations say float) answered `"eta":1.0`, for the same settings and request."""
+    value = 1 if name != "failure_rate" else 0
+    config = MockConfig(**{name: value})  # type: ignore[arg-type]
+    assert type(getattr(config, name)) is float
+    assert type(getattr(MockConfig().replace(**{name: value}), name)) is float
