@@ -359,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
         timed = work / "engine.json"
         if args.engine_time and timed.exists():
             engine = json.loads(timed.read_text())
-            print(f"mock: the engine in situ (Engine.handle_later, wall time): "
+            print(f"mock: the engine in situ (Direct.answer, wall time): "
                   f"{engine['us']:.1f} us a request over {engine['requests']} requests")
 
     print(f"\n{'target':8} {'req/s':>9} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} "

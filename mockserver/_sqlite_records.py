@@ -20,7 +20,7 @@ from contracts.redaction import (
 )
 from mockserver.journal import RESPONSE_CHARS, Delivery, Entry, Record, scrubbed_response
 from mockserver.limits import JOURNAL_PREFER_CHARS
-from mockserver.request import decode
+from mockserver.request import CONTAINERS, decode
 
 #: A record's head: kind (0 request, 1 webhook), response cut (0/1), scope, data and response
 #: lengths, the job (-1 none), the whole response's length in characters (when cut).
@@ -46,7 +46,7 @@ def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
             body = None
     secrets: list[str] = []
     if body is not None:
-        if not _NESTED.isdisjoint(map(type, body.values())):
+        if not CONTAINERS.isdisjoint(map(type, body.values())):
             secrets = list(secrets_in(body))  # (secret fields inside too)
             body = redact_body(body)
         else:  # the usual flat body: its secret fields' names remembered
@@ -71,10 +71,6 @@ def _encode(entry: Entry) -> tuple[bytes, bytes | None]:
         if response is not None:
             response = scrubbed_response(response, secrets)
     return data, response
-
-
-#: The types of a body's values that make it nested (secret fields may hide inside).
-_NESTED = frozenset({dict, list})
 
 
 def _dumps(fields: list[Any]) -> bytes:

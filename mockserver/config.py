@@ -132,8 +132,8 @@ def _canonical(config: MockConfig) -> dict[str, Any]:
     return out
 
 
-#: The settings that are seconds or shares (floats; JSON may send them as whole numbers).
-_FLOATS = ("eta", "job_ttl", "failure_rate")
+#: The settings typed float (seconds, shares): JSON may send them as whole numbers.
+_FLOATS = tuple(f.name for f in dataclasses.fields(MockConfig) if f.type == "float")
 
 
 _UNIFORM = re.compile(r"^uniform:\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)$")

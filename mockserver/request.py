@@ -98,7 +98,7 @@ def _beyond_int64(value: Any) -> bool:
 
 def _deeper(body: dict[str, Any], most: int) -> bool:
     """Nests objects and lists more than `most` levels deep (the object itself is one)."""
-    if _CONTAINERS.isdisjoint(map(type, body.values())):  # (the usual flat body, in C)
+    if CONTAINERS.isdisjoint(map(type, body.values())):  # (the usual flat body, in C)
         return False
     todo: list[tuple[Any, int]] = [(body, 1)]
     while todo:
@@ -110,10 +110,11 @@ def _deeper(body: dict[str, Any], most: int) -> bool:
     return False
 
 
-_CONTAINERS = frozenset((dict, list))
+#: The JSON types that nest (a body holding none is flat).
+CONTAINERS = frozenset((dict, list))
 
 #: The types of the values `_beyond_int64` looks into.
-_MAY_HOLD = frozenset((float, dict, list))
+_MAY_HOLD = CONTAINERS | {float}
 
 
 def key_of(body: bytes) -> object:
