@@ -22,8 +22,16 @@ from setuptools.command.build_ext import build_ext
 #: SQLite stores alike (bench/profile.py lists where the time goes).
 COMPILED = [
     "contracts/parse.py",
+    "contracts/_key_forms.py",
     "contracts/_parse_plan.py",
     "contracts/redaction.py",
+    "mockserver/_group_commit.py",
+    "mockserver/_sqlite_db.py",
+    "mockserver/_sqlite_due.py",
+    "mockserver/_sqlite_journal.py",
+    "mockserver/_sqlite_limiter.py",
+    "mockserver/_sqlite_mockfile.py",
+    "mockserver/_sqlite_records.py",
     "mockserver/apply.py",
     "mockserver/bodies.py",
     "mockserver/decide.py",
@@ -35,6 +43,7 @@ COMPILED = [
     "mockserver/request.py",
     "mockserver/response.py",
     "mockserver/scopes.py",
+    "mockserver/sqlite_store.py",
 ]
 
 

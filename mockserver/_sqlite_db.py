@@ -240,7 +240,9 @@ class Db:
         held = self.held
         if held is not None and held[0] == job_id:
             return held[4], held[2], held[1]
-        for what, _, args in reversed(self.deferred):
+        deferred = self.deferred
+        for at in range(len(deferred) - 1, -1, -1):  # (newest first; mypyc refuses reversed())
+            what, _, args = deferred[at]
             if what == "job" and args[0] == job_id:
                 return args[4], args[2], args[1]
         return None

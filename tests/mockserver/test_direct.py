@@ -15,7 +15,7 @@ from contracts.control import NAMESPACE_HEADER
 from mockserver import LiveServer, MockConfig
 from mockserver.direct import Answer, Direct, direct_of
 from mockserver.request import Headers
-from tests.mockserver._support import V6
+from tests.mockserver._support import V6, Wrapped
 
 BODY = json.dumps({"key": "k", "model_id": "m", "prompt": "a fox", "seed": 7,
                    "num_inference_steps": "30", "lora_model": "a,b"}).encode()
@@ -186,18 +186,22 @@ def test_a_shared_store_is_answered_directly_once_committed(
         ["success", "success", "validation", "success", "success"]
 
 
+def _lose_commits(live: LiveServer) -> None:
+    """Every commit of the served requests fails from now on (a full disk)."""
+    def broken() -> None:
+        raise OSError("disk full")
+
+    group = live.engine._group
+    group.store = Wrapped(group.store, commit=broken)
+
+
 def test_a_lost_commit_is_a_server_error_either_way(
         sqlite_pair: tuple[LiveServer, LiveServer]) -> None:
     """A commit that fails (a full disk) answers its requests with the API's own server error,
     on both paths: never a success for a job that was not stored, never uvicorn's text 500."""
     answers = []
     for live in sqlite_pair:
-        store = live.engine.store
-
-        def broken() -> None:
-            raise OSError("disk full")
-
-        store.commit = broken  # type: ignore[method-assign]
+        _lose_commits(live)
         answers.append(_exchange(live, _post(BODY, close=True)))
     assert answers[0] == answers[1] and answers[0].startswith(b"HTTP/1.1 200 ")  # (the API's
     body = json.loads(answers[0].split(b"\r\n\r\n", 1)[1])  # way: an error in a 200)
@@ -216,11 +220,7 @@ def test_a_lost_commit_in_a_namespace_answers_in_its_error_mode(
                         b"Connection: close\r\nContent-Length: %d\r\n\r\n%s"
                   % (len(config), config))
         assert set_up.startswith(b"HTTP/1.1 200 "), set_up[:200]
-
-        def broken() -> None:
-            raise OSError("disk full")
-
-        live.engine.store.commit = broken  # type: ignore[method-assign]
+        _lose_commits(live)
         answer = _exchange(live, _post(BODY, b"x-modelslab-namespace: t1\r\n", close=True))
         assert answer.startswith(b"HTTP/1.1 500 "), answer[:200]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,26 +116,39 @@ def test_a_workers_newest_job_outlives_settings_changes_of_another_worker(
 
 
 def test_a_block_taken_as_max_jobs_is_lowered_is_not_used_after(
-        workers: tuple[Engine, Engine], monkeypatch: pytest.MonkeyPatch) -> None:
+        workers: tuple[Engine, Engine]) -> None:
     """Blocks are off below `BLOCK_JOBS` jobs. A worker that takes a block while another
     lowers `max_jobs` (between the new stamp, shared first, and its commit: it reads the
     settings as they were) must not go on giving ids from it once it has the new bound."""
     a, b = workers
     db = a.store._db  # type: ignore[attr-defined]
-    bump = db.bump
+    real = db.conn
+    answered = []
 
-    def bump_then_b_answers() -> int:  # (b's request while a's settings are uncommitted)
-        stamp: int = bump()
-        token = GROUP_COMMIT.set(True)  # (b's writes wait for a's lock: committed below)
-        try:
-            _made(b)
-        finally:
-            GROUP_COMMIT.reset(token)
-        return stamp
+    class BumpThenBAnswers:
+        """a's connection: once a's new stamp is shared and written (uncommitted), b
+        answers a request."""
 
-    monkeypatch.setattr(db, "bump", bump_then_b_answers)
-    a.configure(max_jobs=100)
-    monkeypatch.setattr(db, "bump", bump)
+        def execute(self, sql: str, *args: Any) -> Any:
+            done = real.execute(sql, *args)
+            if sql.startswith("UPDATE state SET settings"):  # (`Db.bump`'s write)
+                db.conn = real
+                token = GROUP_COMMIT.set(True)  # (b's writes wait for a's lock: committed
+                try:                            # below)
+                    answered.append(_made(b))
+                finally:
+                    GROUP_COMMIT.reset(token)
+            return done
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+    db.conn = BumpThenBAnswers()
+    try:
+        a.configure(max_jobs=100)
+    finally:
+        db.conn = real
+    assert len(answered) == 1
     b.store.commit()  # type: ignore[attr-defined]
     _made(b)  # (b reads the committed settings)
     assert b.store.max_jobs == 100

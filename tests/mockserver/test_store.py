@@ -287,13 +287,12 @@ def test_served_requests_of_one_loop_turn_share_one_commit_before_they_are_answe
     store, other = SqliteStore(where), SqliteStore(where)
     engine = _engine(store)
     commits = []
-    commit = store.commit
 
     def counted() -> None:
         commits.append(store.uncommitted)
-        commit()
+        store.commit()
 
-    store.commit = counted  # type: ignore[method-assign]
+    engine._group.store = Wrapped(store, commit=counted)  # (the store its turns commit)
     headers = {"content-type": "application/json"}
 
     async def turn() -> list[dict[str, object]]:
@@ -420,29 +419,32 @@ def test_a_request_whose_writes_another_threads_commit_lost_is_not_answered_succ
     store = SqliteStore(tmp_path / "s.sqlite")
     engine = _engine(store)
     db = store._db
-    answer = engine._group.answer
+    real = db.conn
 
-    def broken(counts: bool = False) -> None:
-        raise OSError("disk full")
+    class Full:
+        """The connection while the other thread commits: every statement fails."""
 
-    def raced(make: Any, error_mode: str, send: Any) -> Any:
-        def made() -> Any:
-            made_now = make()
-            db.flush = broken  # type: ignore[method-assign]  # (the other thread's commit)
-            try:
-                with pytest.raises(OSError):
-                    db.commit()
-            finally:
-                del db.flush
-            return made_now
-        return answer(made, error_mode, send)
+        def execute(self, sql: str, *args: Any) -> Any:
+            raise OSError("disk full")
 
-    engine._group.answer = raced  # type: ignore[method-assign]
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+    def raced() -> Any:
+        made_now = engine.handle("POST", V6, {"content-type": "application/json"},
+                                 json.dumps(body()).encode(), ORIGIN)
+        db.conn = Full()  # (the other thread's commit, which fails)
+        try:
+            with pytest.raises(OSError):
+                db.commit()
+        finally:
+            db.conn = real
+        return made_now
+
     sent: list[Any] = []
 
     async def turn() -> Any:
-        now = engine.handle_later("POST", V6, {"content-type": "application/json"},
-                                  json.dumps(body()).encode(), ORIGIN, sent.append)
+        now = engine._group.answer(raced, "legacy", sent.append)
         await asyncio.sleep(0)  # (the loop turn's commit: one call_soon)
         return now
 
