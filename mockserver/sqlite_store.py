@@ -74,7 +74,7 @@ class SqliteStore:
         self.pending = SqliteDue(self._db, "pending")
         self.scheduled = SqliteDue(self._db, "webhook")
         self._inserts = 0
-        #: Job id -> (its row's data, finished, the Job) for the jobs read or written lately:
+        #: Job id -> (its row's data, finished, the Job) for the jobs read or queued lately:
         #: a client polls one job again and again, and its row, still read each time (another
         #: worker may have ended or dropped it), is decoded only when it changed.
         self._decoded: dict[int, tuple[bytes, bool, Job]] = {}
@@ -92,7 +92,8 @@ class SqliteStore:
     def put(self, job: Job, now: float) -> None:
         data = job.encoded()
         db = self._db
-        self._remember(job.id, data, job)
+        if job.queued:  # (polled until it ends; a job answered whole is seldom fetched)
+            self._remember(job.id, data, job)
         with db.lock:
             self._now = now
             row = [job.id, job.created, 0, len(data), data]
