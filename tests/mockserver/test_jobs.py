@@ -79,6 +79,22 @@ def test_finish_is_claimed_once() -> None:
     assert store.finish(99) is False
 
 
+def test_a_jobs_stored_form_holds_every_field_in_order() -> None:
+    """`Job.encoded` spells its fields out (a field read each, compiled): it must name each
+    of `Job`'s fields, in order, with its value, so a field added to `Job` is stored too."""
+    import dataclasses
+
+    import orjson
+
+    job = dataclasses.replace(_job(7, track_id="t-1", webhook="http://127.0.0.1/h",
+                                   base64=True, expires=9.0), finished=True)
+    stored = orjson.loads(job.encoded())
+
+    assert list(stored) == [f.name for f in dataclasses.fields(Job)]
+    assert stored == {f.name: orjson.loads(orjson.dumps(getattr(job, f.name)))
+                      for f in dataclasses.fields(Job)}
+
+
 def test_a_job_round_trips_through_json() -> None:
     job = _job(7, track_id="t-1", webhook="http://127.0.0.1/h", base64=True, expires=9.0)
 
