@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 #: The schema's version (`PRAGMA user_version`); older files are rebuilt.
-VERSION = 7
+VERSION = 8
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (
     one INTEGER PRIMARY KEY CHECK (one = 0), job INTEGER NOT NULL, settings INTEGER NOT NULL,
