@@ -29,10 +29,11 @@ RESPONSE_CHARS = 4096
 # -- records -------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Record:
     """One API request and what the mock answered: built once, when the answer is known (not
-    `frozen` only because that makes building one, once per request, slower)."""
+    `frozen` only because that makes building one, once per request, slower). Its `__init__`
+    is written out, as `Job`'s is (compiled, a generated one stays interpreted)."""
 
     time: float
     method: str
@@ -61,7 +62,22 @@ class Record:
     #: The namespace it was sent in ("" none).
     scope: str = ""
 
-    kind = "request"
+    @property
+    def kind(self) -> str:
+        """"request" (`Delivery`'s is "webhook"). A property: compiled, a class attribute of a
+        dataclass is taken for a field, and a written-out `__init__` would leave it unset."""
+        return "request"
+
+    def __init__(self, time: float, method: str, path: str, status: int, outcome: str,
+                 json_body: bool = False, key: str | None = None,
+                 body: Mapping[str, Any] | bytes | None = None, prefer: str | None = None,
+                 rules: tuple[str, ...] | None = None, job: int | None = None,
+                 response: bytes | None = None, latency_ms: float | None = None,
+                 scope: str = "") -> None:
+        self.time, self.method, self.path, self.status = time, method, path, status
+        self.outcome, self.json_body, self.key, self.body = outcome, json_body, key, body
+        self.prefer, self.rules, self.job, self.response = prefer, rules, job, response
+        self.latency_ms, self.scope = latency_ms, scope
 
     def to_json(self, seq: int) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": "request", "time": self.time, "method": self.method,

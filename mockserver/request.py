@@ -158,10 +158,11 @@ class Prefer:
 NO_PREFER = Prefer()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Call:
     """A request to an API endpoint, as it came: what `decide` judges. Never changed once
-    read (not `frozen` only because that makes building one, once per request, slower)."""
+    read (not `frozen` only because that makes building one, once per request, slower). Its
+    `__init__` is written out, as `Job`'s is (compiled, a generated one stays interpreted)."""
 
     method: str
     #: The schema path it reached (e.g. "/api/v6/images/fetch/{id}").
@@ -193,6 +194,17 @@ class Call:
     merged: bool = False
     #: A JSON object nested deeper than `limits.MAX_BODY_DEPTH` (then `decoded` is None).
     too_deep: bool = False
+
+    def __init__(self, method: str, template: str, generation: str, path_id: str | None,
+                 body: bytes, size: int, decoded: Any, is_object: bool, key: Any,
+                 prefer: Prefer, prefer_text: str | None, content_type: str, path: str,
+                 prefer_refused: str | None = None, merged: bool = False,
+                 too_deep: bool = False) -> None:
+        self.method, self.template, self.generation = method, template, generation
+        self.path_id, self.body, self.size, self.decoded = path_id, body, size, decoded
+        self.is_object, self.key, self.prefer = is_object, key, prefer
+        self.prefer_text, self.content_type, self.path = prefer_text, content_type, path
+        self.prefer_refused, self.merged, self.too_deep = prefer_refused, merged, too_deep
 
 
 def read(method: str, template: str, generation: str, path_id: str | None,

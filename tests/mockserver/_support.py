@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -38,6 +39,23 @@ class RecordingSender:
 
     def close(self) -> None:
         pass
+
+
+def assert_init_takes_the_fields(cls: type, values: Mapping[str, Any]) -> None:
+    """A dataclass whose `__init__` is written out (compiled, the one dataclasses generates
+    stays interpreted: setup.py) takes each field by name and in order, and leaves each
+    default as its field says. `values`: one per field, each told apart from the others."""
+    fields = dataclasses.fields(cls)
+    assert list(values) == [f.name for f in fields]
+    by_name, in_order = cls(**values), cls(*values.values())
+    for f in fields:
+        assert getattr(by_name, f.name) == values[f.name] == getattr(in_order, f.name), f.name
+    missing = dataclasses.MISSING
+    required = [values[f.name] for f in fields
+                if f.default is missing and f.default_factory is missing]
+    defaults = cls(*required)
+    for f in fields[len(required):]:
+        assert getattr(defaults, f.name) == f.default, f.name
 
 
 class Wrapped:

@@ -11,7 +11,15 @@ import pytest
 
 from mockserver import Engine, Job, MemoryStore, MockConfig, SqliteStore
 from mockserver.jobs import open_store
-from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body, make_mock
+from tests.mockserver._support import (
+    ORIGIN,
+    V6,
+    FakeClock,
+    RecordingSender,
+    assert_init_takes_the_fields,
+    body,
+    make_mock,
+)
 
 
 def _job(job_id: int, now: float = 0.0, **fields: object) -> Job:
@@ -100,6 +108,15 @@ def test_a_jobs_stored_form_holds_every_field_in_order() -> None:
     assert Job.from_json(job.encoded()).finished is False  # (the store's mark wins)
     before = orjson.dumps(dict(zip(names, stored, strict=True)))
     assert Job.from_json(before) == job
+
+
+def test_a_jobs_init_takes_its_fields() -> None:
+    assert_init_takes_the_fields(Job, {
+        "endpoint": V6, "created": 1.0, "due": 2.0, "samples": 3, "meta": {"seed": 4},
+        "generation_time": 5.5, "seed": 6, "prompt": "p", "width": 512, "height": 640,
+        "upscale": 2, "base64": True, "origin": "http://o", "expires": 9.0,
+        "webhook": "http://127.0.0.1/h", "track_id": "t-1", "warning": "w", "queued": False,
+        "failure": "no", "id": 7, "scope": "s", "owner": "ab", "finished": True})
 
 
 def test_a_job_round_trips_through_json() -> None:

@@ -7,7 +7,7 @@ import json
 from contracts.redaction import redact_key
 from mockserver.journal import Delivery, Journal, Record
 from tests.contracts import _leaks
-from tests.mockserver._support import V6, Mock, make_mock
+from tests.mockserver._support import V6, Mock, assert_init_takes_the_fields, make_mock
 
 
 def _record(**changes: object) -> Record:
@@ -143,3 +143,10 @@ def test_a_page_asked_for_past_every_entry_is_empty_however_far() -> None:
         assert response.status == 200, response.body
         assert response.json()["entries"] == []
     assert mock.engine.journal.since(0, 10**20)[0]["seq"] == 1
+
+
+def test_a_records_init_takes_its_fields() -> None:
+    assert_init_takes_the_fields(Record, {
+        "time": 1.5, "method": "POST", "path": V6, "status": 200, "outcome": "success",
+        "json_body": True, "key": "***abc", "body": b"{}", "prefer": "status=queued",
+        "rules": ("r1",), "job": 7, "response": b"[]", "latency_ms": 2.5, "scope": "s"})

@@ -10,7 +10,8 @@ import pytest
 
 from mockserver import Prefer
 from mockserver.limits import MAX_BODY_DEPTH
-from mockserver.request import NO_PREFER, Headers, decode, header, key_of, read
+from mockserver.request import NO_PREFER, Call, Headers, decode, header, key_of, read
+from tests.mockserver._support import assert_init_takes_the_fields
 
 V6 = "/api/v6/images/text2img"
 
@@ -140,3 +141,12 @@ def test_a_body_nested_past_the_limit_is_refused_and_the_journal_still_reads(
     assert deepest.status == 200, deepest.body
     assert journal.status == 200 and [e["status"] for e in journal.json()["entries"]][:1] \
         == [400]
+
+
+def test_a_calls_init_takes_its_fields() -> None:
+    assert_init_takes_the_fields(Call, {
+        "method": "POST", "template": "/t/{id}", "generation": "/g", "path_id": "7",
+        "body": b"{}", "size": 2, "decoded": {}, "is_object": True, "key": "k",
+        "prefer": Prefer(status="queued"), "prefer_text": "status=queued",
+        "content_type": "application/json", "path": "/t/7", "prefer_refused": "x",
+        "merged": True, "too_deep": True})
