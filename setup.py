@@ -35,6 +35,7 @@ COMPILED = [
     "mockserver/apply.py",
     "mockserver/bodies.py",
     "mockserver/decide.py",
+    "mockserver/direct.py",
     "mockserver/engine.py",
     "mockserver/handler.py",
     "mockserver/jobs.py",

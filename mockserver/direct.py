@@ -14,6 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+try:  # (mypyc reads the decorator at build time; installed, mypy_extensions may be absent)
+    from mypy_extensions import mypyc_attr
+except ImportError:  # pragma: no cover - an install without mypy
+    def mypyc_attr(*_: object, **__: object) -> Any:  # type: ignore[misc]
+        return lambda cls: cls
+
 import spec
 from contracts.control import NAMESPACE_HEADER, NAMESPACE_PATH
 from mockserver.admin_guard import ADMIN
@@ -74,6 +80,7 @@ Answer = tuple[int, bytes, bytes, float]
 _JSON_LINES = b"%s: %s\r\ncontent-length: %%d\r\n%s: %s\r\n" % (*JSON_TYPE, *VARY[0])
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # (tests count and hold its answers)
 class Direct:
     """Answers the plain API POSTs of one engine for the protocol (see the module)."""
 
