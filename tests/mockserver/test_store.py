@@ -374,6 +374,30 @@ def test_a_request_whose_writes_another_thread_is_committing_waits_for_that_comm
         engine.close()
 
 
+def test_a_namespace_record_another_version_wrote_leaves_the_mock_answering(
+        tmp_path: Path) -> None:
+    """A SQLite file outlives the mock's version (restarts, a worker not yet upgraded). A
+    namespace's settings naming a setting this version lacks, or a value it refuses, made
+    every request of every namespace fail: each re-reads all of the records."""
+    where = tmp_path / "state.sqlite"
+    engine = _engine(SqliteStore(where))
+    older = SqliteStore(where)  # (a worker of another version, on the same file)
+    try:
+        older.set_settings("old", json.dumps({"settings": {"queue": "always", "eta": 9.0,
+                                                           "retired": 1},
+                                              "jobs_after": 0, "journal_after": 0}))
+        older.set_settings("odd", json.dumps({"settings": {"max_jobs": 0},
+                                              "jobs_after": 0, "journal_after": 0}))
+
+        assert _post(engine, V6, body())["status"] == "success"
+        queued = _post(engine, V6, body(), **{NAMESPACE_HEADER: "old"})
+        assert queued["status"] == "processing" and queued["eta"] == 9.0  # (its known ones)
+        assert _post(engine, V6, body(), **{NAMESPACE_HEADER: "odd"})["status"] == "success"
+    finally:
+        older.close()
+        engine.close()
+
+
 def test_a_claimed_webhook_leaves_the_sqlite_stores_due_count(tmp_path: Path) -> None:
     """A claim moves the entry to its lease (an UPDATE of its kind): the running count the
     store keeps by triggers follows it, as a count of the table would."""
