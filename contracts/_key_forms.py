@@ -33,10 +33,9 @@ def _escaped(secret: str) -> re.Pattern[str]:
         if run[0] == "\\":  # backslashes as themselves or \\u005c, not the \\ of an escape
             parts.append(r"(?:\\++u005[cC]|\\+(?=\\u[0-9a-fA-F]{4})|\\++(?!u[0-9a-fA-F]{4}))++")
             continue
-        form = r"\\*+" + re.escape(run)
-        if ord(run) < 0x10000:
-            form += r"|\\++u" + "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c
-                                        for c in f"{ord(run):04x}")
+        form = r"\\*+" + re.escape(run) + "|" + "".join(  # (past U+FFFF: a surrogate pair)
+            r"\\++u" + "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in code)
+            for code in _escapes(run))
         parts.append("(?:" + form + ")")
     return re.compile("".join(parts))
 
@@ -178,7 +177,25 @@ def _step(text: str, at: int, char: str) -> int | None:
         run += 1
     if text.startswith(char, run):
         return run + 1
-    return run + 5 if run > at and text[run:run + 5].lower() == f"u{ord(char):04x}" else None
+    end: int | None = None
+    for code in _escapes(char):  # (past U+FFFF: two escapes, backslashes before each)
+        if run == at or text[run:run + 5].lower() != "u" + code:
+            return None
+        at = end = run + 5
+        run = end
+        while text.startswith("\\", run):
+            run += 1
+    return end
+
+
+def _escapes(char: str) -> list[str]:
+    """The hex digits of the \\uXXXX escapes JSON spells `char` with (a surrogate pair past
+    U+FFFF), in lower case."""
+    code = ord(char)
+    if code < 0x10000:
+        return [f"{code:04x}"]
+    code -= 0x10000
+    return [f"{0xD800 + (code >> 10):04x}", f"{0xDC00 + (code & 0x3FF):04x}"]
 
 
 def _backslashes(text: str, at: int) -> int | None:

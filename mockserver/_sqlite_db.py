@@ -101,38 +101,44 @@ class Db:
             if group and self._lost is not None:
                 lost, self._lost = self._lost, None
                 raise lost
-            grouped, self._grouped = self._grouped, False
-            if self.held is None and not self.deferred and not self._txn:
-                return
-            if self.held is None and not self._txn and \
-                    all(what == "ring" for what, _, _ in self.deferred):
-                # Only journal entries (a fetch's): no SQL, so no SQLite transaction.
-                deferred, self.deferred, self.due_held = self.deferred, [], False
-                self.mock.lock()
-                try:
-                    self.ring.write([args[0] for _, _, args in deferred])
-                finally:
-                    self.mock.unlock()
-                return
+            # (Left set until they are committed, or lost: the thread of a request whose
+            # writes this commit takes reads `uncommitted` without the lock, and must then
+            # wait for its turn's commit, which raises if this one lost them.)
+            grouped = self._grouped
             try:
-                self.begin()
-                self.flush(counts=True)
-                self.conn.execute("COMMIT")
-                if self._entries:  # (a rolled-back request's entry never shows)
-                    entries, self._entries = self._entries, []
-                    self.ring.write(entries)
-            except BaseException as exc:
-                self.held = None
-                self.deferred, self.due_held, self._entries = [], False, []
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                if grouped and not group:
-                    self._lost = exc
-                raise
+                if self.held is None and not self.deferred and not self._txn:
+                    return
+                if self.held is None and not self._txn and \
+                        all(what == "ring" for what, _, _ in self.deferred):
+                    # Only journal entries (a fetch's): no SQL, so no SQLite transaction.
+                    deferred, self.deferred, self.due_held = self.deferred, [], False
+                    self.mock.lock()
+                    try:
+                        self.ring.write([args[0] for _, _, args in deferred])
+                    finally:
+                        self.mock.unlock()
+                    return
+                try:
+                    self.begin()
+                    self.flush(counts=True)
+                    self.conn.execute("COMMIT")
+                    if self._entries:  # (a rolled-back request's entry never shows)
+                        entries, self._entries = self._entries, []
+                        self.ring.write(entries)
+                except BaseException as exc:
+                    self.held = None
+                    self.deferred, self.due_held, self._entries = [], False, []
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    if grouped and not group:
+                        self._lost = exc
+                    raise
+                finally:
+                    if self._txn:
+                        self._txn = False
+                        self.mock.unlock()
             finally:
-                if self._txn:
-                    self._txn = False
-                    self.mock.unlock()
+                self._grouped = False
 
     @contextlib.contextmanager
     def shared_lock(self) -> Iterator[None]:

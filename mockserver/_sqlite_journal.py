@@ -133,7 +133,9 @@ class SqliteJournal:
 
     def since(self, seq: int, limit: int) -> list[dict[str, Any]]:
         """The first `limit` entries after number `seq`, oldest first (the dashboard's poll)."""
-        return [shown for n, record in self._records(seq, max(0, limit))
+        if limit <= 0:
+            return []
+        return [shown for n, record in self._records(seq, limit)
                 if (shown := show_record(n, record, None, None)) is not None]
 
     def jobs(self) -> list[int]:

@@ -129,7 +129,8 @@ def encode_record(entry: Entry, most: int) -> bytes:
         response = text[:RESPONSE_CHARS].encode()
     size = HEAD.size + len(scope) + len(data) + (len(response) if response else 0)
     if size > most:  # (a body is at most JOURNAL_BODY_BYTES: only a huge one gets here)
-        data = orjson.dumps(["(too large to keep)"])
+        # Shown as a note only: the answer goes too (kept, it could outgrow a small ring).
+        data, response, cut, chars = orjson.dumps(["(too large to keep)"]), None, 0, 0
     job = entry.job if entry.job is not None else -1
     return b"".join((HEAD.pack(1 if entry.kind == "webhook" else 0, cut, len(scope),
                                 len(data), 0xFFFFFFFF if response is None else len(response),

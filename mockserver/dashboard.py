@@ -54,7 +54,7 @@ def _jobs(mock: jobview.Mock, method: str, rest: str, body: bytes) -> MockRespon
     job_id, _, action = rest.partition("/")
     if method != "POST" or action not in ("finish", "fail"):
         return None
-    if not job_id.isdigit() or len(job_id) > 18:
+    if not (job_id.isascii() and job_id.isdigit()) or len(job_id) > 18:
         return _problem(404, f"no job {job_id!r}")
     failure = None
     if action == "fail":

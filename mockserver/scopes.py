@@ -86,8 +86,18 @@ class Scope(NamedTuple):
     def loads(cls, text: str) -> Scope:
         data = json.loads(text)
         settings = data.get("settings")
-        config = None if settings is None else MockConfig().replace(**settings)
+        config = None if settings is None else _stored_config(settings)
         return cls(config, int(data.get("jobs_after", 0)), int(data.get("journal_after", 0)))
+
+
+def _stored_config(settings: Mapping[str, Any]) -> MockConfig | None:
+    """A namespace's stored settings, as this version reads them: a file outlives the mock's
+    version, so those it does not know are left out, and settings it refuses are none (the
+    shared ones apply), instead of failing every request that re-reads the records."""
+    try:
+        return MockConfig().replace(**{k: v for k, v in settings.items() if k in SETTINGS})
+    except (TypeError, ValueError):
+        return None
 
 
 def settings_json(config: MockConfig) -> dict[str, Any]:

@@ -127,6 +127,19 @@ def test_a_hostile_key_of_backslashes_is_scrubbed_in_one_pass() -> None:
     assert scrub("\\" * 10_000, ["s"]) == "\\" * 10_000
 
 
+@pytest.mark.parametrize("key", ["sk-\U0001F511-0123456789", "0123456789\U0001F511abc",
+                                 "\U0001F600" * 8, "k\U0001F600"])
+def test_a_key_past_the_bmp_is_hidden_where_json_escapes_it_as_a_surrogate_pair(key: str) -> None:
+    """JSON written ASCII-only (`json.dumps`'s default) spells a character past U+FFFF as two
+    \\uXXXX escapes, a surrogate pair, once or escaped again (JSON text inside JSON): the key
+    was shown there, in whole, however long."""
+    once, twice = json.dumps(key), json.dumps(json.dumps(key))
+    text = f"a {once} b {twice} c {once.replace('d83d', 'D83D')}"
+
+    assert scrub(text, [key]) == f'a "{REDACTED}" b "\\"{REDACTED}\\"" c "{REDACTED}"'
+    assert redaction.holds_secret({}, [key], also=text)
+
+
 def test_random_keys_are_hidden_in_every_encoding_whole_or_cut() -> None:
     """300 keys of awkward characters ('"', '\\', '/', '+', '%', '&', 'é'), each in one of
     its encodings, whole or cut short: no decoding of the text shown reads the key, or its

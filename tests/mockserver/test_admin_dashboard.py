@@ -113,6 +113,18 @@ def test_jobs_list_their_state_and_end_on_demand(mock: Mock) -> None:
     assert _admin(mock, "POST", f"jobs/{done}/fail", {"message": ""})[0] == 422
 
 
+def test_a_job_id_of_other_digits_is_no_job(mock: Mock) -> None:
+    """`str.isdigit` holds for "²" and "١" too: "²" was a server error, "١" (an Arabic-Indic
+    one, read by `int`) ended job 1."""
+    first = mock.generate(headers={"Prefer": "eta=30"})["id"]
+
+    for other in ("\u00b2", "\u0661", "\uff11"):
+        assert _admin(mock, "POST", f"jobs/{other}/finish") == \
+            (404, {"status": "error", "message": f"no job {other!r}"})
+    assert [(j["id"], j["state"]) for j in _admin(mock, "GET", "jobs")[1]["jobs"]] == \
+        [(first, "queued")]
+
+
 def test_a_job_set_to_fail_shows_queued_until_its_time() -> None:
     job = Job(endpoint=V6, created=0.0, due=10.0, samples=1, meta={}, generation_time=1.0,
               seed=1, prompt="p", width=512, height=512, upscale=1, failure="GPU fell over")

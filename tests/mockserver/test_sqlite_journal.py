@@ -12,6 +12,7 @@ import pytest
 
 from mockserver import Engine, MockConfig, SqliteStore, _sqlite_journal
 from mockserver.jobs import GROUP_COMMIT
+from mockserver.journal import RESPONSE_CHARS
 from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body
 
 
@@ -146,5 +147,42 @@ def test_a_reset_forgets_the_entries_of_requests_before_it_in_its_turn(tmp_path:
         store.commit()
 
         assert [entry["body"]["prompt"] for entry in store.journal.entries()] == ["after"]
+    finally:
+        engine.close()
+
+
+def test_an_entry_too_large_for_a_small_ring_is_kept_as_a_note_and_keeps_the_others(
+        tmp_path: Path) -> None:
+    """An entry over a quarter of the ring is kept as a note ("entry too large to keep"): its
+    answer, kept uncut up to `4 * RESPONSE_CHARS` bytes, went with it, so a record larger than
+    a 16 KiB ring was written over itself and the entries before it: none read back."""
+    store = SqliteStore(tmp_path / "state.sqlite", journal_bytes=16 * 1024)
+    engine = Engine(MockConfig(), clock=FakeClock(), store=store, webhooks=RecordingSender())
+    try:
+        engine.handle("POST", V6, {"content-type": "application/json"},
+                      json.dumps(body(prompt="before")).encode(), ORIGIN)
+        answer = engine.handle("POST", V6, {"content-type": "application/json"},
+                               json.dumps(body(prompt="é" * 7770)).encode(), ORIGIN)
+        assert 16 * 1024 - 100 < len(answer.body) <= 4 * RESPONSE_CHARS  # (kept uncut)
+
+        kept = store.journal.entries()
+        assert [entry.get("note") for entry in kept] == [None, "entry too large to keep"]
+        assert kept[0]["body"]["prompt"] == "before"
+    finally:
+        engine.close()
+
+
+def test_a_page_of_no_entries_is_empty(tmp_path: Path) -> None:
+    """`since(seq, 0)`: no entry, as the memory journal answers (the SQLite ring gave one)."""
+    store = SqliteStore(tmp_path / "state.sqlite")
+    engine = Engine(MockConfig(), clock=FakeClock(), store=store, webhooks=RecordingSender())
+    try:
+        for n in range(3):
+            engine.handle("POST", V6, {"content-type": "application/json"},
+                          json.dumps(body(prompt=f"entry {n}")).encode(), ORIGIN)
+
+        assert engine.journal.since(0, 0) == []
+        assert engine.journal.since(0, -5) == []
+        assert [entry["seq"] for entry in engine.journal.since(1, 1)] == [2]
     finally:
         engine.close()

@@ -312,6 +312,92 @@ def test_served_requests_of_one_loop_turn_share_one_commit_before_they_are_answe
     assert all(job is not None for job in seen)  # each stored before it was answered
 
 
+def test_a_request_whose_writes_another_thread_is_committing_waits_for_that_commit(
+        tmp_path: Path) -> None:
+    """The timers thread (or a webhook's report) commits what requests left to their turn's
+    commit. A request whose writes such a commit took, begun after the request was handled
+    and before it was answered, was answered at once (the writes were no longer left to
+    its turn): before they were stored, and as done when that commit then failed."""
+    import asyncio
+    import sqlite3
+
+    from mockserver._group_commit import GroupCommit
+
+    store = SqliteStore(tmp_path / "s.sqlite")
+    engine = _engine(store)
+    db, real = store._db, store._db.conn
+    committing, answering = threading.Event(), threading.Event()
+    failed: list[BaseException] = []
+
+    class FailingCommit:
+        """The connection, whose next COMMIT waits until the request is being answered, then
+        fails (a full disk, an I/O error)."""
+
+        def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+            if sql == "COMMIT":
+                db.conn = real
+                committing.set()
+                answering.wait()
+                raise sqlite3.OperationalError("disk I/O error")
+            return real.execute(sql, *args)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+    def timers() -> None:  # (what the timers thread does at each poll: claim due jobs)
+        try:
+            store.pending.pop_due(0.0)
+        except sqlite3.OperationalError as exc:
+            failed.append(exc)
+
+    other = threading.Thread(target=timers)
+
+    def handle() -> Any:
+        answer = engine.handle("POST", V6, {"content-type": "application/json"},
+                               json.dumps(body()).encode(), ORIGIN)
+        db.conn = FailingCommit()  # type: ignore[assignment]
+        other.start()
+        committing.wait()  # the other thread's commit has begun, with this request's writes
+        asyncio.get_running_loop().call_soon(answering.set)  # (before the turn's commit)
+        return answer
+
+    try:
+        answer = asyncio.run(GroupCommit(store).run(handle, "legacy"))
+    finally:
+        answering.set()
+        other.join()
+        db.conn = real
+    try:
+        assert failed and len(store) == 0  # the request's writes were lost
+        assert answer.json() == {"status": "error", "message": "Server error, try again later"}
+    finally:
+        engine.close()
+
+
+def test_a_namespace_record_another_version_wrote_leaves_the_mock_answering(
+        tmp_path: Path) -> None:
+    """A SQLite file outlives the mock's version (restarts, a worker not yet upgraded). A
+    namespace's settings naming a setting this version lacks, or a value it refuses, made
+    every request of every namespace fail: each re-reads all of the records."""
+    where = tmp_path / "state.sqlite"
+    engine = _engine(SqliteStore(where))
+    older = SqliteStore(where)  # (a worker of another version, on the same file)
+    try:
+        older.set_settings("old", json.dumps({"settings": {"queue": "always", "eta": 9.0,
+                                                           "retired": 1},
+                                              "jobs_after": 0, "journal_after": 0}))
+        older.set_settings("odd", json.dumps({"settings": {"max_jobs": 0},
+                                              "jobs_after": 0, "journal_after": 0}))
+
+        assert _post(engine, V6, body())["status"] == "success"
+        queued = _post(engine, V6, body(), **{NAMESPACE_HEADER: "old"})
+        assert queued["status"] == "processing" and queued["eta"] == 9.0  # (its known ones)
+        assert _post(engine, V6, body(), **{NAMESPACE_HEADER: "odd"})["status"] == "success"
+    finally:
+        older.close()
+        engine.close()
+
+
 def test_a_claimed_webhook_leaves_the_sqlite_stores_due_count(tmp_path: Path) -> None:
     """A claim moves the entry to its lease (an UPDATE of its kind): the running count the
     store keeps by triggers follows it, as a count of the table would."""
