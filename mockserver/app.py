@@ -23,7 +23,7 @@ from mockserver.config import MockConfig
 from mockserver.direct import JSON_TYPE, VARY, Direct, headers_of, origin_of, raw_headers
 from mockserver.engine import Engine
 from mockserver.images import RENDER_PROCESSES
-from mockserver.request import Headers
+from mockserver.request import Headers, whole_number
 from mockserver.response import dump
 
 #: Environment variable carrying a JSON `MockConfig` to `app_from_env` (used with --workers).
@@ -108,8 +108,8 @@ async def _send_json(send: Send, status: int, value: Any) -> None:
 
 async def _read_body(receive: Receive, headers: Mapping[str, str], limit: int) -> bytes:
     """The body, or its first `limit + 1` bytes when it is larger (the engine answers 413)."""
-    declared = headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    declared = whole_number(headers.get("content-length", ""), 32)
+    if declared is not None and declared > limit:
         return b"\0" * (limit + 1)
     chunks: list[bytes] = []
     size = 0

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 
 from mockserver import jobview
 from mockserver.admin_openapi import DOCUMENT
+from mockserver.request import whole_number
 from mockserver.response import MockResponse, json_response
 
 #: Journal entries one poll returns at most (and by default).
@@ -54,14 +55,15 @@ def _jobs(mock: jobview.Mock, method: str, rest: str, body: bytes) -> MockRespon
     job_id, _, action = rest.partition("/")
     if method != "POST" or action not in ("finish", "fail"):
         return None
-    if not (job_id.isascii() and job_id.isdigit()) or len(job_id) > 18:
+    number = whole_number(job_id)
+    if number is None:
         return _problem(404, f"no job {job_id!r}")
     failure = None
     if action == "fail":
         failure = _message(body)
         if failure is None:
             return _problem(422, 'the body must be empty or {"message": "..."}')
-    status, answer = jobview.end(mock, int(job_id), failure)
+    status, answer = jobview.end(mock, number, failure)
     return json_response(status, answer)
 
 

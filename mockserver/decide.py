@@ -31,7 +31,7 @@ from mockserver import bodies
 from mockserver.config import MockConfig
 from mockserver.jobs import Job
 from mockserver.limits import MAX_BODY_DEPTH
-from mockserver.request import Call, Prefer
+from mockserver.request import Call, Prefer, whole_number
 
 #: `workload` policy: queue above this much work (`bodies.workload`) ...
 WORKLOAD_UNITS = 4.0
@@ -148,6 +148,19 @@ def error(name: str, config: MockConfig, *, retry_after: int | None = None,
     return Error(name, status, retry_after if name == "rate_limit" else None, counts=counts)
 
 
+def invalid(config: MockConfig, *, messages: Mapping[str, list[str]] | None = None,
+            rules: tuple[str, ...] = (), message: str | None = None,
+            counts: bool = False) -> Error:
+    """The decision to answer a validation error in the configured error mode."""
+    return Error("validation", bodies.http_status("validation", config.error_mode),
+                 messages=messages, rules=rules, counts=counts, message=message)
+
+
+def _not_a_json_object(config: MockConfig, why: str) -> Error:
+    """A body refused whole (rule `body-json`), before its fields are read."""
+    return invalid(config, messages={"body": [why]}, rules=(BODY_JSON.id,))
+
+
 def decide(call: Call, config: MockConfig, *, dice: Dice, rate_wait: int | None = None,
            pending: int = 0) -> Decision:
     """What to answer `call`.
@@ -163,19 +176,14 @@ def decide(call: Call, config: MockConfig, *, dice: Dice, rate_wait: int | None 
     if call.size > config.max_body_bytes:
         return error("payload_too_large", config)
     if call.too_deep:
-        return Error("validation", bodies.http_status("validation", config.error_mode),
-                     messages={"body": [f"the body nests objects and lists more than "
-                                        f"{MAX_BODY_DEPTH} levels deep"]},
-                     rules=(BODY_JSON.id,))
+        return _not_a_json_object(config, f"the body nests objects and lists more than "
+                                          f"{MAX_BODY_DEPTH} levels deep")
     if call.prefer_refused is not None:
-        return Error("validation", bodies.http_status("validation", config.error_mode),
-                     message=call.prefer_refused)
+        return invalid(config, message=call.prefer_refused)
     content_type = call.content_type
     if content_type and not (content_type in _JSON_TYPES or content_type.endswith("+json")):
-        return Error("validation", bodies.http_status("validation", config.error_mode),
-                     messages={"body": [f"the body must be a JSON object sent as "
-                                        f"application/json, not {content_type}"]},
-                     rules=(BODY_JSON.id,))
+        return _not_a_json_object(config, f"the body must be a JSON object sent as "
+                                          f"application/json, not {content_type}")
     prefer = call.prefer
     if prefer.error is not None and prefer.error in spec.contract().errors:
         return error(prefer.error, config, retry_after=1)
@@ -190,9 +198,8 @@ def decide(call: Call, config: MockConfig, *, dice: Dice, rate_wait: int | None 
                    path_id=call.path_id)
     request = parsed.request
     if request is None:
-        return Error("validation", bodies.http_status("validation", config.error_mode),
-                     messages=bodies.messages(parsed.violations), rules=parsed.rule_ids,
-                     counts=True)
+        return invalid(config, messages=bodies.messages(parsed.violations),
+                       rules=parsed.rule_ids, counts=True)
     if isinstance(request, GenerationRequest):
         models = config.models
         if models is not None and request.model_id not in models \
@@ -207,9 +214,9 @@ def decide(call: Call, config: MockConfig, *, dice: Dice, rate_wait: int | None 
             return error("failed", config, counts=True)  # answered at once: fails at once
         seed = request.seed if request.seed is not None else dice.seeds.randrange(2 ** 32)
         return Generate(request, seed, config.eta if fails and eta is None else eta, fails)
-    raw = request.request_id.strip()
-    if raw.isascii() and raw.isdigit() and len(raw) <= 18:  # not "²": a digit, not a number
-        return Lookup(int(raw))
+    job_id = whole_number(request.request_id.strip())
+    if job_id is not None:
+        return Lookup(job_id)
     return error("unknown_job", config, counts=True)
 
 

@@ -24,7 +24,7 @@ import spec
 from contracts.control import NAMESPACE_HEADER, NAMESPACE_PATH
 from mockserver.admin_guard import ADMIN
 from mockserver.engine import Engine
-from mockserver.request import Headers
+from mockserver.request import Headers, whole_number
 from mockserver.response import JSON_HEADERS, MockResponse
 
 #: What CORSMiddleware (allow all origins, no credentials) adds to a response to a request
@@ -98,8 +98,8 @@ class Direct:
         headers = headers_of(raw)
         if not _NOT_DIRECT.isdisjoint(headers):
             return None
-        declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > config.max_body_bytes:
+        declared = whole_number(headers.get("content-length", ""), 32)
+        if declared is not None and declared > config.max_body_bytes:
             return None  # answered 413 by the app at once, without reading the body
         return headers
 

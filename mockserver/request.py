@@ -48,6 +48,14 @@ def lowered(headers: Mapping[str, str]) -> Headers:
     return out
 
 
+def whole_number(text: str, most: int = 18) -> int | None:
+    """`text` read as a whole number when it is ASCII digits only, at most `most` of them;
+    else None. (`str.isdigit` takes "²", which `int` refuses, and "١", which it reads as 1.)"""
+    if len(text) <= most and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 _DECODER = json.JSONDecoder()
 
 
