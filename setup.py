@@ -28,6 +28,7 @@ COMPILED = [
     "mockserver/_group_commit.py",
     "mockserver/_sqlite_db.py",
     "mockserver/_sqlite_due.py",
+    "mockserver/_sqlite_jobs.py",
     "mockserver/_sqlite_journal.py",
     "mockserver/_sqlite_limiter.py",
     "mockserver/_sqlite_mockfile.py",

@@ -1,6 +1,7 @@
 """A SQLite store's connection and its transactions (see `mockserver.sqlite_store`): a
 request's writes held back and written at its end, under the workers' lock, in one
-transaction (or one group commit per event-loop turn)."""
+transaction (or one group commit per event-loop turn); its jobs and journal entries, which
+live in rings beside the database, written once that transaction is committed."""
 
 from __future__ import annotations
 
@@ -11,18 +12,20 @@ from collections.abc import Iterator
 from typing import Any
 
 from mockserver._sqlite_mockfile import MockFile
-from mockserver._sqlite_schema import PUT, create
+from mockserver._sqlite_schema import create
 from mockserver.jobs import GROUP_COMMIT
 
 
 class Db:
     """One connection and one in-process lock for every part of the store.
 
-    A request runs in `batch()`: its writes are held back (the job row in `held`, the rest in
-    `deferred`) and written at its end in one transaction under the cross-process lock, so
-    the lock is held for the writes only, never while the request is parsed or answered. An
-    operation that must be atomic across workers (a claim, a rate-limit count, settings)
-    opens that transaction early (`write()`), and the rest of the request joins it.
+    A request runs in `batch()`: its writes are held back (the job row in `held`, then in
+    `rows`; the rest in `deferred`) and written at its end under the cross-process lock, so
+    the lock is held for the writes only, never while the request is parsed or answered: its
+    SQL in one transaction, and once that is committed its job rows and journal entries to
+    their rings (a generation has no SQL: no transaction at all). An operation that must be
+    atomic across workers (a claim, a rate-limit count, settings) opens that transaction
+    early (`write()`), and the rest of the request joins it.
     """
 
     def __init__(self, path: str) -> None:
@@ -47,8 +50,13 @@ class Db:
         #: Writes were left to a group commit; a commit that lost such writes failed so.
         self._grouped = False
         self._lost: BaseException | None = None
-        #: The job row put in this request and not yet written (`finish` marks it).
+        #: The job row put in this request and not yet written (`finish` marks it):
+        #: [id, created, finished, size, data].
         self.held: list[Any] | None = None
+        #: Job rows of earlier requests (and of `flush`), in order, not yet written.
+        self.rows: list[list[Any]] = []
+        #: The jobs' ring (`JobRing`), written by `commit` with `rows`.
+        self.jobs: Any = None
         #: Other writes of this request, in order: (what, SQL, arguments).
         self.deferred: list[tuple[str, str, tuple[Any, ...]]] = []
         #: Some of `deferred` writes due times (their counts are not shared yet).
@@ -57,9 +65,6 @@ class Db:
         #: that `flush` wrote its entries' requests in is committed; the entries until then.
         self.ring: Any = None
         self._entries: list[bytes] = []
-        #: Run at the end of each write of held-back jobs, with (connection, the `state` row's
-        #: job_bytes and job count, the newest job id written).
-        self.bounds: list[Any] = []
         with self.batch():
             self.begin()
             stamp, newest = create(self.conn)
@@ -80,11 +85,11 @@ class Db:
         """The end of the outermost batch (its lock held)."""
         if self._txn or not GROUP_COMMIT.get():
             self.commit()
-        elif self.held is not None:  # (the next request holds its own job)
-            self.deferred.append(("job", PUT, tuple(self.held)))
+            return
+        if self.held is not None:  # (the next request holds its own job)
+            self.rows.append(self.held)
             self.held = None
-            self._grouped = True
-        elif self.deferred:
+        if self.rows or self.deferred or self._entries:
             self._grouped = True
 
     @property
@@ -106,28 +111,25 @@ class Db:
             # wait for its turn's commit, which raises if this one lost them.)
             grouped = self._grouped
             try:
-                if self.held is None and not self.deferred and not self._txn:
-                    return
-                if self.held is None and not self._txn and \
-                        all(what == "ring" for what, _, _ in self.deferred):
-                    # Only journal entries (a fetch's): no SQL, so no SQLite transaction.
-                    deferred, self.deferred, self.due_held = self.deferred, [], False
-                    self.mock.lock()
-                    try:
-                        self.ring.write([args[0] for _, _, args in deferred])
-                    finally:
-                        self.mock.unlock()
+                if self.held is None and not self.rows and not self.deferred and \
+                        not self._entries and not self._txn:
                     return
                 try:
-                    self.begin()
-                    self.flush(counts=True)
-                    self.conn.execute("COMMIT")
-                    if self._entries:  # (a rolled-back request's entry never shows)
-                        entries, self._entries = self._entries, []
-                        self.ring.write(entries)
+                    if self._txn or any(what != "ring" for what, _, _ in self.deferred):
+                        self.begin()
+                        self.flush(counts=True)
+                        self.conn.execute("COMMIT")
+                        self._publish()  # (a rolled-back request's jobs and entries never show)
+                    else:  # jobs and journal entries only (a generation, a fetch): no SQL
+                        self.mock.lock()
+                        try:
+                            self.flush()
+                            self._publish()
+                        finally:
+                            self.mock.unlock()
                 except BaseException as exc:
                     self.held = None
-                    self.deferred, self.due_held, self._entries = [], False, []
+                    self.rows, self.deferred, self.due_held, self._entries = [], [], False, []
                     if self.conn.in_transaction:
                         self.conn.execute("ROLLBACK")
                     if grouped and not group:
@@ -139,6 +141,16 @@ class Db:
                         self.mock.unlock()
             finally:
                 self._grouped = False
+
+    def _publish(self) -> None:
+        """Write the held-back job rows and journal entries to their rings (under the write
+        lock, their SQL committed)."""
+        rows, self.rows = self.rows, []
+        if rows:
+            self.jobs.write(rows)
+        if self._entries:
+            entries, self._entries = self._entries, []
+            self.ring.write(entries)
 
     @contextlib.contextmanager
     def shared_lock(self) -> Iterator[None]:
@@ -191,42 +203,28 @@ class Db:
                 self.flush()
 
     def flush(self, counts: bool = False) -> None:
-        """Write what was held back (inside the write transaction), then keep the bounds;
-        with `counts`, share the due counts as they will be committed."""
+        """Write what was held back: its SQL (in the write transaction, opened here if it
+        is not yet); its job rows and journal entries to `rows` and `_entries`, which
+        `commit` writes once that transaction is committed. With `counts` (the commit's),
+        share the due counts as they will be committed."""
         held, deferred = self.held, self.deferred
-        if held is None and not deferred and not counts:
-            return
-        self.begin()
-        conn = self.conn
-        job = 0
         if held is not None:
             self.held = None
-            conn.execute(PUT, held)
-            job = held[0]
+            self.rows.append(held)
         if deferred:
             self.deferred, self.due_held = [], False
-            rows: list[tuple[Any, ...]] = []  # (a run of job rows: written in one call)
             for what, sql, args in deferred:
                 if what == "ring":  # (no part of the SQL: written once it is committed)
                     self._entries.append(args[0])
-                elif what == "job":
-                    rows.append(args)
-                    job = max(job, int(args[0]))
                 else:
-                    if rows:
-                        conn.executemany(PUT, rows)
-                        rows = []
-                    conn.execute(sql, args)
-            if rows:
-                conn.executemany(PUT, rows)
-        job_bytes, pending, webhook, jobs = conn.execute(
-            "SELECT job_bytes, pending, webhook, jobs FROM state").fetchone()
-        if job:
-            for keep in self.bounds:
-                keep(conn, job_bytes, jobs, job)
-        # (Due rows change only in write transactions, which all end here: a reader sees
-        # the count of the newest commit, as a read of the table would.)
-        self.mock.set_due(pending, webhook)
+                    self.begin()
+                    self.conn.execute(sql, args)
+        if counts:
+            pending, webhook = self.conn.execute(
+                "SELECT pending, webhook FROM state").fetchone()
+            # (Due rows change only in write transactions, which all end here: a reader
+            # sees the count of the newest commit, as a read of the table would.)
+            self.mock.set_due(pending, webhook)
 
     def due_count(self, kind: str) -> int:
         """Queued jobs of `kind` ("pending", "webhook"), from shared memory (no query)."""
@@ -237,20 +235,24 @@ class Db:
     def visible(self) -> None:
         """Make what was held back visible to a read (written: committed by the request it
         belongs to, or now when outside one)."""
-        if self.held is not None or self.deferred:
-            with self.batch():
-                self.flush()
+        with self.lock:
+            if self.held is None and not self.rows and not self.deferred:
+                return
+            if self._batch:  # (this thread's request: its SQL joins its transaction; its
+                self.flush()  # rows are read from memory until its end, `pending_job`)
+            else:
+                self.commit()
 
-    def pending_job(self, job_id: int) -> tuple[bytes, int, float] | None:
-        """(data, finished, created) of a job row held back, if `job_id` is one."""
+    def pending_job(self, job_id: int) -> list[Any] | None:
+        """The row of a job held back (the newest), if `job_id` is one: the row itself, which
+        `finish` may mark."""
         held = self.held
         if held is not None and held[0] == job_id:
-            return held[4], held[2], held[1]
-        deferred = self.deferred
-        for at in range(len(deferred) - 1, -1, -1):  # (newest first; mypyc refuses reversed())
-            what, _, args = deferred[at]
-            if what == "job" and args[0] == job_id:
-                return args[4], args[2], args[1]
+            return held
+        rows = self.rows
+        for at in range(len(rows) - 1, -1, -1):  # (newest first; mypyc refuses reversed())
+            if rows[at][0] == job_id:
+                return rows[at]
         return None
 
     def one(self, sql: str, args: tuple[Any, ...] = ()) -> Any:

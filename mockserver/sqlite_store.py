@@ -5,12 +5,13 @@ an fsync, so a committed request survives kill -9 of its process (not a power cu
 is answered before its writes are committed, and the lock the workers share is held for the
 writes only:
 
-- A request's writes are held back in memory (`_sqlite_db.Db.batch`) and written at its end in one
-  transaction: a generation is BEGIN, the job's INSERT (its "finished" mark folded in when
-  the same request ends it), one read of the `state` row, COMMIT. Served (`jobs.GROUP_COMMIT`),
-  the requests of one event-loop turn share that transaction and commit, and each is
-  answered after it; an operation that must be atomic across workers (a claim, a rate-limit
-  count, settings) opens the transaction early and the rest of the request joins it.
+- A request's writes are held back in memory (`_sqlite_db.Db.batch`) and written at its end:
+  its SQL in one transaction, then its job and journal entry to their rings. A generation
+  has no SQL (its job's "finished" mark folded in when the same request ends it): it is the
+  lock, two copies into shared files, the unlock. Served (`jobs.GROUP_COMMIT`), the requests
+  of one event-loop turn share that write, and each is answered after it; an operation that
+  must be atomic across workers (a claim, a rate-limit count, settings) opens the
+  transaction early and the rest of the request joins it.
 - Writers of every process take an advisory lock (`flock` on `{path}-mock`) before SQLite's:
   a waiting worker sleeps in the kernel and wakes when the lock is free, instead of in
   SQLite's busy handler (1, 2, 5 ... ms between retries).
@@ -20,17 +21,22 @@ writes only:
   commit.
 - The journal is a ring in shared memory (`{path}-mock-journal`), written under the same lock
   with the rest of the request: no SQL and no database page per entry.
-- One `state` row holds the running totals (the jobs' bytes, the due jobs of each kind), kept
-  exact by triggers: no bound is checked with a scan. Jobs are bounded by count, bytes and
-  age, kept on insert with range deletes on the primary key (flat as the store fills).
+- Jobs live in a ring of their own (`{path}-mock-jobs`, `_sqlite_jobs.JobRing`): found by id
+  (a slot per id modulo `max_jobs`: the count bound), their rows in `max_bytes` overwritten
+  oldest first (the byte bound), an expired one never read (the age bound). Nothing is
+  scanned or deleted: flat as the store fills. (In a table, a job row cost more than all the
+  rest of a generation: a B-tree insert and delete, triggers, WAL frames, checkpoints, and
+  with two workers each one's commits dropped the other's page cache.)
+- One `state` row holds the running totals (the due jobs of each kind), kept exact by
+  triggers.
 - Due-job claims are `DELETE ... RETURNING`: two workers never claim the same job; a
   webhook's lease (`mockserver.leases`) is its entry under kind `lease:KIND`.
 
 Its parts, private to `mockserver`: `_sqlite_schema` (tables, triggers), `_sqlite_mockfile`
 (the `-mock` file's lock and counters), `_sqlite_db` (the connection, held-back writes,
-transactions), `_sqlite_records` and `_sqlite_journal` (the journal ring), `_sqlite_limiter`
-(rate windows), `_sqlite_due` (due times, leases). This module: the `SqliteStore` (jobs,
-settings, bounds), and every public name.
+transactions), `_sqlite_jobs` (the jobs' ring), `_sqlite_records` and `_sqlite_journal` (the
+journal ring), `_sqlite_limiter` (rate windows), `_sqlite_due` (due times, leases). This
+module: the `SqliteStore` (jobs, settings), and every public name.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from pathlib import Path
 
 from mockserver._sqlite_db import Db
 from mockserver._sqlite_due import SqliteDue as SqliteDue
+from mockserver._sqlite_jobs import JobRing
 from mockserver._sqlite_journal import SqliteJournal as SqliteJournal
 from mockserver._sqlite_limiter import SqliteLimiter as SqliteLimiter
 from mockserver._sqlite_mockfile import BLOCK_JOBS, ID_BLOCK
@@ -57,9 +64,6 @@ class SqliteStore:
     restart. Bounded by `max_jobs`, `max_bytes` (the jobs' stored size) and `ttl`."""
 
     shared = True
-    #: The age bound is applied every this many writes (a range delete on the primary key:
-    #: cheap, not free); the count and byte bounds on every write.
-    SWEEP_EVERY = 64
 
     def __init__(self, path: str | Path, max_jobs: int = 10_000, ttl: float = 3600.0,
                  max_bytes: int = STORE_BYTES, journal_bytes: int = JOURNAL_BYTES) -> None:
@@ -68,18 +72,20 @@ class SqliteStore:
         self.ttl = ttl
         self.max_bytes = max_bytes
         self._db = Db(self.path)
-        self._db.bounds.append(self._keep)
+        with self._db.write():  # (no other worker makes or remakes the file meanwhile)
+            self._jobs = JobRing(self.path, max_jobs, max_bytes)
+        # (A file another running worker made keeps its bounds: they are the store's.)
+        self.max_jobs, self.max_bytes = self._jobs.slots, self._jobs.data
+        self._db.jobs = self._jobs
+        self._db.mock.raise_id(self._jobs.newest())
         self.journal = SqliteJournal(self._db, self.path, max_bytes=journal_bytes)
         self.limiter = SqliteLimiter(self._db)
         self.pending = SqliteDue(self._db, "pending")
         self.scheduled = SqliteDue(self._db, "webhook")
-        self._inserts = 0
         #: Job id -> (its row's data, finished, the Job) for the jobs read or queued lately:
         #: a client polls one job again and again, and its row, still read each time (another
         #: worker may have ended or dropped it), is decoded only when it changed.
         self._decoded: dict[int, tuple[bytes, bool, Job]] = {}
-        #: The clock's time at the newest `put` (the age bound's "now").
-        self._now = 0.0
         #: The settings stamp as `stamp()` saw it last.
         self._stamp = self._db.stamp()
 
@@ -91,14 +97,14 @@ class SqliteStore:
 
     def put(self, job: Job, now: float) -> None:
         data = job.encoded()
+        self._jobs.fits(len(data))
         db = self._db
         if job.queued:  # (polled until it ends; a job answered whole is seldom fetched)
             self._remember(job.id, data, job)
         with db.lock:
-            self._now = now
             row = [job.id, job.created, 0, len(data), data]
             if db.held is None and db._batch and not db._txn:
-                # Held back to the end of the request: its `finish` marks it, no UPDATE.
+                # Held back to the end of the request: its `finish` marks it in place.
                 db.held = row
                 return
             with db.batch():
@@ -106,45 +112,25 @@ class SqliteStore:
                 db.held = row
                 db.flush()
 
-    def _keep(self, conn: sqlite3.Connection, job_bytes: int, jobs: int, job: int) -> None:
-        """The byte and count bounds on every write of jobs, the age bound every
-        `SWEEP_EVERY`."""
-        if not job:
-            return
-        if job_bytes > self.max_bytes:  # drop the oldest until the rest fit (the newest stays)
-            over, last = job_bytes - self.max_bytes, None
-            for old, size in conn.execute("SELECT id, size FROM jobs WHERE id < ? ORDER BY id",
-                                          (job,)):
-                over, last = over - size, old
-                if over <= 0:
-                    break
-            if last is not None:
-                jobs -= conn.execute("DELETE FROM jobs WHERE id <= ?", (last,)).rowcount
-        # The count bound, on the rows counted (ids skip the rest of a block a worker gave
-        # up): the lowest ids go, which within `ID_WINDOW` are the oldest (a seek on the
-        # primary key, and only when there are too many).
-        if jobs > self.max_jobs:  # (a range up to the last id to go)
-            conn.execute("DELETE FROM jobs WHERE id <= (SELECT id FROM jobs ORDER BY id "
-                         "LIMIT 1 OFFSET ?)", (jobs - self.max_jobs - 1,))
-        self._inserts += 1
-        if self._inserts % self.SWEEP_EVERY == 0:
-            # The age bound: the expired jobs are the lowest ids (a range, never a scan).
-            conn.execute(
-                "DELETE FROM jobs WHERE id < COALESCE((SELECT id FROM jobs WHERE created > ? "
-                "ORDER BY id LIMIT 1), ?)", (self._now - self.ttl, job))
-
     def get(self, job_id: int, now: float) -> Job | None:
         db = self._db
         with db.lock:
             # A job this process stored and has not written yet (its request, or one of
             # the same loop turn): read from memory, without writing the rest early.
             row = db.pending_job(job_id)
-            if row is None:
-                row = db.conn.execute("SELECT data, finished, created FROM jobs WHERE id = ?",
-                                      (job_id,)).fetchone()
-        if row is None or row[2] + self.ttl <= now:
+            if row is not None:
+                found: tuple[bytes, int, float] | None = (row[4], row[2], row[1])
+            elif db.writing:  # (the lock is ours already)
+                found = self._jobs.read(job_id)
+            else:
+                db.mock.lock_shared()
+                try:
+                    found = self._jobs.read(job_id)
+                finally:
+                    db.mock.unlock()
+        if found is None or found[2] + self.ttl <= now:
             return None
-        data, finished = row[0], bool(row[1])
+        data, finished = found[0], bool(found[1])
         known = self._decoded.get(job_id)
         if known is not None and known[1] == finished and known[0] == data:
             return known[2]  # (a Job is never changed: one object serves every read)
@@ -160,14 +146,19 @@ class SqliteStore:
     def finish(self, job_id: int) -> bool:
         db = self._db
         with db.lock:
-            held = db.held
-            if held is not None and held[0] == job_id:  # stored in this request: ours
-                if held[2]:
+            row = db.pending_job(job_id)
+            if row is not None:  # stored by this process and not written yet: ours
+                if row[2]:
                     return False
-                held[2] = 1
+                row[2] = 1
                 return True
-            return db.changed("UPDATE jobs SET finished = 1 WHERE id = ? AND finished = 0",
-                              (job_id,)) == 1
+            if db.writing:
+                return self._jobs.finish(job_id)
+            db.mock.lock()  # (a claim: atomic across workers)
+            try:
+                return self._jobs.finish(job_id)
+            finally:
+                db.mock.unlock()
 
     def settings(self) -> tuple[int, dict[str, str]]:
         db = self._db
@@ -218,22 +209,31 @@ class SqliteStore:
         self._decoded.clear()
         with db.write():
             self.journal.clear()
-            for table in ("jobs", "settings", "hits", "due"):
+            db.rows.clear()  # (this process's, not written yet: `write` took the request's)
+            self._jobs.clear()
+            for table in ("settings", "hits", "due"):
                 db.conn.execute(f"DELETE FROM {table}")
-            db.conn.execute("UPDATE state SET job_bytes = 0, pending = 0, webhook = 0, jobs = 0")
+            db.conn.execute("UPDATE state SET pending = 0, webhook = 0")
             db.bump()
 
     def __len__(self) -> int:
-        return int(self._db.one("SELECT COUNT(*) FROM jobs")[0])
+        return self._kept()[0]
 
     @property
     def bytes(self) -> int:
-        """The kept jobs' stored size, in bytes (the running total `max_bytes` bounds)."""
-        return int(self._db.one("SELECT job_bytes FROM state")[0])
+        """The kept jobs' stored size, in bytes (what `max_bytes` bounds)."""
+        return self._kept()[1]
+
+    def _kept(self) -> tuple[int, int]:
+        db = self._db
+        db.visible()
+        with db.shared_lock():
+            return self._jobs.kept()
 
     def close(self) -> None:
-        self._db.close()
+        self._db.close()  # (first: it writes what requests held back)
         self.journal.close()
+        self._jobs.close()
 
     def batch(self) -> AbstractContextManager[None]:
         return self._db.batch()

@@ -3,6 +3,7 @@ one go, around the end of the ring and back, read back whole and in order."""
 
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from mockserver import Engine, MockConfig, SqliteStore, _sqlite_journal
 from mockserver.jobs import GROUP_COMMIT
 from mockserver.journal import RESPONSE_CHARS
-from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body
+from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, Wrapped, body
 
 
 def test_entries_written_a_turn_at_a_time_wrap_around_the_ring_and_read_back_whole(
@@ -90,14 +91,19 @@ def test_a_writer_killed_before_it_published_the_head_leaves_the_ring_readable(
         engine.close()
 
 
-def test_a_turn_whose_commit_failed_leaves_no_entry_in_the_journal(tmp_path: Path) -> None:
+@pytest.mark.parametrize("queue", ["never", "always"])
+def test_a_turn_whose_commit_failed_leaves_no_entry_in_the_journal(
+        tmp_path: Path, queue: str) -> None:
     """A turn's commit that fails is rolled back, and its requests answered as failed
     (`_group_commit.failed`): the journal must not show them as done, with a job that no
     fetch finds."""
+    # A generation answered whole has no SQL: its job's ring is what fails (a full disk). A
+    # queued one's due time is SQL: its COMMIT fails.
     store = SqliteStore(tmp_path / "state.sqlite")
-    engine = Engine(MockConfig(), clock=FakeClock(), store=store, webhooks=RecordingSender())
+    engine = Engine(MockConfig(queue=queue), clock=FakeClock(), store=store,
+                    webhooks=RecordingSender())
     db = store._db
-    real = db.conn
+    real, ring = db.conn, db.jobs
 
     class FailingCommit:
         """The connection, whose next COMMIT fails (a full disk, an I/O error)."""
@@ -111,21 +117,28 @@ def test_a_turn_whose_commit_failed_leaves_no_entry_in_the_journal(tmp_path: Pat
         def __getattr__(self, name: str) -> Any:
             return getattr(real, name)
 
+    def full(rows: list[Any]) -> None:
+        db.jobs = ring
+        raise OSError(errno.ENOSPC, "No space left on device")
+
     try:
-        db.conn = FailingCommit()  # type: ignore[assignment]
+        if queue == "always":
+            db.conn = FailingCommit()  # type: ignore[assignment]
+        else:
+            db.jobs = Wrapped(ring, write=full)
         token = GROUP_COMMIT.set(True)
         try:
             engine.handle("POST", V6, {"content-type": "application/json"},
                           json.dumps(body(prompt="lost")).encode(), ORIGIN)
         finally:
             GROUP_COMMIT.reset(token)
-        with pytest.raises(sqlite3.OperationalError):
+        with pytest.raises(sqlite3.OperationalError if queue == "always" else OSError):
             store.commit()
-        assert db.conn is real and len(store) == 0
+        assert db.conn is real and db.jobs is ring and len(store) == 0
 
         assert store.journal.entries() == []
     finally:
-        db.conn = real
+        db.conn, db.jobs = real, ring
         engine.close()
 
 

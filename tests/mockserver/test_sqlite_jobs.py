@@ -1,0 +1,159 @@
+"""The SQLite store's jobs ring (`mockserver._sqlite_jobs`), through `SqliteStore` where the
+store is what callers see."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mockserver import SqliteStore
+from mockserver._sqlite_jobs import PROBES, JobRing, home
+from mockserver.jobs import StoreFull
+from tests.mockserver.test_jobs import _job
+
+
+def _row(job_id: int, data: bytes = b"x" * 100, finished: int = 0) -> list[object]:
+    return [job_id, 0.0, finished, len(data), data]
+
+
+def test_the_newest_max_jobs_are_kept_and_no_more(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.sqlite", max_jobs=50)
+    try:
+        ids = [store.new_id(0.0) for _ in range(80)]
+        for job_id in ids:
+            store.put(_job(job_id), 0.0)
+        kept = [job_id for job_id in ids if store.get(job_id, 0.0) is not None]
+        count = len(store)
+    finally:
+        store.close()
+
+    assert kept == ids[30:] and count == 50
+
+
+@pytest.mark.parametrize("step", [1, 64, 128, 16384])
+def test_a_job_is_kept_while_fewer_than_max_jobs_follow_it_however_far_apart_their_ids(
+        tmp_path: Path, step: int) -> None:
+    """Ids skip (a worker gives up the rest of its block at each settings change): the count
+    bound is of jobs, not ids. 4,000 ids in steps up to the index's size (16,384 entries)."""
+    ring = JobRing(str(tmp_path / "s.sqlite"), 4096, 10_000_000)
+    try:
+        ids = [1 + step * n for n in range(4000)]
+        for start in range(0, len(ids), 16):
+            ring.write([_row(job_id) for job_id in ids[start:start + 16]])
+        missing = [job_id for job_id in ids if ring.read(job_id) is None]
+        kept = ring.kept()
+    finally:
+        ring.close()
+
+    assert missing == [] and kept == (4000, 400_000)
+
+
+def test_when_ids_meet_beyond_the_probes_the_oldest_goes_first(tmp_path: Path) -> None:
+    """Jobs whose ids hash to one index entry: past `PROBES` of them, the oldest is dropped,
+    never the newest."""
+    ring = JobRing(str(tmp_path / "s.sqlite"), 100, 1_000_000)  # (an index of 400 entries)
+    try:
+        ids = [n for n in range(1, 200_000) if home(n, 400) == 7][:PROBES + 3]
+        for job_id in ids:
+            ring.write([_row(job_id)])
+        kept = [job_id for job_id in ids if ring.read(job_id) is not None]
+    finally:
+        ring.close()
+
+    assert kept == ids[3:]
+
+
+def test_the_rows_are_bounded_in_bytes_oldest_first_the_newest_whole(tmp_path: Path) -> None:
+    ring = JobRing(str(tmp_path / "s.sqlite"), 1000, 1000)
+    try:
+        rows = [_row(n, bytes([n]) * 300) for n in range(1, 8)]
+        for row in rows:
+            ring.write([row])
+        kept = {n: ring.read(n) for n in range(1, 8)}
+        jobs, size = ring.kept()
+    finally:
+        ring.close()
+
+    # 300 bytes a row in 1,000: three fit; a fourth starts again at the beginning.
+    assert [n for n, found in kept.items() if found is not None] == [5, 6, 7]
+    assert kept[7] == (bytes([7]) * 300, 0, 0.0) and (jobs, size) == (3, 900)
+
+
+def test_a_job_larger_than_the_store_is_refused_not_lost(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.sqlite", max_bytes=2000)
+    try:
+        with pytest.raises(StoreFull):
+            store.put(_job(store.new_id(0.0), prompt="p" * 5000), 0.0)
+        assert len(store) == 0
+    finally:
+        store.close()
+
+
+def test_a_job_ends_once_and_a_new_write_of_it_keeps_the_mark(tmp_path: Path) -> None:
+    ring = JobRing(str(tmp_path / "s.sqlite"), 100, 100_000)
+    try:
+        ring.write([_row(1)])
+        first, again = ring.finish(1), ring.finish(1)
+        ring.write([_row(1, b"y" * 50)])
+        rewritten = ring.read(1)
+        unknown = ring.finish(2)
+        count = ring.kept()
+    finally:
+        ring.close()
+
+    assert (first, again, unknown) == (True, False, False)
+    assert rewritten == (b"y" * 50, 1, 0.0) and count == (1, 50)  # (its newest write, once)
+
+
+def test_clear_drops_every_job_and_ids_go_on(tmp_path: Path) -> None:
+    where = tmp_path / "s.sqlite"
+    store = SqliteStore(where)
+    try:
+        made = store.new_id(0.0)
+        store.put(_job(made), 0.0)
+        store.clear()
+        gone, count, after = store.get(made, 0.0), len(store), store.new_id(0.0)
+    finally:
+        store.close()
+
+    assert gone is None and count == 0 and after > made
+
+
+def test_jobs_outlive_a_restart_and_a_new_counter_starts_past_them(tmp_path: Path) -> None:
+    where = tmp_path / "s.sqlite"
+    store = SqliteStore(where)
+    made = store.new_id(0.0)
+    store.put(_job(made, prompt="kept"), 0.0)
+    store.finish(made)
+    store.close()
+    (tmp_path / "s.sqlite-mock").unlink()  # (the counter's file lost: the jobs' is not)
+
+    again = SqliteStore(where)
+    try:
+        job, later = again.get(made, 0.0), again.new_id(0.0)
+    finally:
+        again.close()
+
+    assert job is not None and job.prompt == "kept" and job.finished and later > made
+
+
+def test_a_file_in_use_keeps_its_bounds_and_one_nobody_uses_is_remade(tmp_path: Path) -> None:
+    where = tmp_path / "s.sqlite"
+    first = SqliteStore(where, max_jobs=100)
+    second = SqliteStore(where, max_jobs=200)  # (another worker, with other bounds)
+    made = first.new_id(0.0)
+    first.put(_job(made), 0.0)
+    try:
+        shared = (second.max_jobs, second.get(made, 0.0) is not None)
+    finally:
+        first.close()
+        second.close()
+    alone = SqliteStore(where, max_jobs=300)
+    try:
+        remade = (alone.max_jobs, alone.get(made, 0.0))
+    finally:
+        alone.close()
+
+    assert shared == (100, True)
+    assert remade == (300, None)
