@@ -65,7 +65,8 @@ class SqliteJournal:
 
     def write(self, records: list[bytes]) -> None:
         """Append encoded entries, in order (inside the write lock): their bytes in one copy
-        when they do not wrap, the new entries published once, last."""
+        when they do not wrap, the new entries published once, last. Any ring holds the
+        newest that fit; one longer than the ring gets its seq and is not kept."""
         ring, data, base, size = self._map, self.max_bytes, self._data, self.size
         seq, head = _RING.unpack_from(ring, 0)
         if seq == 0:  # (a file of zeros)
@@ -81,6 +82,13 @@ class SqliteJournal:
         for record in records:
             length = len(record)
             if not whole:  # (the batch wraps: entry by entry)
+                if length > data:  # (a note named for a long namespace, on a tiny ring)
+                    # Not kept: it would be written over itself and past the ring's end.
+                    # Its slot, never read (longer than the ring), hides a stale one.
+                    _SLOT.pack_into(ring, _RINGHEAD + (seq % size) * _SLOT.size, seq, head,
+                                    length)
+                    seq += 1
+                    continue
                 at = head % data
                 first = min(length, data - at)
                 ring[base + at:base + at + first] = record[:first]

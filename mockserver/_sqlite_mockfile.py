@@ -1,6 +1,6 @@
 """`{path}-mock`, beside a SQLite store's database (see `mockserver.sqlite_store`): the
 workers' advisory write lock (`flock`), and in shared memory the settings stamp (bytes 0-7),
-the id counter (8-15, under a POSIX lock on those bytes) and the due counts as of the newest
+the id counter (8-15, under a record lock on those bytes) and the due counts as of the newest
 commit (16-23 pending, 24-31 webhook).
 
 Ids are taken from the counter a block at a time (`new_id`): a lock per id (two `lockf`
@@ -31,6 +31,12 @@ ID_WINDOW = 8 * ID_BLOCK
 BLOCK_JOBS = 8 * ID_WINDOW
 #: Per database file: the threads of this process that take an id (see `MockFile.id_lock`).
 _ID_LOCKS: dict[str, threading.Lock] = {}
+#: The counter's lock is an open file description's where there are such (Linux): a POSIX
+#: lock is the process's, dropped when any descriptor of the file closes (another store's
+#: on the same file, in this process), and another process could then take the same ids.
+_OFD_LOCK: int | None = getattr(fcntl, "F_OFD_SETLKW", None)
+#: `struct flock` for it: type, whence, start, length, pid (0).
+_FLOCK = struct.Struct("hhqqi")
 
 
 class MockFile:
@@ -70,13 +76,20 @@ class MockFile:
 
     @contextlib.contextmanager
     def _counter(self) -> Iterator[None]:
-        """The counter's POSIX lock, between processes (the caller holds `_ids`, between
+        """The counter's record lock, between processes (the caller holds `_ids`, between
         this process's threads)."""
-        fcntl.lockf(self._fd, fcntl.LOCK_EX, 8, 8)
+        if _OFD_LOCK is None:
+            fcntl.lockf(self._fd, fcntl.LOCK_EX, 8, 8)
+        else:
+            fcntl.fcntl(self._fd, _OFD_LOCK, _FLOCK.pack(fcntl.F_WRLCK, os.SEEK_SET, 8, 8, 0))
         try:
             yield
         finally:
-            fcntl.lockf(self._fd, fcntl.LOCK_UN, 8, 8)
+            if _OFD_LOCK is None:
+                fcntl.lockf(self._fd, fcntl.LOCK_UN, 8, 8)
+            else:
+                fcntl.fcntl(self._fd, _OFD_LOCK,
+                            _FLOCK.pack(fcntl.F_UNLCK, os.SEEK_SET, 8, 8, 0))
 
     @contextlib.contextmanager
     def id_lock(self) -> Iterator[None]:
@@ -130,6 +143,9 @@ class MockFile:
         return self.shared.closed
 
     def close(self) -> None:
-        if not self.shared.closed:
-            self.shared.close()
-            os.close(self._fd)
+        """(Under `_ids`: where the counter's lock is a POSIX one, this process holds it only
+        while another store of the file holds `_ids`, and a close would drop it.)"""
+        with self._ids:
+            if not self.shared.closed:
+                self.shared.close()
+                os.close(self._fd)

@@ -71,6 +71,8 @@ class Engine:
         self._pending = self.store.pending
         self._scheduled = self.store.scheduled
         self._shared = self.store.shared
+        #: `close` was called: no more requests (its store, timers and sender are shut).
+        self.closed = False
         self.api: handler.Api = self._batched if self._shared else self._api
         #: A shared store that commits a loop turn's requests together (`grouped`).
         self.groups = self._shared and callable(getattr(self.store, "commit", None))
@@ -182,6 +184,7 @@ class Engine:
                 "images_cached": len(self.images)}
 
     def close(self) -> None:
+        self.closed = True
         if self._timers is not None:
             self._timers.stop()
         self.webhooks.close()
@@ -192,7 +195,10 @@ class Engine:
 
     def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes,
                origin: str) -> MockResponse:
-        """Answer one HTTP request. Never raises; an unexpected failure is a 500 error body."""
+        """Answer one HTTP request. Never raises (an unexpected failure is a 500 error body),
+        but after `close`: then its caller's mistake, said as such."""
+        if self.closed:
+            raise RuntimeError("the engine is closed")
         if self._shared and self.store.stamp() != self._stamp:
             self._refresh()
         if not path.startswith(NAMESPACE_PATH) and NAMESPACE_HEADER not in headers:

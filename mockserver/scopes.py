@@ -84,10 +84,17 @@ class Scope(NamedTuple):
 
     @classmethod
     def loads(cls, text: str) -> Scope:
-        data = json.loads(text)
-        settings = data.get("settings")
-        config = None if settings is None else _stored_config(settings)
-        return cls(config, int(data.get("jobs_after", 0)), int(data.get("journal_after", 0)))
+        """A stored record; one this version cannot read (not JSON, not an object, a mark
+        that is no number) is no record: every request re-reads them all, so raising failed
+        every request of every namespace."""
+        try:
+            data = json.loads(text)
+            settings = data.get("settings")
+            config = None if settings is None else _stored_config(settings)
+            return cls(config, int(data.get("jobs_after", 0)),
+                       int(data.get("journal_after", 0)))
+        except (ValueError, TypeError, AttributeError, OverflowError, RecursionError):
+            return cls()
 
 
 def _stored_config(settings: Mapping[str, Any]) -> MockConfig | None:

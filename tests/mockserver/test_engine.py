@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,8 +11,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import spec
-from mockserver import Engine, MockConfig
-from tests.mockserver._support import ORIGIN, V4, V6, Mock, Wrapped, body, make_mock
+from mockserver import Engine, MemoryStore, MockConfig, SqliteStore
+from mockserver.jobs import Store
+from tests.mockserver._support import (
+    ORIGIN,
+    V4,
+    V6,
+    FakeClock,
+    Mock,
+    RecordingSender,
+    Wrapped,
+    body,
+    make_mock,
+)
 
 FETCH_FORMS = [  # (generation endpoint, fetch path, id in the body?)
     (V6, "/api/v6/images/fetch/{id}", False),
@@ -456,3 +468,19 @@ def test_a_job_without_an_eta_is_due_at_its_creation_time_as_a_float() -> None:
     assert created.status == 200, created.body
     listed = engine.handle("GET", "/__mock/jobs", {}, b"", ORIGIN).body
     assert b'"due":1000000.0,' in listed, listed
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_a_closed_engine_says_so_when_it_is_asked_again(tmp_path: Path, kind: str) -> None:
+    """A request after `close` is its caller's mistake: a SQLite store raised a bare "mmap
+    closed or invalid", and a memory store answered as if alive, with its timers and webhook
+    sender stopped (its queued jobs' webhooks never sent)."""
+    store: Store = MemoryStore() if kind == "memory" else SqliteStore(tmp_path / "s.sqlite")
+    engine = Engine(MockConfig(), clock=FakeClock(), store=store, webhooks=RecordingSender())
+    engine.close()
+
+    for method, path in (("POST", V6), ("GET", "/__mock/health")):
+        with pytest.raises(RuntimeError, match="the engine is closed"):
+            engine.handle(method, path, {"content-type": "application/json"},
+                          json.dumps(body()).encode(), ORIGIN)
+    engine.close()  # (again: nothing to do)

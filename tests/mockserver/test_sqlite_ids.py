@@ -3,7 +3,10 @@ counter (`mockserver._sqlite_mockfile`), yet unique, about in order, and after a
 
 from __future__ import annotations
 
+import fcntl
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -188,3 +191,39 @@ def test_a_job_made_after_a_reset_is_found_after_a_restart_beside_a_new_mock_fil
         assert fetched["status"] == "success" and fetched["id"] == job, fetched
     finally:
         again.close()
+
+
+#: Exits 3 when another process holds the id counter's lock (bytes 8-15 of the `-mock` file).
+_PROBE = """import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 8, 8)
+except OSError:
+    sys.exit(3)
+"""
+
+
+def _counter_taken(path: Path) -> bool:
+    """Another process would wait for the id counter's lock."""
+    return subprocess.run([sys.executable, "-c", _PROBE, f"{path}-mock"],
+                          check=False).returncode == 3
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_OFD_SETLKW"),
+                    reason="POSIX locks: closes wait for the stores' `_ids` instead")
+def test_a_store_closed_in_the_process_leaves_another_stores_counter_lock_held(
+        tmp_path: Path) -> None:
+    """A POSIX record lock is the process's, and closing any descriptor of the file drops it:
+    a store closed (its `-mock` file's descriptors) while another store on the same file, in
+    the same process, was taking a block of ids let another process take the same block."""
+    path = tmp_path / "state.sqlite"
+    giving, closed = SqliteStore(path), SqliteStore(path)
+    try:
+        with giving._db.mock._counter():  # (as `new_id` holds it while it takes a block)
+            assert _counter_taken(path)
+            closed.close()
+            assert _counter_taken(path)
+        assert not _counter_taken(path)
+    finally:
+        closed.close()
+        giving.close()

@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from contracts.control import NAMESPACE_HEADER
 from mockserver import Engine, MockConfig, SqliteStore, _sqlite_journal
 from mockserver.jobs import GROUP_COMMIT
 from mockserver.journal import RESPONSE_CHARS
@@ -199,3 +202,57 @@ def test_a_page_of_no_entries_is_empty(tmp_path: Path) -> None:
         assert [entry["seq"] for entry in engine.journal.since(1, 1)] == [2]
     finally:
         engine.close()
+
+
+def test_an_entry_longer_than_a_tiny_ring_is_not_kept_and_fails_no_request(
+        tmp_path: Path) -> None:
+    """The note kept for an entry too large (over a quarter of the ring) holds its
+    namespace's name, up to 128 bytes: on a ring smaller than that note it was written over
+    itself and past the ring's end, failing the request (a server error, its job stored)."""
+    store = SqliteStore(tmp_path / "state.sqlite", journal_bytes=64)
+    engine = Engine(MockConfig(), clock=FakeClock(), store=store, webhooks=RecordingSender())
+    try:
+        for n in range(6):
+            ns = {NAMESPACE_HEADER: "n" * 128} if n % 2 else {}
+            answer = engine.handle("POST", V6, {"content-type": "application/json", **ns},
+                                   json.dumps(body(prompt=f"entry {n}")).encode(), ORIGIN)
+            assert answer.json()["status"] == "success", (n, answer.body)
+
+        assert store.journal.entries() == [  # (the newest that fits: a note, 51 bytes)
+            {"kind": "request", "seq": 5, "note": "entry too large to keep"}]
+        assert store.journal.last_seq() == 6
+    finally:
+        engine.close()
+
+
+@given(slots=st.integers(1, 5), most=st.integers(1, 80),
+       turns=st.lists(st.lists(st.integers(1, 170), min_size=1, max_size=6), max_size=8))
+def test_a_ring_of_any_size_keeps_the_newest_records_that_fit_whole(
+        tmp_path_factory: pytest.TempPathFactory, slots: int, most: int,
+        turns: list[list[int]]) -> None:
+    """Any ring (from 1 slot and 1 byte): after each turn it reads back the newest records,
+    at most one per slot and `max_bytes` in all, each whole and in order; a record longer
+    than the ring is not kept (nor does it push the others out)."""
+    where = tmp_path_factory.mktemp("ring")
+    store = SqliteStore(where / "state.sqlite")
+    ring = _sqlite_journal.SqliteJournal(store._db, str(where / "ring"), slots, most)
+    sent: list[bytes] = []
+    try:
+        for turn in turns:
+            records = [bytes([(len(sent) + n) % 251]) * length for n, length in enumerate(turn)]
+            ring.write(records)
+            sent += records
+
+            expected: list[bytes] = []
+            for seq in range(len(sent), max(0, len(sent) - slots), -1):
+                record = sent[seq - 1]
+                if len(record) > most:
+                    continue
+                if sum(map(len, expected)) + len(record) > most:
+                    break
+                expected.insert(0, record)
+            assert [record for _, record in ring._records()] == expected
+        assert ring.last_seq() == len(sent)
+    finally:
+        ring.close()
+        store.close()
