@@ -27,19 +27,21 @@ from typing import Any
 
 from mockserver.jobs import StoreFull
 
-#: The head: bytes ever written, newest id, floor, jobs ever written; then the geometry.
-_HEAD = struct.Struct("<qqqq")
-_GEOMETRY = struct.Struct("<qqq")  # (slots, data bytes, format)
-_HEADBYTES = 64
-_FORMAT = 0x324A4C4D  # "MLJ2"
-#: A job's record: its id, where its row starts (bytes ever written), length, finished,
-#: created. The n-th job written is in record n modulo `slots`: the newest `slots` are kept.
-_RECORD = struct.Struct("<qqIId")
-#: An index entry: 1 + the number of the write that holds its job (0: empty). A job's entry
-#: is the first that names it of `PROBES` from its id's hash (`home`), 4 entries per record:
-#: a quarter full at most, so 16 kept jobs in a row (where the oldest would go early) is a
-#: chance of about 1 in 100,000 per job, whatever the ids (they skip: see `_sqlite_mockfile`).
-_ENTRY = struct.Struct("<q")
+#: The head, in 8-byte words: bytes ever written, newest id, floor, jobs ever written; then
+#: the geometry (slots, data bytes, format).
+_HEADWORDS = 8
+_HEADBYTES = 8 * _HEADWORDS
+_AT, _NEWEST, _FLOOR, _WRITTEN, _SLOTS, _DATA, _FORM = range(7)
+_FORMAT = 0x334A4C4D  # "MLJ3"
+#: Then per record (the n-th job written is record n modulo `slots`: the count bound keeps
+#: the newest `slots` writes), in arrays of 8-byte words: its id, where its row starts (bytes
+#: ever written), its length * 2 + finished, its creation time (a double).
+_RECORD_WORDS = 4
+#: Then the index: per entry, 1 + the number of the write that holds its job (0: empty). A
+#: job's entry is the first that names it of `PROBES` from its id's hash (`home`), 4 entries
+#: per record: a quarter full at most, so 16 kept jobs in a row (where the oldest would go
+#: early) is a chance of about 1 in 100,000 per job, whatever the ids (they skip: see
+#: `_sqlite_mockfile`).
 _SPREAD = 4
 PROBES = 16
 _MASK = (1 << 64) - 1
@@ -88,9 +90,17 @@ class JobRing:
             fcntl.flock(self._fd, fcntl.LOCK_SH)
         self.slots, self.data = slots, data
         self._entries = _SPREAD * slots
-        self._index = _HEADBYTES + slots * _RECORD.size
         self._base = _data_at(slots)
         self._map = mmap.mmap(self._fd, self._base + data)
+        words = memoryview(self._map)[:_HEADBYTES + slots * (_RECORD_WORDS + _SPREAD) * 8]
+        self._words = words
+        self._head = words[:_HEADBYTES].cast("q")
+        at = _HEADBYTES
+        self._ids = words[at:at + 8 * slots].cast("q")
+        self._offsets = words[at + 8 * slots:at + 16 * slots].cast("q")
+        self._sizes = words[at + 16 * slots:at + 24 * slots].cast("q")
+        self._created = words[at + 24 * slots:at + 32 * slots].cast("d")
+        self._index = words[at + 32 * slots:at + (32 + 8 * _SPREAD) * slots].cast("q")
 
     # -- writing (under the write lock) --------------------------------------------------
 
@@ -106,141 +116,134 @@ class JobRing:
         reads garbled), their bytes in one `pwrite` per run, their records and index entries
         last. A row keeps the finished mark its job already has (an update, as an upsert
         keeps the column)."""
-        ring, data, base = self._map, self.data, self._base
-        head, newest, floor, written = _HEAD.unpack_from(ring, 0)
+        head, data, slots = self._head, self.data, self.slots
+        at = head[_AT]
         placed: list[int] = []
-        at = head
         for row in rows:
             start = at % data
             if start + len(row[4]) > data:  # (never wraps: from the beginning)
                 at += data - start
             placed.append(at)
             at += len(row[4])
-        _HEAD.pack_into(ring, 0, at, newest, floor, written)  # (first: see above)
+        head[_AT] = at  # (first: see above)
         run_at, run = -1, bytearray()
         for row, where in zip(rows, placed, strict=True):
             if run_at >= 0 and where != run_at + len(run):
-                os.pwrite(self._fd, run, base + run_at % data)
+                os.pwrite(self._fd, run, self._base + run_at % data)
                 run_at, run = -1, bytearray()
             if run_at < 0:
                 run_at = where
             run += row[4]
         if run_at >= 0:
-            os.pwrite(self._fd, run, base + run_at % data)
+            os.pwrite(self._fd, run, self._base + run_at % data)
+        ids, sizes, index, entries = self._ids, self._sizes, self._index, self._entries
+        written, newest = head[_WRITTEN], head[_NEWEST]
         for row, where in zip(rows, placed, strict=True):
             job_id = int(row[0])
-            was = self._find(job_id, at, floor, written)
-            done = 1 if row[2] or (was >= 0 and _RECORD.unpack_from(
-                ring, _HEADBYTES + was * _RECORD.size)[3]) else 0
-            written += 1
-            number = written - 1
-            _RECORD.pack_into(ring, _HEADBYTES + (number % self.slots) * _RECORD.size, job_id,
-                              where, len(row[4]), done, float(row[1]))
-            self._enter(job_id, number, at, floor, written)
+            # One walk of its probes: its entry (an update), else the first free one (empty
+            # or no longer kept), else the oldest kept job's (which goes early).
+            start, entry, done = home(job_id, entries), -1, 0
+            oldest, oldest_number = -1, written
+            for probe in range(PROBES):
+                at_entry = (start + probe) % entries
+                value = index[at_entry]
+                if value == 0:
+                    if entry < 0:
+                        entry = at_entry
+                    break
+                number = value - 1
+                if not self._live(number, written):
+                    if entry < 0:
+                        entry = at_entry
+                elif ids[number % slots] == job_id:
+                    entry, done = at_entry, sizes[number % slots] & 1
+                    break
+                elif number < oldest_number:
+                    oldest, oldest_number = at_entry, number
+            if entry < 0:
+                entry = oldest
+            number, written = written, written + 1
+            record = number % slots
+            ids[record] = job_id
+            self._offsets[record] = where
+            sizes[record] = len(row[4]) * 2 + (1 if row[2] or done else 0)
+            self._created[record] = float(row[1])
+            index[entry] = number + 1
             newest = max(newest, job_id)
-        _HEAD.pack_into(ring, 0, at, newest, floor, written)
-
-    def _enter(self, job_id: int, number: int, head: int, floor: int, written: int) -> None:
-        """Index write `number` under `job_id`: in the first of its entries that is empty,
-        no longer kept, or this job's; when all are kept jobs', in the oldest's (dropped
-        early: ids far apart that meet, which their order makes rare)."""
-        ring, entries = self._map, self._entries
-        start = home(job_id, entries)
-        oldest, oldest_number = -1, written
-        for probe in range(PROBES):
-            entry = self._index + ((start + probe) % entries) * _ENTRY.size
-            value = _ENTRY.unpack_from(ring, entry)[0]
-            if value == 0 or not self._live(value - 1, head, floor, written) or \
-                    _RECORD.unpack_from(ring, self._record(value - 1))[0] == job_id:
-                _ENTRY.pack_into(ring, entry, number + 1)
-                return
-            if value - 1 < oldest_number:
-                oldest, oldest_number = entry, value - 1
-        _ENTRY.pack_into(ring, oldest, number + 1)
+        head[_WRITTEN], head[_NEWEST] = written, newest
 
     def finish(self, job_id: int) -> bool:
         """Mark a kept job finished: False when it is not kept or was already."""
-        ring = self._map
-        head, _, floor, written = _HEAD.unpack_from(ring, 0)
-        at = self._find(job_id, head, floor, written)
-        if at < 0:
+        record = self._find(job_id)
+        if record < 0 or self._sizes[record] & 1:
             return False
-        record = _HEADBYTES + at * _RECORD.size
-        held, offset, length, done, created = _RECORD.unpack_from(ring, record)
-        if done:
-            return False
-        _RECORD.pack_into(ring, record, held, offset, length, 1, created)
+        self._sizes[record] |= 1
         return True
 
     def clear(self) -> None:
         """Drop every job (the floor moves up to the head; ids stay as they are)."""
-        head, newest, _, written = _HEAD.unpack_from(self._map, 0)
-        _HEAD.pack_into(self._map, 0, head, newest, head, written)
+        self._head[_FLOOR] = self._head[_AT]
 
     # -- reading (under the write lock, shared) ------------------------------------------
 
     def read(self, job_id: int) -> tuple[bytes, int, float] | None:
         """(row data, finished, created) of a kept job."""
-        ring = self._map
-        head, _, floor, written = _HEAD.unpack_from(ring, 0)
-        at = self._find(job_id, head, floor, written)
-        if at < 0:
+        record = self._find(job_id)
+        if record < 0:
             return None
-        _, offset, length, done, created = _RECORD.unpack_from(
-            ring, _HEADBYTES + at * _RECORD.size)
-        start = self._base + offset % self.data
-        return ring[start:start + length], done, created
+        start, size = self._base + self._offsets[record] % self.data, self._sizes[record]
+        return self._map[start:start + (size >> 1)], size & 1, self._created[record]
 
-    def _find(self, job_id: int, head: int, floor: int, written: int) -> int:
+    def _find(self, job_id: int) -> int:
         """The record of a kept job (its newest write), or -1."""
-        ring, entries = self._map, self._entries
+        index, entries, written = self._index, self._entries, self._head[_WRITTEN]
         start = home(job_id, entries)
         for probe in range(PROBES):
-            value = _ENTRY.unpack_from(
-                ring, self._index + ((start + probe) % entries) * _ENTRY.size)[0]
+            value = index[(start + probe) % entries]
             if value == 0:
                 return -1
-            if self._live(value - 1, head, floor, written) and \
-                    _RECORD.unpack_from(ring, self._record(value - 1))[0] == job_id:
-                return int((value - 1) % self.slots)
+            number = value - 1
+            if self._live(number, written) and self._ids[number % self.slots] == job_id:
+                return int(number % self.slots)
         return -1
 
-    def _record(self, number: int) -> int:
-        return _HEADBYTES + (number % self.slots) * _RECORD.size
-
-    def _live(self, number: int, head: int, floor: int, written: int) -> bool:
+    def _live(self, number: int, written: int) -> bool:
         """Write `number` is still kept: among the newest `slots`, its row past the floor
         and not overwritten."""
         if number < written - self.slots or number >= written:
             return False
-        _, offset, length, _, _ = _RECORD.unpack_from(self._map, self._record(number))
-        return bool(offset >= floor and offset >= head - self.data and offset + length <= head)
+        record = number % self.slots
+        offset, head = self._offsets[record], self._head[_AT]
+        return bool(offset >= self._head[_FLOOR] and offset >= head - self.data and
+                    offset + (self._sizes[record] >> 1) <= head)
 
     def kept(self) -> tuple[int, int]:
         """(jobs, bytes) kept: each job's newest write, once."""
-        ring = self._map
-        head, _, floor, written = _HEAD.unpack_from(ring, 0)
+        written = self._head[_WRITTEN]
         jobs = size = 0
         for number in range(max(0, written - self.slots), written):
-            job_id, _, length, _, _ = _RECORD.unpack_from(ring, self._record(number))
-            if self._find(job_id, head, floor, written) == number % self.slots:
-                jobs, size = jobs + 1, size + length
+            record = number % self.slots
+            if self._find(self._ids[record]) == record:
+                jobs, size = jobs + 1, size + (self._sizes[record] >> 1)
         return jobs, size
 
     def newest(self) -> int:
         """The newest job id ever written to the file (a new `-mock` counter starts there)."""
-        value: int = _HEAD.unpack_from(self._map, 0)[1]
+        value: int = self._head[_NEWEST]
         return value
 
     def close(self) -> None:
         if not self._map.closed:
+            for view in (self._head, self._ids, self._offsets, self._sizes, self._created,
+                         self._index, self._words):
+                view.release()  # (the map cannot close while they look at it)
             self._map.close()
             os.close(self._fd)  # (its flock goes with it)
 
 
 def _data_at(slots: int) -> int:
     """Where rows start: past the head, records and index, on a page boundary."""
-    end = _HEADBYTES + slots * (_RECORD.size + _SPREAD * _ENTRY.size)
+    end = _HEADBYTES + slots * (_RECORD_WORDS + _SPREAD) * 8
     return -(-end // mmap.PAGESIZE) * mmap.PAGESIZE
 
 
@@ -249,9 +252,9 @@ def _geometry(fd: int) -> tuple[int, int] | None:
     size = os.fstat(fd).st_size
     if size < _HEADBYTES:
         return None
-    head = os.pread(fd, _HEADBYTES, 0)
-    slots, data, form = _GEOMETRY.unpack_from(head, _HEAD.size)
-    if form != _FORMAT or slots <= 0 or data <= 0 or size != _data_at(slots) + data:
+    words = struct.unpack(f"{_HEADWORDS}q", os.pread(fd, _HEADBYTES, 0))
+    slots, data = words[_SLOTS], words[_DATA]
+    if words[_FORM] != _FORMAT or slots <= 0 or data <= 0 or size != _data_at(slots) + data:
         return None
     return int(slots), int(data)
 
@@ -263,4 +266,6 @@ def _make(fd: int, slots: int, data: int) -> None:
     os.ftruncate(fd, _data_at(slots) + data)
     with contextlib.suppress(OSError):  # (a file system without it: written below anyway)
         os.posix_fallocate(fd, 0, _data_at(slots))
-    os.pwrite(fd, _HEAD.pack(0, 0, 0, 0) + _GEOMETRY.pack(slots, data, _FORMAT), 0)
+    words = [0] * _HEADWORDS
+    words[_SLOTS], words[_DATA], words[_FORM] = slots, data, _FORMAT
+    os.pwrite(fd, struct.pack(f"{_HEADWORDS}q", *words), 0)
