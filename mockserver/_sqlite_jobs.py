@@ -89,6 +89,8 @@ class JobRing:
         if alone:
             fcntl.flock(self._fd, fcntl.LOCK_SH)
         self.slots, self.data = slots, data
+        #: The newest writes kept (`slots` at most: a lower `max_jobs` set while running).
+        self.keep = slots
         self._entries = _SPREAD * slots
         self._base = _data_at(slots)
         self._map = mmap.mmap(self._fd, self._base + data)
@@ -208,9 +210,9 @@ class JobRing:
         return -1
 
     def _live(self, number: int, written: int) -> bool:
-        """Write `number` is still kept: among the newest `slots`, its row past the floor
+        """Write `number` is still kept: among the newest `keep`, its row past the floor
         and not overwritten."""
-        if number < written - self.slots or number >= written:
+        if number < written - self.keep or number >= written:
             return False
         record = number % self.slots
         offset, head = self._offsets[record], self._head[_AT]
@@ -221,7 +223,7 @@ class JobRing:
         """(jobs, bytes) kept: each job's newest write, once."""
         written = self._head[_WRITTEN]
         jobs = size = 0
-        for number in range(max(0, written - self.slots), written):
+        for number in range(max(0, written - self.keep), written):
             record = number % self.slots
             if self._find(self._ids[record]) == record:
                 jobs, size = jobs + 1, size + (self._sizes[record] >> 1)

@@ -54,7 +54,8 @@ class Applier:
             return response, None, decision.name
         if type(decision) is Generate:
             pending = self._pending
-            if len(pending) >= config.max_jobs and pending.count(now) >= config.max_jobs:
+            most = min(config.max_jobs, self.store.max_jobs)  # (a store may keep fewer)
+            if len(pending) >= most and pending.count(now) >= most:
                 # The store is full of unfinished jobs: new work is refused, none is evicted.
                 soonest = pending.next() or now
                 return self.answer(error("rate_limit", config,

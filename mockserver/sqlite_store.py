@@ -68,14 +68,13 @@ class SqliteStore:
     def __init__(self, path: str | Path, max_jobs: int = 10_000, ttl: float = 3600.0,
                  max_bytes: int = STORE_BYTES, journal_bytes: int = JOURNAL_BYTES) -> None:
         self.path = str(path)
-        self.max_jobs = max_jobs
         self.ttl = ttl
         self.max_bytes = max_bytes
         self._db = Db(self.path)
         with self._db.write():  # (no other worker makes or remakes the file meanwhile)
             self._jobs = JobRing(self.path, max_jobs, max_bytes)
         # (A file another running worker made keeps its bounds: they are the store's.)
-        self.max_jobs, self.max_bytes = self._jobs.slots, self._jobs.data
+        self._max_jobs, self.max_bytes = self._jobs.slots, self._jobs.data
         self._db.jobs = self._jobs
         self._db.mock.raise_id(self._jobs.newest())
         self.journal = SqliteJournal(self._db, self.path, max_bytes=journal_bytes)
@@ -88,6 +87,18 @@ class SqliteStore:
         self._decoded: dict[int, tuple[bytes, bool, Job]] = {}
         #: The settings stamp as `stamp()` saw it last.
         self._stamp = self._db.stamp()
+
+    @property
+    def max_jobs(self) -> int:
+        """The jobs kept: the `max_jobs` set last, within the ring's records (the one the
+        store was made with: a higher one set while running keeps only that many, and the
+        engine refuses new work past it rather than lose a queued job)."""
+        return min(self._max_jobs, self._jobs.slots)
+
+    @max_jobs.setter
+    def max_jobs(self, value: int) -> None:
+        self._max_jobs = value
+        self._jobs.keep = max(1, min(value, self._jobs.slots))
 
     def new_id(self, now: float) -> int:
         return self._db.mock.new_id(ID_BLOCK if self.max_jobs >= BLOCK_JOBS else 1)

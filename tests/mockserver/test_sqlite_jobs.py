@@ -3,6 +3,7 @@ store is what callers see."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,43 @@ def test_a_file_in_use_keeps_its_bounds_and_one_nobody_uses_is_remade(tmp_path: 
 
     assert shared == (100, True)
     assert remade == (300, None)
+
+
+def test_a_lower_max_jobs_set_while_running_applies_at_once_a_higher_one_within_the_ring(
+        tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.sqlite", max_jobs=100)
+    try:
+        ids = [store.new_id(0.0) for _ in range(30)]
+        for job_id in ids:
+            store.put(_job(job_id), 0.0)
+        store.max_jobs = 10
+        lowered = (len(store), [j for j in ids if store.get(j, 0.0) is not None])
+        store.max_jobs = 1000
+        raised = (store.max_jobs, len(store))
+    finally:
+        store.close()
+
+    assert lowered == (10, ids[20:])
+    assert raised == (100, 30)  # (the ring's 100: what it was made with)
+
+
+def test_queued_work_past_the_rings_records_is_refused_never_lost(tmp_path: Path) -> None:
+    """A `max_jobs` setting above what the store can keep: the engine refuses new work at
+    the store's bound (the rate-limit error), and every queued job is still fetched."""
+    from mockserver import Engine, MockConfig
+    from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body
+
+    store = SqliteStore(tmp_path / "s.sqlite", max_jobs=5)
+    engine = Engine(MockConfig(queue="always", max_jobs=1000), clock=FakeClock(), store=store,
+                    webhooks=RecordingSender())
+    try:
+        answers = [engine.handle("POST", V6, {"content-type": "application/json"},
+                                 json.dumps(body(track_id=n)).encode(), ORIGIN).json()
+                   for n in range(7)]
+        queued = [a["id"] for a in answers if a["status"] == "processing"]
+        kept = [store.get(int(str(job_id)), 0.0) is not None for job_id in queued]
+    finally:
+        engine.close()
+
+    assert len(queued) == 5 and all(kept)
+    assert [a["status"] for a in answers[5:]] == ["error", "error"]
