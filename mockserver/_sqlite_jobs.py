@@ -157,8 +157,9 @@ class JobRing:
                 if not self._live(number, written):
                     if entry < 0:
                         entry = at_entry
-                elif ids[number % slots] == job_id:
+                elif ids[number % slots] == job_id:  # (its older write: no longer counted)
                     entry, done = at_entry, sizes[number % slots] & 1
+                    ids[number % slots] = 0
                     break
                 elif number < oldest_number:
                     oldest, oldest_number = at_entry, number
@@ -219,14 +220,28 @@ class JobRing:
         return bool(offset >= self._head[_FLOOR] and offset >= head - self.data and
                     offset + (self._sizes[record] >> 1) <= head)
 
-    def kept(self) -> tuple[int, int]:
-        """(jobs, bytes) kept: each job's newest write, once."""
-        written = self._head[_WRITTEN]
+    def snapshot(self) -> tuple[int, int, int, bytes, bytes, bytes]:
+        """What `kept` counts, copied (a memory copy under the lock; the count after it):
+        (head, floor, jobs ever written, ids, offsets, sizes)."""
+        head = self._head
+        return (head[_AT], head[_FLOOR], head[_WRITTEN], self._ids.tobytes(),
+                self._offsets.tobytes(), self._sizes.tobytes())
+
+    def kept(self, snapshot: tuple[int, int, int, bytes, bytes, bytes] | None = None
+             ) -> tuple[int, int]:
+        """(jobs, bytes) kept (each job's newest write: older ones have id 0), from a
+        `snapshot` (now when None)."""
+        at, floor, written, raw_ids, raw_offsets, raw_sizes = snapshot or self.snapshot()
+        ids = memoryview(raw_ids).cast("q").tolist()
+        offsets = memoryview(raw_offsets).cast("q").tolist()
+        sizes = memoryview(raw_sizes).cast("q").tolist()
+        low, slots = max(floor, at - self.data), self.slots
         jobs = size = 0
         for number in range(max(0, written - self.keep), written):
-            record = number % self.slots
-            if self._find(self._ids[record]) == record:
-                jobs, size = jobs + 1, size + (self._sizes[record] >> 1)
+            record = number % slots
+            offset, length = offsets[record], sizes[record] >> 1
+            if ids[record] and offset >= low and offset + length <= at:
+                jobs, size = jobs + 1, size + length
         return jobs, size
 
     def newest(self) -> int:

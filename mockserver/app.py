@@ -139,10 +139,15 @@ def create_app(config: MockConfig | None = None, *, engine: Engine | None = None
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if owned:
-            await run_in_threadpool(core.images.start)
+            engine: Engine = app.state.engine
+            if engine.closed:  # run again (a test client entered twice): a restart
+                engine = Engine(engine.initial_config)
+                engine.images.processes = RENDER_PROCESSES
+                app.state.engine = app.endpoint.engine = app.direct.engine = engine  # type: ignore[attr-defined]
+            await run_in_threadpool(engine.images.start)
         yield
         if owned:
-            await run_in_threadpool(core.close)
+            await run_in_threadpool(app.state.engine.close)
 
     endpoint = _Endpoint(core)
     app = _App(

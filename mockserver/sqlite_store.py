@@ -238,8 +238,9 @@ class SqliteStore:
     def _kept(self) -> tuple[int, int]:
         db = self._db
         db.visible()
-        with db.shared_lock():
-            return self._jobs.kept()
+        with db.shared_lock():  # (a copy under the lock: 2.4 MB at 100,000 records)
+            snapshot = self._jobs.snapshot()
+        return self._jobs.kept(snapshot)
 
     def close(self) -> None:
         self._db.close()  # (first: it writes what requests held back)

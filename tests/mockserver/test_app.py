@@ -120,3 +120,28 @@ def test_a_content_length_of_other_digits_is_read_as_no_length(declared: str) ->
 
     answer = asyncio.run(post())
     assert answer.status_code == 200 and answer.json()["status"] == "success", answer.text
+
+
+def test_an_app_whose_lifespan_runs_again_answers_as_a_restarted_mock() -> None:
+    """A test client entered twice (schemathesis does it once per session it starts) runs the
+    lifespan again: its shutdown closed the engine, and the next requests raised (a closed
+    engine refuses them) instead of being answered as a restarted mock's."""
+    import asyncio
+
+    app = create_app(MockConfig(seed=3))
+
+    async def twice() -> list[str]:
+        statuses = []
+        for _ in range(2):
+            async with app.router.lifespan_context(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport,
+                                             base_url="http://mock.test") as client:
+                    answer = await client.post(V6, json=body())
+                    statuses.append(answer.json()["status"])
+        return statuses
+
+    try:
+        assert asyncio.run(twice()) == ["success", "success"]
+    finally:
+        app.state.engine.close()
