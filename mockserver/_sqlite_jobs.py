@@ -22,6 +22,7 @@ import contextlib
 import fcntl
 import mmap
 import os
+import platform
 import struct
 from typing import Any
 
@@ -31,7 +32,7 @@ from mockserver.jobs import StoreFull
 #: the geometry (slots, data bytes, format).
 _HEADWORDS = 8
 _HEADBYTES = 8 * _HEADWORDS
-_AT, _NEWEST, _FLOOR, _WRITTEN, _SLOTS, _DATA, _FORM = range(7)
+_AT, _NEWEST, _FLOOR, _WRITTEN, _SLOTS, _DATA, _FORM, _VERSION = range(8)
 _FORMAT = 0x334A4C4D  # "MLJ3"
 #: Then per record (the n-th job written is record n modulo `slots`: the count bound keeps
 #: the newest `slots` writes), in arrays of 8-byte words: its id, where its row starts (bytes
@@ -44,6 +45,10 @@ _RECORD_WORDS = 4
 #: `_sqlite_mockfile`).
 _SPREAD = 4
 PROBES = 16
+#: A read may skip the lock (`read_unlocked`) where stores and loads are seen in program
+#: order (x86's total store order): a seqlock, `_VERSION` odd while a writer changes anything.
+#: Elsewhere every read takes the lock shared.
+UNLOCKED_READS = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686", "x86")
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15  # (Fibonacci hashing: ids in any steps spread evenly)
 
@@ -118,6 +123,20 @@ class JobRing:
         reads garbled), their bytes in one `pwrite` per run, their records and index entries
         last. A row keeps the finished mark its job already has (an update, as an upsert
         keeps the column)."""
+        self._changing()
+        try:
+            self._write(rows)
+        finally:
+            self._changed()
+
+    def _changing(self) -> None:
+        """A change begins: readers without the lock see `_VERSION` odd, or changed."""
+        self._head[_VERSION] |= 1  # (odd already when a writer was killed mid-change)
+
+    def _changed(self) -> None:
+        self._head[_VERSION] += 1
+
+    def _write(self, rows: list[list[Any]]) -> None:
         head, data, slots = self._head, self.data, self.slots
         at = head[_AT]
         placed: list[int] = []
@@ -130,7 +149,8 @@ class JobRing:
         head[_AT] = at  # (first: see above)
         run_at, run = -1, bytearray()
         for row, where in zip(rows, placed, strict=True):
-            if run_at >= 0 and where != run_at + len(run):
+            if run_at >= 0 and (where != run_at + len(run) or where % data == 0):
+                # (a gap, or the ring's start: a run never crosses its end)
                 os.pwrite(self._fd, run, self._base + run_at % data)
                 run_at, run = -1, bytearray()
             if run_at < 0:
@@ -180,12 +200,16 @@ class JobRing:
         record = self._find(job_id)
         if record < 0 or self._sizes[record] & 1:
             return False
+        self._changing()
         self._sizes[record] |= 1
+        self._changed()
         return True
 
     def clear(self) -> None:
         """Drop every job (the floor moves up to the head; ids stay as they are)."""
+        self._changing()
         self._head[_FLOOR] = self._head[_AT]
+        self._changed()
 
     # -- reading (under the write lock, shared) ------------------------------------------
 
@@ -196,6 +220,18 @@ class JobRing:
             return None
         start, size = self._base + self._offsets[record] % self.data, self._sizes[record]
         return self._map[start:start + (size >> 1)], size & 1, self._created[record]
+
+    def read_unlocked(self, job_id: int) -> tuple[bool, tuple[bytes, int, float] | None]:
+        """`read` without the lock (where `UNLOCKED_READS`): (True, what it read) when no
+        writer changed anything meanwhile, else (False, None): then read under the lock. A
+        fetch took the lock shared, and with two workers waited for the other's commits."""
+        version = self._head[_VERSION]
+        if version & 1:
+            return False, None
+        found = self.read(job_id)
+        if self._head[_VERSION] != version:
+            return False, None
+        return True, found
 
     def _find(self, job_id: int) -> int:
         """The record of a kept job (its newest write), or -1."""

@@ -47,7 +47,7 @@ from pathlib import Path
 
 from mockserver._sqlite_db import Db
 from mockserver._sqlite_due import SqliteDue as SqliteDue
-from mockserver._sqlite_jobs import JobRing
+from mockserver._sqlite_jobs import UNLOCKED_READS, JobRing
 from mockserver._sqlite_journal import SqliteJournal as SqliteJournal
 from mockserver._sqlite_limiter import SqliteLimiter as SqliteLimiter
 from mockserver._sqlite_mockfile import BLOCK_JOBS, ID_BLOCK
@@ -134,11 +134,14 @@ class SqliteStore:
             elif db.writing:  # (the lock is ours already)
                 found = self._jobs.read(job_id)
             else:
-                db.mock.lock_shared()
-                try:
-                    found = self._jobs.read(job_id)
-                finally:
-                    db.mock.unlock()
+                read, found = self._jobs.read_unlocked(job_id) if UNLOCKED_READS \
+                    else (False, None)
+                if not read:
+                    db.mock.lock_shared()
+                    try:
+                        found = self._jobs.read(job_id)
+                    finally:
+                        db.mock.unlock()
         if found is None or found[2] + self.ttl <= now:
             return None
         data, finished = found[0], bool(found[1])

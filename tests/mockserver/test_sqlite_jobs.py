@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mockserver import SqliteStore
-from mockserver._sqlite_jobs import PROBES, JobRing, home
+from mockserver._sqlite_jobs import PROBES, UNLOCKED_READS, JobRing, home
 from mockserver.jobs import StoreFull
 from tests.mockserver.test_jobs import _job
 
@@ -63,6 +63,25 @@ def test_when_ids_meet_beyond_the_probes_the_oldest_goes_first(tmp_path: Path) -
         ring.close()
 
     assert kept == ids[3:]
+
+
+def test_rows_that_end_exactly_at_the_rings_end_are_followed_from_its_start(
+        tmp_path: Path) -> None:
+    """Rows that filled the ring to its last byte were copied on, in one run with the next,
+    past its end: the file grew, and the next rows read another job's bytes."""
+    where = tmp_path / "s.sqlite"
+    ring = JobRing(str(where), 64, 1000)
+    size = (tmp_path / "s.sqlite-mock-jobs").stat().st_size
+    try:
+        for n in range(10):  # (100 bytes a row: the ring ends between two rows of a write)
+            ring.write([_row(job_id, bytes([job_id]) * 100)
+                        for job_id in range(4 * n + 1, 4 * n + 5)])
+        wrong = [job_id for job_id in range(31, 41)
+                 if ring.read(job_id) != (bytes([job_id]) * 100, 0, 0.0)]
+    finally:
+        ring.close()
+
+    assert wrong == [] and (tmp_path / "s.sqlite-mock-jobs").stat().st_size == size
 
 
 def test_the_rows_are_bounded_in_bytes_oldest_first_the_newest_whole(tmp_path: Path) -> None:
@@ -198,3 +217,60 @@ def test_queued_work_past_the_rings_records_is_refused_never_lost(tmp_path: Path
 
     assert len(queued) == 5 and all(kept)
     assert [a["status"] for a in answers[5:]] == ["error", "error"]
+
+
+def test_a_read_without_the_lock_is_refused_while_a_writer_changes_anything(
+        tmp_path: Path) -> None:
+    ring = JobRing(str(tmp_path / "s.sqlite"), 100, 100_000)
+    try:
+        ring.write([_row(1)])
+        before = ring.read_unlocked(1)
+        ring._changing()  # (a writer mid-change, or one killed there)
+        during = ring.read_unlocked(1)
+        ring.write([_row(2)])  # (the next writer ends the change)
+        after = ring.read_unlocked(1)
+    finally:
+        ring.close()
+
+    assert before == (True, (b"x" * 100, 0, 0.0)) and during == (False, None)
+    assert after == (True, (b"x" * 100, 0, 0.0))
+
+
+def _write_many(where: str, rounds: int) -> None:
+    ring = JobRing(where, 64, 64 * 200)  # (small: records and rows overwritten all the time)
+    try:
+        for n in range(rounds):
+            ring.write([_row(job_id, str(job_id).encode() * 20)
+                        for job_id in range(16 * n + 1, 16 * n + 17)])
+    finally:
+        ring.close()
+
+
+@pytest.mark.skipif(not UNLOCKED_READS, reason="reads take the lock on this machine")
+def test_what_a_read_without_the_lock_returns_is_always_that_jobs_row(tmp_path: Path) -> None:
+    """Another process writes, records and rows overwritten as fast as it can, with no lock
+    between it and the reader: every read that says it read returns the row of the job it
+    asked for, never another's or a torn one."""
+    import multiprocessing
+
+    where = str(tmp_path / "s.sqlite")
+    ring = JobRing(where, 64, 64 * 200)
+    writer = multiprocessing.get_context("fork").Process(target=_write_many,
+                                                         args=(where, 3000))
+    writer.start()
+    read = 0  # (while the writer writes: some are refused, the rest must be right)
+    wrong = []
+    try:
+        while writer.is_alive():
+            newest = ring.newest()
+            for job_id in range(max(1, newest - 40), newest + 1):
+                ok, found = ring.read_unlocked(job_id)
+                if ok and found is not None:
+                    read += 1
+                    if found[0] != str(job_id).encode() * 20:
+                        wrong.append((job_id, found[0][:40]))
+    finally:
+        writer.join()
+        ring.close()
+
+    assert writer.exitcode == 0 and read > 0 and wrong == []
