@@ -274,3 +274,40 @@ def test_what_a_read_without_the_lock_returns_is_always_that_jobs_row(tmp_path: 
         ring.close()
 
     assert writer.exitcode == 0 and read > 0 and wrong == []
+
+
+def test_jobs_of_one_commit_that_meet_the_rings_end_exactly_read_back_as_themselves(
+        tmp_path: Path) -> None:
+    """A turn's rows are copied in runs: a row that ends exactly at the ring's end and the
+    next, which starts at its beginning, are no run (one copy ran past the end: the file
+    grew, the second job read another's bytes, and a restart remade the file)."""
+    from mockserver.jobs import GROUP_COMMIT
+
+    where = tmp_path / "s.sqlite"
+    size = len(_job(100, prompt="p100").encoded())
+    store = SqliteStore(where, max_bytes=2 * size)
+    jobs_file = Path(str(where) + "-mock-jobs")
+    made = jobs_file.stat().st_size
+    try:
+        token = GROUP_COMMIT.set(True)
+        try:
+            for job_id in (100, 101, 102):  # (at 0, at the end - size, at the beginning)
+                with store.batch():
+                    store.put(_job(job_id, prompt=f"p{job_id}"), 0.0)
+        finally:
+            GROUP_COMMIT.reset(token)
+        store.commit()
+        read = {job_id: store.get(job_id, 0.0) for job_id in (100, 101, 102)}
+        grown = jobs_file.stat().st_size - made
+    finally:
+        store.close()
+    again = SqliteStore(where, max_bytes=2 * size)
+    try:
+        reopened = again.get(102, 0.0)
+    finally:
+        again.close()
+
+    assert read[100] is None and grown == 0
+    assert [(job.id, job.prompt) for job in (read[101], read[102]) if job is not None] == [
+        (101, "p101"), (102, "p102")]
+    assert reopened is not None and reopened.prompt == "p102"
