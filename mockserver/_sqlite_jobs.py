@@ -8,12 +8,12 @@ dropped oldest first, which a ring does with two copies and no SQL.
 
 The file: a head (the bytes ever written, the newest id, the floor below which a clear dropped
 everything, the jobs ever written, the geometry); `slots` records, the n-th job written in
-record n modulo `slots` (the count bound: the newest `slots` writes); an index from ids to
-records; and `data` bytes of rows, oldest overwritten first (the byte bound). A row never
-wraps: one that does not fit before the end starts at the beginning. Rows are written with
-`pwrite` (a full disk is an error, not a SIGBUS); head, records and index, which are allocated
-when the file is made, in place. Everything is read and written under the workers' write lock
-(shared to read).
+record n modulo `slots` (the count bound: the newest `slots` jobs; one written again keeps
+its record); an index from ids to records; and `data` bytes of rows, oldest overwritten
+first (the byte bound). A row never wraps: one that does not fit before the end starts at
+the beginning. Rows are written with `pwrite` (a full disk is an error, not a SIGBUS); head,
+records and index, which are allocated when the file is made, in place. Everything is read
+and written under the workers' write lock (shared to read).
 """
 
 from __future__ import annotations
@@ -121,8 +121,8 @@ class JobRing:
         """Rows ([id, created, finished, size, data]) in order: the head moved past the
         bytes they overwrite first (a process killed while it copies leaves no record that
         reads garbled), their bytes in one `pwrite` per run, their records and index entries
-        last. A row keeps the finished mark its job already has (an update, as an upsert
-        keeps the column)."""
+        last. A row of a job kept already updates its record (its place among the newest
+        `keep` and its finished mark stay, as an upsert keeps the row and the column)."""
         self._changing()
         try:
             self._write(rows)
@@ -164,7 +164,7 @@ class JobRing:
             job_id = int(row[0])
             # One walk of its probes: its entry (an update), else the first free one (empty
             # or no longer kept), else the oldest kept job's (which goes early).
-            start, entry, done = home(job_id, entries), -1, 0
+            start, entry, update = home(job_id, entries), -1, -1
             oldest, oldest_number = -1, written
             for probe in range(PROBES):
                 at_entry = (start + probe) % entries
@@ -177,21 +177,25 @@ class JobRing:
                 if not self._live(number, written):
                     if entry < 0:
                         entry = at_entry
-                elif ids[number % slots] == job_id:  # (its older write: no longer counted)
-                    entry, done = at_entry, sizes[number % slots] & 1
-                    ids[number % slots] = 0
+                elif ids[number % slots] == job_id:  # (its older write)
+                    update = number
                     break
                 elif number < oldest_number:
                     oldest, oldest_number = at_entry, number
-            if entry < 0:
-                entry = oldest
-            number, written = written, written + 1
-            record = number % slots
-            ids[record] = job_id
+            if update >= 0:  # (in its older write's record: its place among the newest
+                record = update % slots  # `keep` stays, as an upsert's)
+                done = sizes[record] & 1
+            else:
+                if entry < 0:
+                    entry = oldest
+                number, written = written, written + 1
+                record, done = number % slots, 0
+                index[entry] = number + 1
+            ids[record] = 0  # (meanwhile: a process killed here leaves no record garbled)
             self._offsets[record] = where
             sizes[record] = len(row[4]) * 2 + (1 if row[2] or done else 0)
             self._created[record] = float(row[1])
-            index[entry] = number + 1
+            ids[record] = job_id
             newest = max(newest, job_id)
         head[_WRITTEN], head[_NEWEST] = written, newest
 
@@ -234,7 +238,7 @@ class JobRing:
         return True, found
 
     def _find(self, job_id: int) -> int:
-        """The record of a kept job (its newest write), or -1."""
+        """The record of a kept job, or -1."""
         index, entries, written = self._index, self._entries, self._head[_WRITTEN]
         start = home(job_id, entries)
         for probe in range(PROBES):
@@ -265,7 +269,7 @@ class JobRing:
 
     def kept(self, snapshot: tuple[int, int, int, bytes, bytes, bytes] | None = None
              ) -> tuple[int, int]:
-        """(jobs, bytes) kept (each job's newest write: older ones have id 0), from a
+        """(jobs, bytes) kept (a record being written has id 0), from a
         `snapshot` (now when None)."""
         at, floor, written, raw_ids, raw_offsets, raw_sizes = snapshot or self.snapshot()
         ids = memoryview(raw_ids).cast("q").tolist()

@@ -311,3 +311,28 @@ def test_jobs_of_one_commit_that_meet_the_rings_end_exactly_read_back_as_themsel
     assert [(job.id, job.prompt) for job in (read[101], read[102]) if job is not None] == [
         (101, "p101"), (102, "p102")]
     assert reopened is not None and reopened.prompt == "p102"
+
+
+def test_ending_a_queued_job_from_the_admin_api_loses_no_other_queued_job(
+        tmp_path: Path) -> None:
+    """A job ended by hand is stored again (`jobview.end`): that write takes the place of its
+    older one among the newest `max_jobs`, as the memory store and a table's upsert keep it
+    (a new place pushed the oldest queued job out of a full store: its polls found nothing,
+    its webhook was never sent)."""
+    from mockserver import Engine, MockConfig
+    from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body
+
+    store = SqliteStore(tmp_path / "s.sqlite", max_jobs=3)
+    engine = Engine(MockConfig(queue="always", max_jobs=3), clock=FakeClock(), store=store,
+                    webhooks=RecordingSender())
+    try:
+        ids = [engine.handle("POST", V6, {"content-type": "application/json"},
+                             json.dumps(body(track_id=n)).encode(), ORIGIN).json()["id"]
+               for n in range(3)]
+        ended = engine.handle("POST", f"/__mock/jobs/{ids[2]}/finish", {}, b"", ORIGIN).status
+        kept = [store.get(int(str(job_id)), 0.0) is not None for job_id in ids]
+        count = len(store)
+    finally:
+        engine.close()
+
+    assert ended == 200 and kept == [True, True, True] and count == 3
