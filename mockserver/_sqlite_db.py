@@ -51,7 +51,7 @@ class Db:
         self._grouped = False
         self._lost: BaseException | None = None
         #: The job row put in this request and not yet written (`finish` marks it):
-        #: [id, created, finished, size, data].
+        #: [id, created, finished, size, data, queued].
         self.held: list[Any] | None = None
         #: Job rows of earlier requests (and of `flush`), in order, not yet written.
         self.rows: list[list[Any]] = []

@@ -113,7 +113,8 @@ class SqliteStore:
         if job.queued:  # (polled until it ends; a job answered whole is seldom fetched)
             self._remember(job.id, data, job)
         with db.lock:
-            row = [job.id, job.created, 0, len(data), data]
+            # (Last, queued: a job that may be in the ring already, stored again.)
+            row = [job.id, job.created, 0, len(data), data, job.queued]
             if db.held is None and db._batch and not db._txn:
                 # Held back to the end of the request: its `finish` marks it in place.
                 db.held = row
@@ -164,6 +165,8 @@ class SqliteStore:
             if row is not None:  # stored by this process and not written yet: ours
                 if row[2]:
                     return False
+                if row[5] and not self._claim(job_id):  # (stored again: another worker
+                    return False                        # may have ended its older write)
                 row[2] = 1
                 return True
             if db.writing:
@@ -172,6 +175,18 @@ class SqliteStore:
             try:
                 return self._jobs.finish(job_id)
             finally:
+                db.mock.unlock()
+
+    def _claim(self, job_id: int) -> bool:
+        """End the ring's write of a job held back: False when it is there and ended."""
+        db = self._db
+        if not db.writing:
+            db.mock.lock()
+        try:
+            found = self._jobs.read(job_id)
+            return found is None or self._jobs.finish(job_id)
+        finally:
+            if not db.writing:
                 db.mock.unlock()
 
     def settings(self) -> tuple[int, dict[str, str]]:

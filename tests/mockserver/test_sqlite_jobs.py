@@ -336,3 +336,30 @@ def test_ending_a_queued_job_from_the_admin_api_loses_no_other_queued_job(
         engine.close()
 
     assert ended == 200 and kept == [True, True, True] and count == 3
+
+
+def test_a_queued_job_stored_again_and_ended_by_two_workers_at_once_ends_once(
+        tmp_path: Path) -> None:
+    """A queued job written again (`jobview.end`) is in the ring, where another worker's
+    timer may end it, while the new write waits for its request's end: its `finish` is a
+    claim on the ring's mark too (both ended it: two webhooks)."""
+    import dataclasses
+
+    where = tmp_path / "s.sqlite"
+    first, second = SqliteStore(where), SqliteStore(where)
+    try:
+        made = first.new_id(0.0)
+        first.put(_job(made, due=100.0, queued=True), 0.0)
+        with first.batch():  # (the admin's end: the job read and stored again, held back)
+            job = first.get(made, 0.0)
+            assert job is not None
+            first.put(dataclasses.replace(job, due=0.0), 0.0)
+            by_second = second.finish(made)  # (the other worker's timer, meanwhile)
+            by_first = first.finish(made)
+        ended = second.get(made, 0.0)
+    finally:
+        first.close()
+        second.close()
+
+    assert (by_second, by_first) == (True, False)
+    assert ended is not None and ended.finished
