@@ -186,8 +186,9 @@ class JobRing:
                 record = update % slots  # `keep` stays, as an upsert's)
                 done = sizes[record] & 1
             else:
-                if entry < 0:
+                if entry < 0:  # (the oldest goes: no longer counted either)
                     entry = oldest
+                    ids[(index[entry] - 1) % slots] = 0
                 number, written = written, written + 1
                 record, done = number % slots, 0
                 index[entry] = number + 1

@@ -363,3 +363,20 @@ def test_a_queued_job_stored_again_and_ended_by_two_workers_at_once_ends_once(
 
     assert (by_second, by_first) == (True, False)
     assert ended is not None and ended.finished
+
+
+def test_a_job_dropped_early_from_a_full_run_of_probes_is_no_longer_counted(
+        tmp_path: Path) -> None:
+    """Past `PROBES` jobs whose ids meet, the oldest's entry goes to the newest: it can no
+    longer be read, and `len` (the health's count) no longer counts it either."""
+    store = SqliteStore(tmp_path / "s.sqlite", max_jobs=100)  # (an index of 400 entries)
+    try:
+        ids = [n for n in range(1, 200_000) if home(n, 400) == 7][:PROBES + 3]
+        for job_id in ids:
+            store.put(_job(job_id), 0.0)
+        readable = [job_id for job_id in ids if store.get(job_id, 0.0) is not None]
+        count = len(store)
+    finally:
+        store.close()
+
+    assert readable == ids[3:] and count == PROBES
