@@ -19,6 +19,7 @@ and written under the workers' write lock (shared to read).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import mmap
 import os
@@ -151,13 +152,13 @@ class JobRing:
         for row, where in zip(rows, placed, strict=True):
             if run_at >= 0 and (where != run_at + len(run) or where % data == 0):
                 # (a gap, or the ring's start: a run never crosses its end)
-                os.pwrite(self._fd, run, self._base + run_at % data)
+                _pwrite(self._fd, run, self._base + run_at % data)
                 run_at, run = -1, bytearray()
             if run_at < 0:
                 run_at = where
             run += row[4]
         if run_at >= 0:
-            os.pwrite(self._fd, run, self._base + run_at % data)
+            _pwrite(self._fd, run, self._base + run_at % data)
         ids, sizes, index, entries = self._ids, self._sizes, self._index, self._entries
         written, newest = head[_WRITTEN], head[_NEWEST]
         for row, where in zip(rows, placed, strict=True):
@@ -297,6 +298,17 @@ class JobRing:
                 view.release()  # (the map cannot close while they look at it)
             self._map.close()
             os.close(self._fd)  # (its flock goes with it)
+
+
+def _pwrite(fd: int, data: bytearray, at: int) -> None:
+    """All of `data` at `at`: a disk that fills writes what fits and says so (the rest is
+    written, or its error raised; never a record for bytes that were not written)."""
+    done = os.pwrite(fd, data, at)
+    while done < len(data):
+        wrote = os.pwrite(fd, data[done:], at + done)
+        if wrote <= 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        done += wrote
 
 
 def _data_at(slots: int) -> int:

@@ -380,3 +380,33 @@ def test_a_job_dropped_early_from_a_full_run_of_probes_is_no_longer_counted(
         store.close()
 
     assert readable == ids[3:] and count == PROBES
+
+
+def test_a_row_copied_short_on_a_full_disk_is_an_error_not_a_job_read_garbled(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pwrite` on a disk that fills writes what fits and says how much: the rest is written
+    (or the disk's error raised), never a record left for bytes that were not."""
+    import errno
+    import os
+
+    store = SqliteStore(tmp_path / "s.sqlite")
+    real = os.pwrite
+    short = [True]
+
+    def full(fd: int, data: bytes, at: int) -> int:
+        if not short:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        short.clear()
+        return real(fd, bytes(data)[:len(data) // 2], at)  # (half fits)
+
+    try:
+        made = store.new_id(0.0)
+        monkeypatch.setattr(os, "pwrite", full)
+        with pytest.raises(OSError):
+            store.put(_job(made, prompt="half"), 0.0)
+        monkeypatch.setattr(os, "pwrite", real)
+        read = store.get(made, 0.0)
+    finally:
+        store.close()
+
+    assert read is None
