@@ -18,7 +18,6 @@ and written under the workers' write lock (shared to read).
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import fcntl
 import mmap
@@ -334,8 +333,10 @@ def _make(fd: int, slots: int, data: int) -> None:
     sparse."""
     os.ftruncate(fd, 0)
     os.ftruncate(fd, _data_at(slots) + data)
-    with contextlib.suppress(OSError):  # (a file system without it: written below anyway)
+    try:
         os.posix_fallocate(fd, 0, _data_at(slots))
+    except OSError:  # (a file system without it, or a full disk: written out, or the error;
+        _pwrite(fd, bytearray(_data_at(slots)), 0)  # a hole the map writes to is a SIGBUS)
     words = [0] * _HEADWORDS
     words[_SLOTS], words[_DATA], words[_FORM] = slots, data, _FORMAT
     os.pwrite(fd, struct.pack(f"{_HEADWORDS}q", *words), 0)

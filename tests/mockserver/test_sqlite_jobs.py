@@ -410,3 +410,30 @@ def test_a_row_copied_short_on_a_full_disk_is_an_error_not_a_job_read_garbled(
         store.close()
 
     assert read is None
+
+
+def test_a_jobs_file_made_on_a_full_disk_is_an_error_not_a_sparse_map(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The records and index are written in place through the map: where their blocks could
+    not be allocated (`posix_fallocate` failed: a full disk), a store of the map's
+    first write into a hole is a SIGBUS that kills the worker. They are written out instead,
+    and a full disk is the error it is when the store opens."""
+    import errno
+    import os
+
+    real = os.pwrite
+
+    def full(fd: int, data: bytes, at: int) -> int:
+        if len(data) > 64:  # (the head's 64 bytes, as a block already allocated)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd, data, at)
+
+    def no_blocks(fd: int, offset: int, length: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "posix_fallocate", no_blocks)
+    monkeypatch.setattr(os, "pwrite", full)
+    with pytest.raises(OSError) as failed:
+        SqliteStore(tmp_path / "s.sqlite").close()
+
+    assert failed.value.errno == errno.ENOSPC
