@@ -165,10 +165,11 @@ class SqliteStore:
             if row is not None:  # stored by this process and not written yet: ours
                 if row[2]:
                     return False
-                if row[5] and not self._claim(job_id):  # (stored again: another worker
-                    return False                        # may have ended its older write)
+                # (Stored again: another worker may have ended its older write; then so
+                # is this one, which may not find that write to take the mark from.)
+                ended = not row[5] or self._claim(job_id)
                 row[2] = 1
-                return True
+                return ended
             if db.writing:
                 return self._jobs.finish(job_id)
             db.mock.lock()  # (a claim: atomic across workers)

@@ -338,15 +338,20 @@ def test_ending_a_queued_job_from_the_admin_api_loses_no_other_queued_job(
     assert ended == 200 and kept == [True, True, True] and count == 3
 
 
+@pytest.mark.parametrize("rows", [None, 1.5])
 def test_a_queued_job_stored_again_and_ended_by_two_workers_at_once_ends_once(
-        tmp_path: Path) -> None:
+        tmp_path: Path, rows: float | None) -> None:
     """A queued job written again (`jobview.end`) is in the ring, where another worker's
     timer may end it, while the new write waits for its request's end: its `finish` is a
-    claim on the ring's mark too (both ended it: two webhooks)."""
+    claim on the ring's mark too (both ended it: two webhooks), and the new write is ended
+    too (`rows`: a ring of 1.5 rows, where it overwrites the older write it would take the
+    mark from)."""
     import dataclasses
 
     where = tmp_path / "s.sqlite"
-    first, second = SqliteStore(where), SqliteStore(where)
+    size = len(_job(1, due=100.0, queued=True).encoded())
+    bound = {} if rows is None else {"max_bytes": int(size * rows)}
+    first, second = SqliteStore(where, **bound), SqliteStore(where, **bound)
     try:
         made = first.new_id(0.0)
         first.put(_job(made, due=100.0, queued=True), 0.0)
