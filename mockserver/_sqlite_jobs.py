@@ -96,6 +96,10 @@ class JobRing:
         self.slots, self.data = slots, data
         #: The newest writes kept (`slots` at most: a lower `max_jobs` set while running).
         self.keep = slots
+        #: A `keep` set while running: it takes effect at this process's next write (as the
+        #: table's and the memory store's bounds did at the next insert), so a lower one
+        #: drops nothing while the engine refuses new work, queued jobs included.
+        self.wanted = slots
         self._entries = _SPREAD * slots
         self._base = _data_at(slots)
         self._map = mmap.mmap(self._fd, self._base + data)
@@ -137,6 +141,7 @@ class JobRing:
         self._head[_VERSION] += 1
 
     def _write(self, rows: list[list[Any]]) -> None:
+        self.keep = self.wanted
         head, data, slots = self._head, self.data, self.slots
         at = head[_AT]
         placed: list[int] = []

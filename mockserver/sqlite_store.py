@@ -90,15 +90,15 @@ class SqliteStore:
 
     @property
     def max_jobs(self) -> int:
-        """The jobs kept: the `max_jobs` set last, within the ring's records (the one the
-        store was made with: a higher one set while running keeps only that many, and the
-        engine refuses new work past it rather than lose a queued job)."""
+        """The jobs kept: the `max_jobs` set last (from the next write on), within the ring's
+        records (the one the store was made with: a higher one set while running keeps only
+        that many, and the engine refuses new work past it rather than lose a queued job)."""
         return min(self._max_jobs, self._jobs.slots)
 
     @max_jobs.setter
     def max_jobs(self, value: int) -> None:
         self._max_jobs = value
-        self._jobs.keep = max(1, min(value, self._jobs.slots))
+        self._jobs.wanted = max(1, min(value, self._jobs.slots))
 
     def new_id(self, now: float) -> int:
         return self._db.mock.new_id(ID_BLOCK if self.max_jobs >= BLOCK_JOBS else 1)

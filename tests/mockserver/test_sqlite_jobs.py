@@ -187,14 +187,18 @@ def test_a_lower_max_jobs_set_while_running_applies_at_once_a_higher_one_within_
         for job_id in ids:
             store.put(_job(job_id), 0.0)
         store.max_jobs = 10
+        until_a_write = len(store)
+        ids.append(store.new_id(0.0))
+        store.put(_job(ids[-1]), 0.0)
         lowered = (len(store), [j for j in ids if store.get(j, 0.0) is not None])
         store.max_jobs = 1000
+        store.put(_job(store.new_id(0.0)), 0.0)
         raised = (store.max_jobs, len(store))
     finally:
         store.close()
 
-    assert lowered == (10, ids[20:])
-    assert raised == (100, 30)  # (the ring's 100: what it was made with)
+    assert until_a_write == 30 and lowered == (10, ids[21:])
+    assert raised == (100, 32)  # (the ring's 100 at most: what it was made with)
 
 
 def test_queued_work_past_the_rings_records_is_refused_never_lost(tmp_path: Path) -> None:
@@ -442,3 +446,25 @@ def test_a_jobs_file_made_on_a_full_disk_is_an_error_not_a_sparse_map(
         SqliteStore(tmp_path / "s.sqlite").close()
 
     assert failed.value.errno == errno.ENOSPC
+
+
+def test_a_lower_max_jobs_while_jobs_are_queued_loses_none_of_them(tmp_path: Path) -> None:
+    """The lower bound applies at the next write, and the engine writes none while the
+    queued jobs are as many as it: they are all fetched still (they were dropped at once)."""
+    from mockserver import Engine, MockConfig
+    from tests.mockserver._support import ORIGIN, V6, FakeClock, RecordingSender, body
+
+    headers = {"content-type": "application/json"}
+    store = SqliteStore(tmp_path / "s.sqlite", max_jobs=100)
+    engine = Engine(MockConfig(queue="always", max_jobs=100, eta=600), clock=FakeClock(),
+                    store=store, webhooks=RecordingSender())
+    try:
+        ids = [engine.handle("POST", V6, headers, json.dumps(body(track_id=n)).encode(),
+                             ORIGIN).json()["id"] for n in range(5)]
+        engine.configure(max_jobs=2)
+        refused = engine.handle("POST", V6, headers, json.dumps(body()).encode(), ORIGIN)
+        kept = [store.get(int(str(job_id)), 0.0) is not None for job_id in ids]
+    finally:
+        engine.close()
+
+    assert refused.json()["status"] == "error" and kept == [True] * 5
