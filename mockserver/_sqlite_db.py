@@ -297,7 +297,7 @@ class Db:
         with self.lock:
             if self.mock.closed:
                 return
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(sqlite3.Error, OSError):  # (a full disk: the rings')
                 self.commit()
             self.conn.close()
             self.mock.close()

@@ -21,10 +21,11 @@ writes only:
   commit.
 - The journal is a ring in shared memory (`{path}-mock-journal`), written under the same lock
   with the rest of the request: no SQL and no database page per entry.
-- Jobs live in a ring of their own (`{path}-mock-jobs`, `_sqlite_jobs.JobRing`): found by id
-  (a slot per id modulo `max_jobs`: the count bound), their rows in `max_bytes` overwritten
-  oldest first (the byte bound), an expired one never read (the age bound). Nothing is
-  scanned or deleted: flat as the store fills. (In a table, a job row cost more than all the
+- Jobs live in a ring of their own (`{path}-mock-jobs`, `_sqlite_jobs.JobRing`): the newest
+  `max_jobs` of them (the count bound), each found by id through an index, their rows in
+  `max_bytes` overwritten oldest first (the byte bound), an expired one never read (the age
+  bound). Nothing is scanned or deleted: flat as the store fills. A fetch reads it without
+  the lock (a seqlock, where the machine allows one). (In a table, a job row cost more than all the
   rest of a generation: a B-tree insert and delete, triggers, WAL frames, checkpoints, and
   with two workers each one's commits dropped the other's page cache.)
 - One `state` row holds the running totals (the due jobs of each kind), kept exact by

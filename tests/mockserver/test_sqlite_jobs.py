@@ -468,3 +468,28 @@ def test_a_lower_max_jobs_while_jobs_are_queued_loses_none_of_them(tmp_path: Pat
         engine.close()
 
     assert refused.json()["status"] == "error" and kept == [True] * 5
+
+
+def test_a_store_whose_last_write_fails_at_close_still_closes(tmp_path: Path) -> None:
+    """Writes left to a group commit are written at `close`; a full disk then raised out of
+    `close` (only SQLite's errors were expected there), leaving the files open."""
+    import errno
+
+    from mockserver.jobs import GROUP_COMMIT
+    from tests.mockserver._support import Wrapped
+
+    store = SqliteStore(tmp_path / "s.sqlite")
+    db = store._db
+
+    def full(rows: list[object]) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    token = GROUP_COMMIT.set(True)
+    try:
+        store.put(_job(store.new_id(0.0)), 0.0)  # (left to the turn's commit)
+    finally:
+        GROUP_COMMIT.reset(token)
+    db.jobs = Wrapped(db.jobs, write=full)
+    store.close()
+
+    assert db.mock.closed
