@@ -305,6 +305,22 @@ class JobRing:
             os.close(self._fd)  # (its flock goes with it)
 
 
+def allocate(fd: int, length: int) -> None:
+    """The file's first `length` bytes on disk now: a page of a map written into a hole is a
+    SIGBUS when the disk is full, never an error. `posix_fallocate`, or (a file system or an
+    OS without it: macOS has none) zeros written out; a full disk raises here."""
+    fallocate = getattr(os, "posix_fallocate", None)
+    if fallocate is not None:
+        try:
+            fallocate(fd, 0, length)
+            return
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise
+    for at in range(0, length, 1 << 20):  # (a MiB at a time)
+        _pwrite(fd, bytearray(min(1 << 20, length - at)), at)
+
+
 def _pwrite(fd: int, data: bytearray, at: int) -> None:
     """All of `data` at `at`: a disk that fills writes what fits and says so (the rest is
     written, or its error raised; never a record for bytes that were not written)."""
@@ -339,10 +355,7 @@ def _make(fd: int, slots: int, data: int) -> None:
     sparse."""
     os.ftruncate(fd, 0)
     os.ftruncate(fd, _data_at(slots) + data)
-    try:
-        os.posix_fallocate(fd, 0, _data_at(slots))
-    except OSError:  # (a file system without it, or a full disk: written out, or the error;
-        _pwrite(fd, bytearray(_data_at(slots)), 0)  # a hole the map writes to is a SIGBUS)
+    allocate(fd, _data_at(slots))
     words = [0] * _HEADWORDS
     words[_SLOTS], words[_DATA], words[_FORM] = slots, data, _FORMAT
     os.pwrite(fd, struct.pack(f"{_HEADWORDS}q", *words), 0)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import mmap
 import os
 import struct
@@ -11,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mockserver._sqlite_db import Db
+from mockserver._sqlite_jobs import allocate
 from mockserver._sqlite_records import HEAD, encode_record, show_record
 from mockserver.journal import JOURNAL_BYTES, JOURNAL_SIZE, Entry
 
@@ -48,8 +48,7 @@ class SqliteJournal:
             if found != total:  # new (or not a ring): made
                 os.ftruncate(self._fd, 0)
                 os.ftruncate(self._fd, total)
-                with contextlib.suppress(OSError):  # blocks now, not at each first write
-                    os.posix_fallocate(self._fd, 0, total)
+                allocate(self._fd, total)  # (blocks now, not at each first write)
             self.size, self.max_bytes = size, max_bytes
             self._map = mmap.mmap(self._fd, total)
             self._data = _RINGHEAD + size * _SLOT.size

@@ -493,3 +493,24 @@ def test_a_store_whose_last_write_fails_at_close_still_closes(tmp_path: Path) ->
     store.close()
 
     assert db.mock.closed
+
+
+def test_a_store_opens_where_the_os_has_no_posix_fallocate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """macOS has none: opening a SQLite store raised AttributeError (only OSError was
+    expected from it). The files are written out instead, as big as they were."""
+    import os
+
+    monkeypatch.delattr(os, "posix_fallocate", raising=False)
+    store = SqliteStore(tmp_path / "s.sqlite", max_jobs=100, journal_bytes=100_000)
+    try:
+        made = store.new_id(0.0)
+        store.put(_job(made, prompt="kept"), 0.0)
+        job = store.get(made, 0.0)
+        sizes = [(tmp_path / f"s.sqlite-mock-{name}").stat().st_size
+                 for name in ("jobs", "journal")]
+    finally:
+        store.close()
+
+    assert job is not None and job.prompt == "kept"
+    assert sizes[1] > 100_000 and sizes[0] > 100 * 64
