@@ -236,7 +236,8 @@ class Db:
         """Make what was held back visible to a read (written: committed by the request it
         belongs to, or now when outside one)."""
         with self.lock:
-            if self.held is None and not self.rows and not self.deferred:
+            if self.held is None and not self.rows and not self.deferred and \
+                    not self._entries:
                 return
             if self._batch:  # (this thread's request: its SQL joins its transaction; its
                 self.flush()  # rows are read from memory until its end, `pending_job`)

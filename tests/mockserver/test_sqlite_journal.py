@@ -256,3 +256,25 @@ def test_a_ring_of_any_size_keeps_the_newest_records_that_fit_whole(
     finally:
         ring.close()
         store.close()
+
+
+def test_an_entry_a_request_read_early_shows_in_a_read_after_it(tmp_path: Path) -> None:
+    """A request that reads the journal (its batch: its entries move to the turn's commit)
+    and ends under a group commit: a later read outside any request must still show its
+    entry. It made them visible only when a job or SQL was left too, never entries alone."""
+    from mockserver.journal import Record
+
+    store = SqliteStore(tmp_path / "state.sqlite")
+    token = GROUP_COMMIT.set(True)
+    try:
+        with store.batch():
+            store.journal.add(Record(1.0, "GET", "/x", 200, "success", scope=""))
+            store.journal.entries()  # (read inside the request)
+    finally:
+        GROUP_COMMIT.reset(token)
+    try:
+        shown = [entry["path"] for entry in store.journal.entries()]
+    finally:
+        store.close()
+
+    assert shown == ["/x"]
