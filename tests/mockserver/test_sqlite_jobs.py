@@ -18,18 +18,21 @@ def _row(job_id: int, data: bytes = b"x" * 100, finished: int = 0) -> list[objec
     return [job_id, 0.0, finished, len(data), data]
 
 
-def test_the_newest_max_jobs_are_kept_and_no_more(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "s.sqlite", max_jobs=50)
+def _stored(store: SqliteStore, ids: list[int]) -> tuple[list[int], int]:
+    """Put a job for each id, in order: the ids a read still finds, and `len(store)`."""
     try:
-        ids = [store.new_id(0.0) for _ in range(80)]
         for job_id in ids:
             store.put(_job(job_id), 0.0)
-        kept = [job_id for job_id in ids if store.get(job_id, 0.0) is not None]
-        count = len(store)
+        return [job_id for job_id in ids if store.get(job_id, 0.0) is not None], len(store)
     finally:
         store.close()
 
-    assert kept == ids[30:] and count == 50
+
+def test_the_newest_max_jobs_are_kept_and_no_more(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.sqlite", max_jobs=50)
+    ids = [store.new_id(0.0) for _ in range(80)]
+
+    assert _stored(store, ids) == (ids[30:], 50)
 
 
 @pytest.mark.parametrize("step", [1, 64, 128, 16384])
@@ -379,16 +382,9 @@ def test_a_job_dropped_early_from_a_full_run_of_probes_is_no_longer_counted(
     """Past `PROBES` jobs whose ids meet, the oldest's entry goes to the newest: it can no
     longer be read, and `len` (the health's count) no longer counts it either."""
     store = SqliteStore(tmp_path / "s.sqlite", max_jobs=100)  # (an index of 400 entries)
-    try:
-        ids = [n for n in range(1, 200_000) if home(n, 400) == 7][:PROBES + 3]
-        for job_id in ids:
-            store.put(_job(job_id), 0.0)
-        readable = [job_id for job_id in ids if store.get(job_id, 0.0) is not None]
-        count = len(store)
-    finally:
-        store.close()
+    ids = [n for n in range(1, 200_000) if home(n, 400) == 7][:PROBES + 3]
 
-    assert readable == ids[3:] and count == PROBES
+    assert _stored(store, ids) == (ids[3:], PROBES)
 
 
 def test_a_row_copied_short_on_a_full_disk_is_an_error_not_a_job_read_garbled(
