@@ -168,27 +168,22 @@ class SqliteStore:
                     return False
                 # (Stored again: another worker may have ended its older write; then so
                 # is this one, which may not find that write to take the mark from.)
-                ended = not row[5] or self._claim(job_id)
+                ended = not row[5] or self._end_written(job_id, missing=True)
                 row[2] = 1
                 return ended
-            if db.writing:
-                return self._jobs.finish(job_id)
-            db.mock.lock()  # (a claim: atomic across workers)
-            try:
-                return self._jobs.finish(job_id)
-            finally:
-                db.mock.unlock()
+            return self._end_written(job_id)
 
-    def _claim(self, job_id: int) -> bool:
-        """End the ring's write of a job held back: False when it is there and ended."""
+    def _end_written(self, job_id: int, *, missing: bool = False) -> bool:
+        """End the ring's write of a job, under the workers' lock (a claim: atomic across
+        them): False when it was ended already, or is not there (then `missing`)."""
         db = self._db
-        if not db.writing:
+        take = not db.writing  # (else the lock is ours already)
+        if take:
             db.mock.lock()
         try:
-            found = self._jobs.read(job_id)
-            return found is None or self._jobs.finish(job_id)
+            return self._jobs.finish(job_id) or (missing and self._jobs.read(job_id) is None)
         finally:
-            if not db.writing:
+            if take:
                 db.mock.unlock()
 
     def settings(self) -> tuple[int, dict[str, str]]:
